@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readState } from '../../tools/stack/state';
+import { isAlive } from '../../tools/stack/process';
+
+const REPO = join(__dirname, '..', '..');
+
+/**
+ * Starts one stack for the whole test run in a fresh temporary folder, or uses the running stack
+ * named by KWP_TEST_STACK_DIR. Tests find it through KWP_STACK_DIR.
+ */
+export default async function globalSetup(): Promise<void> {
+  const given = process.env.KWP_TEST_STACK_DIR;
+  if (given) {
+    const state = readState(given);
+    if (!state || !Object.values(state.components).every((c) => c && isAlive(c.pid))) {
+      throw new Error(`KWP_TEST_STACK_DIR=${given} names no running stack; start one with 'npm run stack -- up'.`);
+    }
+    process.env.KWP_STACK_DIR = given;
+    process.env.KWP_TEST_STACK_OWNED = '';
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kwp-test-stack-'));
+  const result = spawnSync(join(REPO, 'node_modules', '.bin', 'tsx'), ['tools/stack/main.ts', 'up', '--fresh'], {
+    cwd: REPO,
+    env: { ...process.env, KWP_STACK_DIR: dir },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) throw new Error(`The test stack did not start (see above); its folder is ${dir}`);
+  process.env.KWP_STACK_DIR = dir;
+  process.env.KWP_TEST_STACK_OWNED = '1';
+}

@@ -1,0 +1,44 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { Connection, Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { randomBytes } from 'node:crypto';
+import { readState, StackState } from '../../tools/stack/state';
+
+/** The stack the test run uses (started by global-setup). */
+export function testStack(): StackState {
+  const dir = process.env.KWP_STACK_DIR;
+  const state = dir ? readState(dir) : undefined;
+  if (!state) throw new Error('No test stack: run tests through Jest so that global-setup starts one.');
+  return state;
+}
+
+/** A DNS-1123 name unique to this test run, so tests never share namespaces or names. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export function adminKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(testStack().kubernetes.kubeconfig);
+  return kc;
+}
+
+export async function temporalClient(): Promise<{ client: Client; connection: Connection }> {
+  const { temporal } = testStack();
+  const connection = await Connection.connect({ address: temporal.address });
+  return { client: new Client({ connection, namespace: temporal.namespace }), connection };
+}
+
+export function workerConnection(): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: testStack().temporal.address });
+}
+
+/** An admin client logged in to the master realm and pointed at the `kagenti` realm. */
+export async function keycloakAdmin(): Promise<KcAdminClient> {
+  const { keycloak } = testStack();
+  const admin = new KcAdminClient({ baseUrl: keycloak.url, realmName: 'master' });
+  await admin.auth({ grantType: 'password', clientId: 'admin-cli', username: keycloak.adminUsername, password: keycloak.adminPassword });
+  admin.setConfig({ realmName: keycloak.realm });
+  return admin;
+}

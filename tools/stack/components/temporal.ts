@@ -1,0 +1,51 @@
+import { Connection } from '@temporalio/client';
+import { join } from 'node:path';
+import { SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
+import type { ComponentSpec, StackContext } from './component';
+
+/** The CLI's `--search-attribute` type names for the SDK's search attribute types. */
+const CLI_TYPE: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  TEXT: 'Text',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+export const TEMPORAL_NAMESPACE = 'default';
+
+/** The Temporal dev server with its Web UI, persisting to a SQLite file in the stack folder. */
+export function temporalComponent(ctx: StackContext): ComponentSpec {
+  const address = `127.0.0.1:${ctx.ports.temporal}`;
+  return {
+    name: 'temporal',
+    process: {
+      command: ctx.artifacts.temporal,
+      args: [
+        'server',
+        'start-dev',
+        '--ip=127.0.0.1',
+        `--port=${ctx.ports.temporal}`,
+        `--ui-port=${ctx.ports['temporal-ui']}`,
+        `--http-port=${ctx.ports['temporal-http']}`,
+        `--metrics-port=${ctx.ports['temporal-metrics']}`,
+        `--db-filename=${join(ctx.dir, 'temporal.sqlite')}`,
+        `--namespace=${TEMPORAL_NAMESPACE}`,
+        '--log-level=warn',
+        ...SEARCH_ATTRIBUTES.map((key) => `--search-attribute=${key.name}=${CLI_TYPE[key.type]}`),
+      ],
+    },
+    ready: async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: TEMPORAL_NAMESPACE });
+        return true;
+      } finally {
+        await connection.close();
+      }
+    },
+    readyTimeoutMs: 60_000,
+  };
+}

@@ -1,0 +1,33 @@
+import KcAdminClient from '@keycloak/keycloak-admin-client';
+
+export const KAGENTI_REALM = 'kagenti';
+export const PLATFORM_CLIENT_ID = 'kagenti';
+
+function isConflict(error: unknown): boolean {
+  return (error as { response?: { status?: number } }).response?.status === 409;
+}
+
+/** Creates the realm `kagenti` and its platform client `kagenti` (confidential, with a service account). */
+export async function bootstrapKeycloak(url: string, username: string, password: string): Promise<void> {
+  const admin = new KcAdminClient({ baseUrl: url, realmName: 'master' });
+  await admin.auth({ grantType: 'password', clientId: 'admin-cli', username, password });
+  try {
+    await admin.realms.create({ realm: KAGENTI_REALM, enabled: true });
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
+  admin.setConfig({ realmName: KAGENTI_REALM });
+  try {
+    await admin.clients.create({
+      clientId: PLATFORM_CLIENT_ID,
+      name: 'Kagenti platform',
+      publicClient: false,
+      serviceAccountsEnabled: true,
+      standardFlowEnabled: true,
+      directAccessGrantsEnabled: true,
+      attributes: { 'standard.token.exchange.enabled': 'true' },
+    });
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
+}

@@ -1,0 +1,97 @@
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObject,
+  KubernetesObjectApi,
+  loadAllYaml,
+} from '@kubernetes/client-node';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StackError } from './errors';
+import { CRD_DIR } from './paths';
+import { waitUntil } from './wait';
+
+export const WAYPOINT_GATEWAY_CLASS = 'istio-waypoint';
+export const KWOK_NODE = 'kwok-node-0';
+
+function crdFiles(): string[] {
+  const gatewayDir = join(CRD_DIR, 'gateway-api-v1.2.1');
+  return [
+    ...readdirSync(gatewayDir).filter((f) => f.endsWith('.yaml')).map((f) => join(gatewayDir, f)),
+    join(CRD_DIR, 'network-attachment-definitions.k8s.cni.cncf.io.yaml'),
+  ];
+}
+
+/** Installs the CRDs through the generic object API, parsed by loadAllYaml so that x-kubernetes-* rules and defaults survive. */
+async function installCrds(kc: KubeConfig): Promise<void> {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const names: string[] = [];
+  for (const file of crdFiles()) {
+    for (const crd of loadAllYaml(readFileSync(file, 'utf8')) as KubernetesObject[]) {
+      names.push(crd.metadata!.name!);
+      try {
+        await objects.create(crd);
+      } catch (error) {
+        if ((error as { code?: number }).code !== 409) throw error;
+      }
+    }
+  }
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  for (const name of names) {
+    const result = await waitUntil(
+      async () => {
+        const crd = await api.readCustomResourceDefinition({ name });
+        return Boolean(crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
+      },
+      { timeoutMs: 30_000 },
+    );
+    if (result !== 'ready') throw new StackError(`CRD ${name} did not become Established within 30 s`);
+  }
+}
+
+/** The GatewayClass Istio installs for waypoints; nothing here acts on it, as no Istio runs. */
+async function createWaypointGatewayClass(kc: KubeConfig): Promise<void> {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const gatewayClass = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'GatewayClass',
+    metadata: { name: WAYPOINT_GATEWAY_CLASS },
+    spec: { controllerName: 'istio.io/mesh-controller', description: 'The default Istio waypoint GatewayClass' },
+  };
+  try {
+    await objects.create(gatewayClass);
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
+  }
+}
+
+/** The fake node that kwok manages (label type=kwok); the scheduler binds pods to it. */
+async function createKwokNode(kc: KubeConfig): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  try {
+    await core.createNode({
+      body: {
+        metadata: {
+          name: KWOK_NODE,
+          labels: { type: 'kwok', 'kubernetes.io/hostname': KWOK_NODE, 'kubernetes.io/os': 'linux' },
+          annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
+        },
+        status: {
+          allocatable: { cpu: '64', memory: '256Gi', pods: '2000' },
+          capacity: { cpu: '64', memory: '256Gi', pods: '2000' },
+        },
+      },
+    });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
+  }
+}
+
+export async function bootstrapKubernetes(kubeconfigFile: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigFile);
+  await installCrds(kc);
+  await createWaypointGatewayClass(kc);
+  await createKwokNode(kc);
+}

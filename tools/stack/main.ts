@@ -1,0 +1,60 @@
+import { StackError } from './errors';
+import { stackDir } from './paths';
+import { ensureArtifacts } from './setup';
+import { down, status, up } from './stack';
+import { stackEnvironment } from './state';
+
+const USAGE = `Usage: npm run stack -- <command>
+  setup    build or fetch every server binary once (cached, reused)
+  up       start the local stack on loopback (--fresh: drop earlier data)
+  down     stop it, leaving no process behind
+  status   show each component and whether it runs
+  env      print shell exports for the running stack
+The stack folder is $KWP_STACK_DIR (default .stack/); the cache is $KWP_CACHE_DIR (default ~/.cache/kagenti-waypoint).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const dir = stackDir();
+  switch (command) {
+    case 'setup':
+      await ensureArtifacts();
+      return 0;
+    case 'up': {
+      const state = await up(dir, { fresh: rest.includes('--fresh') });
+      console.log(`Temporal UI:    ${state.temporal.uiUrl}`);
+      console.log(`Temporal:       ${state.temporal.address}`);
+      console.log(`Kubernetes:     ${state.kubernetes.server} (KUBECONFIG=${state.kubernetes.kubeconfig})`);
+      console.log(`Keycloak:       ${state.keycloak.url} (realm ${state.keycloak.realm})`);
+      return 0;
+    }
+    case 'down':
+      await down(dir);
+      return 0;
+    case 'status': {
+      const { state, components } = status(dir);
+      if (!state) {
+        console.log(`No stack recorded in ${dir}`);
+        return 1;
+      }
+      for (const c of components) console.log(`${c.name.padEnd(24)} ${c.running ? `running (pid ${c.pid})` : 'stopped'}`);
+      return components.every((c) => c.running) ? 0 : 1;
+    }
+    case 'env': {
+      const { state } = status(dir);
+      if (!state) throw new StackError(`No stack recorded in ${dir}; run 'npm run stack -- up' first.`);
+      for (const [key, value] of Object.entries(stackEnvironment(state))) console.log(`export ${key}=${JSON.stringify(value)}`);
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return command ? 2 : 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof StackError ? `error: ${error.message}` : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { ensureGoBinaries, GoBuild } from './build-go';
+import { ensureKeycloakDistribution } from './fetch-keycloak';
+import { REPO_ROOT, cacheDir } from './paths';
+import { say } from './progress';
+import { findGo, findJava, findMaven } from './toolchain';
+import { VERSIONS } from './versions';
+
+/** Paths of everything the stack runs. */
+export interface Artifacts {
+  temporal: string;
+  etcd: string;
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kwok: string;
+  keycloakHome: string;
+  javaHome: string;
+}
+
+const KUBE_VERSION_FLAGS = [
+  `-X k8s.io/component-base/version.gitVersion=v${VERSIONS.kubernetes}`,
+  `-X k8s.io/component-base/version.gitMajor=${VERSIONS.kubernetes.split('.')[0]}`,
+  `-X k8s.io/component-base/version.gitMinor=${VERSIONS.kubernetes.split('.')[1]}`,
+].join(' ');
+
+const GO_BUILDS: Record<'temporal' | 'etcd' | 'kubernetes' | 'kwok', GoBuild> = {
+  temporal: {
+    name: 'temporal-cli',
+    version: VERSIONS.temporalCli,
+    packages: ['github.com/temporalio/cli/cmd/temporal'],
+    // Without it the CLI reports version 0.0.0-DEV.
+    ldflags: `-X github.com/temporalio/cli/temporalcli.Version=${VERSIONS.temporalCli}`,
+  },
+  etcd: {
+    name: 'etcd',
+    version: VERSIONS.etcd,
+    moduleDir: join(REPO_ROOT, 'tools', 'go', 'etcd'),
+    packages: ['kagenti.dev/waypoint-provisioner/tools/etcd'],
+  },
+  kubernetes: {
+    name: 'kubernetes',
+    version: VERSIONS.kubernetes,
+    moduleDir: join(REPO_ROOT, 'tools', 'go', 'kubernetes'),
+    packages: [
+      'k8s.io/kubernetes/cmd/kube-apiserver',
+      'k8s.io/kubernetes/cmd/kube-controller-manager',
+      'k8s.io/kubernetes/cmd/kube-scheduler',
+    ],
+    ldflags: KUBE_VERSION_FLAGS,
+  },
+  kwok: {
+    name: 'kwok',
+    version: VERSIONS.kwok,
+    packages: ['sigs.k8s.io/kwok/cmd/kwok'],
+  },
+};
+
+/**
+ * Builds or fetches every server binary the stack needs, reusing the cache: a second run
+ * builds nothing. Toolchains are checked first, so a missing one is reported before any work.
+ */
+export async function ensureArtifacts(): Promise<Artifacts> {
+  const go = findGo();
+  const java = findJava();
+  const mvn = findMaven();
+  const cache = cacheDir();
+
+  // The Maven download is network-bound, the Go builds CPU-bound: run them side by side.
+  const keycloak = ensureKeycloakDistribution(VERSIONS.keycloak, mvn, java.javaHome, cache);
+  const dirs: Record<string, string> = {};
+  const report: string[] = [];
+  try {
+    for (const [key, build] of Object.entries(GO_BUILDS)) {
+      const result = await ensureGoBinaries(build, go, cache);
+      dirs[key] = result.dir;
+      report.push(`${build.name} ${build.version} ${result.built ? `built in ${result.seconds.toFixed(0)} s` : 'cached'}`);
+    }
+  } finally {
+    // Never leave the download running unobserved, even when a build failed.
+    await keycloak.catch(() => undefined);
+  }
+  const kc = await keycloak;
+  report.push(`keycloak ${VERSIONS.keycloak} ${kc.built ? `fetched in ${kc.seconds.toFixed(0)} s` : 'cached'}`);
+  say(`Set-up: ${report.join('; ')} (cache: ${cache}; Go ${go.version}, Java ${java.majorVersion})`);
+
+  return {
+    temporal: join(dirs.temporal, 'temporal'),
+    etcd: join(dirs.etcd, 'etcd'),
+    kubeApiserver: join(dirs.kubernetes, 'kube-apiserver'),
+    kubeControllerManager: join(dirs.kubernetes, 'kube-controller-manager'),
+    kubeScheduler: join(dirs.kubernetes, 'kube-scheduler'),
+    kwok: join(dirs.kwok, 'kwok'),
+    keycloakHome: kc.home,
+    javaHome: java.javaHome,
+  };
+}

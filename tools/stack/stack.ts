@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { StackContext, ComponentSpec } from './components/component';
+import { etcdComponent } from './components/etcd';
+import { keycloakComponent, KEYCLOAK_ADMIN_USERNAME } from './components/keycloak';
+import { kubeApiserverComponent } from './components/kube-apiserver';
+import { kubeControllerManagerComponent, kubeSchedulerComponent, kwokComponent } from './components/kube-controllers';
+import { TEMPORAL_NAMESPACE, temporalComponent } from './components/temporal';
+import { StackError } from './errors';
+import { bootstrapKeycloak, KAGENTI_REALM, PLATFORM_CLIENT_ID } from './keycloak-bootstrap';
+import { bootstrapKubernetes } from './kube-bootstrap';
+import { writeKubeconfigs, writeKubePki } from './kube-pki';
+import { allocatePorts } from './ports';
+import { isAlive, startProcess, stopProcess, tailOf } from './process';
+import { say } from './progress';
+import { ensureArtifacts } from './setup';
+import { COMPONENTS, ComponentName, PORT_NAMES, readState, StackState, stateFile, writeState } from './state';
+import { waitUntil } from './wait';
+
+const STOP_ORDER: ComponentName[] = ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd', 'keycloak', 'temporal'];
+
+/** A component that failed to start: named, with the tail of its log. */
+function startFailure(name: ComponentName, reason: string, logFile: string): StackError {
+  return new StackError(`${name} failed to start: ${reason}\n--- last lines of ${logFile} ---\n${tailOf(logFile)}`);
+}
+
+async function startComponent(spec: ComponentSpec, state: StackState, startupSeconds: Record<string, number>): Promise<void> {
+  const started = Date.now();
+  const logFile = join(state.dir, 'logs', `${spec.name}.log`);
+  let pid: number;
+  try {
+    pid = startProcess({ name: spec.name, logFile, ...spec.process });
+  } catch (error) {
+    throw startFailure(spec.name, (error as Error).message, logFile);
+  }
+  state.components[spec.name] = { pid, logFile };
+  writeState(state);
+  const result = await waitUntil(spec.ready, { timeoutMs: spec.readyTimeoutMs, intervalMs: 250, alive: () => isAlive(pid) });
+  if (result === 'exited') throw startFailure(spec.name, 'the process exited', logFile);
+  if (result === 'timeout') throw startFailure(spec.name, `not ready within ${spec.readyTimeoutMs / 1000} s`, logFile);
+  startupSeconds[spec.name] = (Date.now() - started) / 1000;
+  say(`  ${spec.name} ready in ${startupSeconds[spec.name].toFixed(1)} s`);
+}
+
+/** True when a recorded stack has every component still running. */
+function isRunning(state: StackState | undefined): state is StackState {
+  return Boolean(state && COMPONENTS.every((name) => state.components[name] && isAlive(state.components[name]!.pid)));
+}
+
+export interface UpOptions {
+  /** Start from empty data (etcd, Temporal's SQLite file) instead of reusing the stack folder's. */
+  fresh?: boolean;
+}
+
+/**
+ * Starts the whole stack on loopback and returns its state. Reuses a stack that is already fully
+ * running in `dir`. On failure stops whatever it started and names the component that failed.
+ */
+export async function up(dir: string, options: UpOptions = {}): Promise<StackState> {
+  const existing = readState(dir);
+  if (isRunning(existing)) {
+    say(`Stack already running (${stateFile(dir)})`);
+    return existing;
+  }
+  if (existing) await down(dir);
+
+  const artifacts = await ensureArtifacts();
+  const upStarted = Date.now();
+  if (options.fresh) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const ports = await allocatePorts(PORT_NAMES);
+  const tokens = writeKubePki(dir);
+  const ctx: StackContext = {
+    dir,
+    artifacts,
+    ports,
+    adminToken: tokens.admin,
+    keycloakAdminPassword: randomBytes(18).toString('base64url'),
+  };
+  const server = `https://127.0.0.1:${ports['kube-apiserver']}`;
+  const state: StackState = {
+    dir,
+    startedAt: new Date().toISOString(),
+    ports,
+    components: {},
+    temporal: {
+      address: `127.0.0.1:${ports.temporal}`,
+      namespace: TEMPORAL_NAMESPACE,
+      uiUrl: `http://127.0.0.1:${ports['temporal-ui']}`,
+      cli: artifacts.temporal,
+    },
+    kubernetes: {
+      server,
+      kubeconfig: join(dir, 'kubeconfigs', 'admin.kubeconfig'),
+      caFile: join(dir, 'pki', 'apiserver.crt'),
+      adminToken: tokens.admin,
+    },
+    keycloak: {
+      url: `http://127.0.0.1:${ports.keycloak}`,
+      realm: KAGENTI_REALM,
+      adminUsername: KEYCLOAK_ADMIN_USERNAME,
+      adminPassword: ctx.keycloakAdminPassword,
+      platformClientId: PLATFORM_CLIENT_ID,
+    },
+  };
+  writeState(state);
+  say(`Starting the stack in ${dir}`);
+  const startupSeconds: Record<string, number> = {};
+
+  const kubernetes = async (): Promise<void> => {
+    await startComponent(etcdComponent(ctx), state, startupSeconds);
+    await startComponent(kubeApiserverComponent(ctx), state, startupSeconds);
+    writeKubeconfigs(dir, server, tokens);
+    await bootstrapKubernetes(state.kubernetes.kubeconfig);
+    await Promise.all([
+      startComponent(kubeControllerManagerComponent(ctx), state, startupSeconds),
+      startComponent(kubeSchedulerComponent(ctx), state, startupSeconds),
+      startComponent(kwokComponent(ctx, join(__dirname, 'kwok', 'stages.yaml')), state, startupSeconds),
+    ]);
+  };
+  const keycloak = async (): Promise<void> => {
+    await startComponent(keycloakComponent(ctx), state, startupSeconds);
+    await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword);
+  };
+  const results = await Promise.allSettled([
+    kubernetes(),
+    startComponent(temporalComponent(ctx), state, startupSeconds),
+    keycloak(),
+  ]);
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+  if (failures.length > 0) {
+    await down(dir);
+    throw failures[0] instanceof StackError && failures.length === 1
+      ? failures[0]
+      : new StackError(failures.map((f) => f.message).join('\n\n'));
+  }
+  say(`Stack up in ${((Date.now() - upStarted) / 1000).toFixed(1)} s. Temporal UI: ${state.temporal.uiUrl}`);
+  return state;
+}
+
+/** Stops every component recorded in `dir` and leaves no process behind. */
+export async function down(dir: string): Promise<void> {
+  const state = readState(dir);
+  if (!state) return;
+  for (const name of STOP_ORDER) {
+    const component = state.components[name];
+    if (component) await stopProcess(component.pid);
+  }
+  rmSync(stateFile(dir), { force: true });
+}
+
+export interface ComponentStatus {
+  name: ComponentName;
+  pid?: number;
+  running: boolean;
+}
+
+export function status(dir: string): { state?: StackState; components: ComponentStatus[] } {
+  const state = readState(dir);
+  return {
+    state,
+    components: COMPONENTS.map((name) => {
+      const pid = state?.components[name]?.pid;
+      return { name, pid, running: pid !== undefined && isAlive(pid) };
+    }),
+  };
+}
+
+export function hasState(dir: string): boolean {
+  return existsSync(stateFile(dir));
+}

@@ -1,0 +1,14 @@
+/**
+ * Versions of the servers the local stack runs. Each is built or fetched once from a package
+ * registry and cached under a key that includes the version, so changing a line here rebuilds it.
+ */
+export const VERSIONS = {
+  temporalCli: '1.5.1',
+  kubernetes: '1.34.4',
+  etcd: '3.6.16',
+  kwok: '0.8.0',
+  keycloak: '26.7.3',
+  /** Oldest Go that builds every module above (kwok 0.8 declares go 1.26). */
+  minimumGo: '1.26',
+  minimumJava: 17,
+} as const;

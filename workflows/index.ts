@@ -1,0 +1,2 @@
+// The workflow bundle's entry: exports every workflow function the worker runs.
+export {};
