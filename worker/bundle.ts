@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const REPO = join(__dirname, '..');
-export const WORKFLOW_BUNDLE = join(REPO, 'build', 'workflow-bundle.js');
+/** Where the prebundled workflows are written and read; the image sets WORKFLOW_BUNDLE_PATH. */
+export const WORKFLOW_BUNDLE = process.env.WORKFLOW_BUNDLE_PATH ?? join(REPO, 'build', 'workflow-bundle.js');
 
 /** Prebundles the workflows once, so that the worker and tests load them without webpack at start. */
 export async function writeWorkflowBundle(workflowsPath: string, outFile: string): Promise<void> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readState } from '../../tools/stack/state';
 import { isAlive } from '../../tools/stack/process';
+import { tsxCommand } from '../../tools/tsx';
 
 const REPO = join(__dirname, '..', '..');
 
@@ -23,7 +24,8 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'kwp-test-stack-'));
-  const result = spawnSync(join(REPO, 'node_modules', '.bin', 'tsx'), ['tools/stack/main.ts', 'up', '--fresh'], {
+  const [command, args] = tsxCommand('tools/stack/main.ts', ['up', '--fresh']);
+  const result = spawnSync(command, args, {
     cwd: REPO,
     env: { ...process.env, KWP_STACK_DIR: dir },
     stdio: ['ignore', 'inherit', 'inherit'],

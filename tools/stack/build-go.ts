@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from './errors';
 import { Progress } from './progress';
@@ -17,11 +17,12 @@ export interface GoBuild {
   ldflags?: string;
 }
 
-/** Output folder of a build: keyed by version and, for wrapper modules, by their go.mod and go.sum. */
+/** Output folder of a build: keyed by version and, for wrapper modules, by their go.mod, go.sum and Go sources. */
 function buildKey(build: GoBuild): string {
   if (!build.moduleDir) return `${build.name}-${build.version}`;
   const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(build.moduleDir, file)));
+  const files = readdirSync(build.moduleDir).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).sort();
+  for (const file of files) hash.update(file).update(readFileSync(join(build.moduleDir, file)));
   return `${build.name}-${build.version}-${hash.digest('hex').slice(0, 12)}`;
 }
 

@@ -14,6 +14,7 @@ export interface Artifacts {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
+  composeCheck: string;
   keycloakHome: string;
   javaHome: string;
 }
@@ -24,7 +25,7 @@ const KUBE_VERSION_FLAGS = [
   `-X k8s.io/component-base/version.gitMinor=${VERSIONS.kubernetes.split('.')[1]}`,
 ].join(' ');
 
-const GO_BUILDS: Record<'temporal' | 'etcd' | 'kubernetes' | 'kwok', GoBuild> = {
+export const GO_BUILDS: Record<'temporal' | 'etcd' | 'kubernetes' | 'kwok' | 'composeCheck', GoBuild> = {
   temporal: {
     name: 'temporal-cli',
     version: VERSIONS.temporalCli,
@@ -53,6 +54,13 @@ const GO_BUILDS: Record<'temporal' | 'etcd' | 'kubernetes' | 'kwok', GoBuild> = 
     name: 'kwok',
     version: VERSIONS.kwok,
     packages: ['sigs.k8s.io/kwok/cmd/kwok'],
+  },
+  // Validates docker-compose.yml the way Docker Compose loads it, where no Docker engine runs.
+  composeCheck: {
+    name: 'compose-check',
+    version: VERSIONS.composeGo,
+    moduleDir: join(REPO_ROOT, 'tools', 'go', 'compose-check'),
+    packages: ['kagenti.dev/waypoint-provisioner/tools/compose-check'],
   },
 };
 
@@ -91,6 +99,7 @@ export async function ensureArtifacts(): Promise<Artifacts> {
     kubeControllerManager: join(dirs.kubernetes, 'kube-controller-manager'),
     kubeScheduler: join(dirs.kubernetes, 'kube-scheduler'),
     kwok: join(dirs.kwok, 'kwok'),
+    composeCheck: join(dirs.composeCheck, 'compose-check'),
     keycloakHome: kc.home,
     javaHome: java.javaHome,
   };

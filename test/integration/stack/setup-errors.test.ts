@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../tools/stack/ports';
 import { findJava } from '../../../tools/stack/toolchain';
+import { tsxCommand } from '../../../tools/tsx';
 
 const REPO = join(__dirname, '..', '..', '..');
-const NODE = process.execPath;
-const TSX = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 /** Runs the stack tool as a person would, with a cold cache and the given environment changes. */
 function stackTool(args: string[], env: NodeJS.ProcessEnv): { status: number | null; stderr: string } {
   const cache = mkdtempSync(join(tmpdir(), 'kwp-cold-cache-'));
   try {
-    const result = spawnSync(NODE, [TSX, 'tools/stack/main.ts', ...args], {
+    const [command, commandArgs] = tsxCommand('tools/stack/main.ts', args);
+    const result = spawnSync(command, commandArgs, {
       cwd: REPO,
       env: { ...process.env, KWP_CACHE_DIR: cache, ...env },
       encoding: 'utf8',
@@ -73,7 +73,8 @@ describe('stack set-up errors are clear', () => {
     const stackDir = mkdtempSync(join(tmpdir(), 'kwp-port-test-'));
     try {
       // The real cache is used here: only the port check is under test.
-      const result = spawnSync(NODE, [TSX, 'tools/stack/main.ts', 'up'], {
+      const [command, args] = tsxCommand('tools/stack/main.ts', ['up']);
+      const result = spawnSync(command, args, {
         cwd: REPO,
         env: { ...process.env, KWP_STACK_DIR: stackDir, KWP_TEMPORAL_UI_PORT: String(port) },
         encoding: 'utf8',

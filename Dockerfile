@@ -1,0 +1,26 @@
+# One image, two entry points: the worker (default) and the watcher
+# (`node dist/watcher/main.js`). Workflows are prebundled at build time.
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY config ./config
+COPY workflows ./workflows
+COPY activities ./activities
+COPY watcher ./watcher
+COPY worker ./worker
+RUN npx tsc -p tsconfig.build.json \
+ && WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js node dist/worker/bundle.js \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:24-slim
+ENV NODE_ENV=production \
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+WORKDIR /app
+COPY --from=build --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --chown=root:root package.json ./
+USER node
+EXPOSE 8081
+CMD ["node", "dist/worker/main.js"]

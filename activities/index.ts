@@ -1,0 +1,2 @@
+// The activities the worker registers, grouped by the system they touch.
+export {};

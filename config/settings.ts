@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+
+/**
+ * Process settings of the worker and the watcher. Every flag also reads from an environment
+ * variable; a flag given on the command line wins over the variable, the variable over the default.
+ */
+export interface Settings {
+  /** §6 of the spec: provision the namespace labels and the waypoint Gateway. */
+  enableWaypointProvisioning: boolean;
+  /** §6 of the spec: register one Keycloak client per agent workload. */
+  enableOperatorClientRegistration: boolean;
+  /** Where the operator config and the Keycloak admin Secret live. */
+  operatorNamespace: string;
+  spireTrustDomain: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  /** Empty: in-cluster configuration. */
+  kubeconfig: string;
+  healthPort: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+type Kind = 'boolean' | 'string' | 'port' | 'level';
+
+interface FlagDefinition {
+  key: keyof Settings;
+  flag: string;
+  env: string[];
+  kind: Kind;
+  default: string;
+  description: string;
+}
+
+/** The single definition of every flag: parsing, `--help` and the docs all come from this table. */
+export const FLAGS: readonly FlagDefinition[] = [
+  { key: 'enableWaypointProvisioning', flag: 'enable-waypoint-provisioning', env: ['ENABLE_WAYPOINT_PROVISIONING'], kind: 'boolean', default: 'true', description: 'Label agent namespaces for ambient mode and provision their waypoint Gateway' },
+  { key: 'enableOperatorClientRegistration', flag: 'enable-operator-client-registration', env: ['ENABLE_OPERATOR_CLIENT_REGISTRATION'], kind: 'boolean', default: 'true', description: 'Register one Keycloak client per agent workload and write its credentials Secret' },
+  { key: 'operatorNamespace', flag: 'operator-namespace', env: ['OPERATOR_NAMESPACE', 'POD_NAMESPACE'], kind: 'string', default: 'kagenti-system', description: 'Namespace of the operator config and the Keycloak admin Secret' },
+  { key: 'spireTrustDomain', flag: 'spire-trust-domain', env: ['SPIRE_TRUST_DOMAIN'], kind: 'string', default: '', description: 'SPIFFE trust domain for client ids when SPIRE_ENABLED is true' },
+  { key: 'temporalAddress', flag: 'temporal-address', env: ['TEMPORAL_ADDRESS'], kind: 'string', default: '127.0.0.1:7233', description: 'Temporal frontend host:port' },
+  { key: 'temporalNamespace', flag: 'temporal-namespace', env: ['TEMPORAL_NAMESPACE'], kind: 'string', default: 'default', description: 'Temporal namespace of the workflows' },
+  { key: 'taskQueue', flag: 'task-queue', env: ['TEMPORAL_TASK_QUEUE'], kind: 'string', default: 'waypoint-provisioner', description: 'Task queue the worker polls' },
+  { key: 'kubeconfig', flag: 'kubeconfig', env: ['KUBECONFIG'], kind: 'string', default: '', description: 'Kubeconfig file; empty means in-cluster configuration' },
+  { key: 'healthPort', flag: 'health-port', env: ['HEALTH_PORT'], kind: 'port', default: '8081', description: 'Port of the /healthz and /readyz endpoints' },
+  { key: 'logLevel', flag: 'log-level', env: ['LOG_LEVEL'], kind: 'level', default: 'info', description: 'fatal, error, warn, info, debug or trace' },
+];
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** An invalid flag or variable: the message names it and says what is accepted. */
+export class InvalidSettingError extends Error {
+  override readonly name = 'InvalidSettingError';
+}
+
+function convert(definition: FlagDefinition, raw: string, source: string): unknown {
+  switch (definition.kind) {
+    case 'boolean':
+      if (raw === 'true' || raw === 'false') return raw === 'true';
+      throw new InvalidSettingError(`${source}=${raw}: expected true or false`);
+    case 'port': {
+      const port = Number(raw);
+      if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
+      throw new InvalidSettingError(`${source}=${raw}: expected a port number from 0 to 65535`);
+    }
+    case 'level':
+      if (LEVELS.includes(raw)) return raw;
+      throw new InvalidSettingError(`${source}=${raw}: expected one of ${LEVELS.join(', ')}`);
+    case 'string':
+      return raw;
+  }
+}
+
+/** Parses argv and the environment once into a frozen Settings object; throws InvalidSettingError on bad input. */
+export function loadSettings(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Readonly<Settings> {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
+      strict: true,
+      allowPositionals: false,
+    }) as { values: Record<string, string | undefined> });
+  } catch (error) {
+    throw new InvalidSettingError((error as Error).message);
+  }
+  const settings: Record<string, unknown> = {};
+  for (const definition of FLAGS) {
+    const fromFlag = values[definition.flag];
+    const fromEnv = definition.env.find((name) => env[name] !== undefined && env[name] !== '');
+    if (fromFlag !== undefined) settings[definition.key] = convert(definition, fromFlag, `--${definition.flag}`);
+    else if (fromEnv) settings[definition.key] = convert(definition, env[fromEnv]!, fromEnv);
+    else settings[definition.key] = convert(definition, definition.default, `default of --${definition.flag}`);
+  }
+  return Object.freeze(settings as unknown as Settings);
+}

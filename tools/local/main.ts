@@ -1,0 +1,67 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { StackError } from '../stack/errors';
+import { REPO_ROOT, stackDir } from '../stack/paths';
+import { freePort } from '../stack/ports';
+import { say } from '../stack/progress';
+import { down, status, up } from '../stack/stack';
+import { stackEnvironment } from '../stack/state';
+import { tsxCommand } from '../tsx';
+
+/**
+ * `npm start`: the local mode. Starts the embedded stack (or reuses a running one), then the
+ * worker and the watcher against it, and stops what it started on Ctrl-C or SIGTERM.
+ */
+async function main(): Promise<number> {
+  const dir = stackDir();
+  const stackWasRunning = status(dir).components.every((c) => c.running);
+  const state = await up(dir);
+  const env = { ...process.env, ...stackEnvironment(state) };
+  const children: { name: string; child: ChildProcess }[] = [];
+  for (const name of ['worker', 'watcher']) {
+    const [command, args] = tsxCommand(join(REPO_ROOT, name, 'main.ts'));
+    const child = spawn(command, args, {
+      env: { ...env, HEALTH_PORT: String(await freePort()) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push({ name, child });
+  }
+
+  say('');
+  say(`Temporal Web UI:  ${state.temporal.uiUrl}`);
+  say(`Kubernetes:       export KUBECONFIG=${state.kubernetes.kubeconfig}`);
+  say(`Keycloak:         ${state.keycloak.url}/admin (realm ${state.keycloak.realm}; admin password in ${join(dir, 'stack.json')})`);
+  say('Press Ctrl-C to stop.');
+
+  const exitCode = await new Promise<number>((resolve) => {
+    process.once('SIGINT', () => resolve(0));
+    process.once('SIGTERM', () => resolve(0));
+    for (const { name, child } of children) {
+      child.once('exit', (code, signal) => {
+        say(`${name} exited (${signal ?? `code ${code}`}); stopping`);
+        resolve(1);
+      });
+    }
+  });
+
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  if (!stackWasRunning) await down(dir);
+  return exitCode;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof StackError ? `error: ${error.message}` : error);
+    process.exit(1);
+  },
+);
