@@ -1,2 +1,107 @@
-// The activities the worker registers, grouped by the system they touch.
-export {};
+import type { Logger } from 'pino';
+import type { Settings } from '../config/settings';
+import type { AgentWorkload, KeycloakSettings } from '../workflows/types';
+import { ApplicationFailure } from '@temporalio/common';
+import { classifyGone, ErrorType } from './errors';
+import type { KubeClients } from './kubernetes/clients';
+import { resolveProvisioningConfig } from './kubernetes/config';
+import { EventInput, recordEvent } from './kubernetes/events';
+import { deleteWaypointGateway, ensureWaypointGateway, waitForGatewayProgrammed } from './kubernetes/gateways';
+import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeNamespaceLabels } from './kubernetes/namespaces';
+import { ensureCredentialsAnnotation } from './kubernetes/workloads';
+import { deleteStaleKeycloakClients, ensureClientCredentialsSecret, ensureWorkloadClient, WorkloadRef } from './keycloak/registration';
+
+export interface ActivityDeps {
+  k8s: KubeClients;
+  settings: Settings;
+  log: Logger;
+}
+
+/**
+ * The activities the worker registers. Each is idempotent and safe to re-run after a crash at any
+ * point; results carry names and outcomes, never secret values.
+ */
+export function createActivities({ k8s, settings, log }: ActivityDeps) {
+  const logChange = (outcome: string, message: string, fields: Record<string, unknown>) => {
+    if (outcome !== 'unchanged') log.info(fields, message);
+  };
+  // Every activity that writes into a namespace reports its deletion as NamespaceGone.
+  const inNamespace = <A extends unknown[], R>(fn: (namespace: string, ...rest: A) => Promise<R>) =>
+    (namespace: string, ...rest: A): Promise<R> => fn(namespace, ...rest).catch((error: unknown) => classifyGone(error, namespace));
+  const activities = {
+    async resolveProvisioningConfig(namespace: string) {
+      return resolveProvisioningConfig(k8s, settings, namespace);
+    },
+    async inspectNamespace(namespace: string) {
+      return inspectNamespace(k8s, namespace);
+    },
+    async ensureNamespaceLabels(namespace: string) {
+      const result = await ensureNamespaceLabels(k8s, namespace);
+      logChange(result.outcome, 'Labelled Namespace for ambient mode', { namespace });
+      return result;
+    },
+    async removeNamespaceLabels(namespace: string) {
+      const result = await removeNamespaceLabels(k8s, namespace);
+      logChange(result.outcome, 'Removed ambient labels from Namespace', { namespace });
+      return result;
+    },
+    async ensureWaypointGateway(namespace: string) {
+      const result = await ensureWaypointGateway(k8s, namespace);
+      logChange(result.outcome, `${result.outcome === 'created' ? 'Created' : result.outcome === 'updated' ? 'Repaired' : 'Waiting for'} waypoint Gateway`, { namespace, ...result });
+      return result;
+    },
+    async deleteWaypointGateway(namespace: string) {
+      const result = await deleteWaypointGateway(k8s, namespace);
+      logChange(result.outcome, 'Deleted waypoint Gateway', { namespace });
+      return result;
+    },
+    async waitForGatewayProgrammed(namespace: string, timeoutSeconds: number) {
+      return waitForGatewayProgrammed(k8s, namespace, timeoutSeconds);
+    },
+    async ensureKeycloakClient(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings }) {
+      const result = await ensureWorkloadClient(k8s, settings, input);
+      logChange(result.outcome, `${result.outcome === 'created' ? 'Created' : 'Updated'} Keycloak client`, { namespace: input.namespace, workload: input.workload.name, clientId: result.clientId, drift: result.drift });
+      return result;
+    },
+    async ensureClientCredentialsSecret(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string }) {
+      const result = await ensureClientCredentialsSecret(k8s, settings, input);
+      logChange(result.outcome, `${result.outcome === 'created' ? 'Created' : 'Updated'} credentials Secret`, { namespace: input.namespace, workload: input.workload.name, secret: result.secretName });
+      return result;
+    },
+    async ensureCredentialsAnnotation(namespace: string, workload: Pick<AgentWorkload, 'kind' | 'name'>, secretName: string) {
+      const result = await ensureCredentialsAnnotation(k8s, namespace, workload, secretName);
+      logChange(result.outcome, `Annotated ${workload.kind} with its credentials Secret`, { namespace, workload: workload.name, secret: secretName });
+      return result;
+    },
+    async deleteStaleKeycloakClients(input: { namespace: string; keep: string[]; keycloak: KeycloakSettings }) {
+      const result = await deleteStaleKeycloakClients(k8s, settings, input);
+      if (result.deleted.length > 0) log.info({ namespace: input.namespace, clients: result.deleted }, 'Deleted Keycloak clients of removed workloads');
+      return result;
+    },
+    async recordNamespaceStatus(namespace: string, status: string) {
+      return recordNamespaceStatus(k8s, namespace, status);
+    },
+  };
+  return {
+    ...activities,
+    ensureNamespaceLabels: inNamespace(activities.ensureNamespaceLabels),
+    ensureWaypointGateway: inNamespace(activities.ensureWaypointGateway),
+    ensureCredentialsAnnotation: inNamespace(activities.ensureCredentialsAnnotation),
+    ensureKeycloakClient: (input: Parameters<typeof activities.ensureKeycloakClient>[0]) =>
+      activities.ensureKeycloakClient(input).catch((error: unknown) => classifyGone(error, input.namespace)),
+    ensureClientCredentialsSecret: (input: Parameters<typeof activities.ensureClientCredentialsSecret>[0]) =>
+      activities.ensureClientCredentialsSecret(input).catch((error: unknown) => classifyGone(error, input.namespace)),
+    async recordEvent(event: EventInput) {
+      // An event for a namespace that is going away has nowhere to go.
+      await recordEvent(k8s, event).catch((error: unknown) => {
+        try {
+          classifyGone(error, event.namespace);
+        } catch (classified) {
+          if (!(classified instanceof ApplicationFailure && classified.type === ErrorType.NamespaceGone)) throw classified;
+        }
+      });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

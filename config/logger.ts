@@ -1,6 +1,6 @@
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 
-/** The process logger: JSON lines on stdout, one child per component. */
-export function createLogger(component: string, level: string): Logger {
-  return pino({ level, base: { component } });
+/** The process logger: JSON lines on stdout (or `destination`), one per component. */
+export function createLogger(component: string, level: string, destination?: DestinationStream): Logger {
+  return destination ? pino({ level, base: { component } }, destination) : pino({ level, base: { component } });
 }

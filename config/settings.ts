@@ -12,6 +12,15 @@ export interface Settings {
   /** Where the operator config and the Keycloak admin Secret live. */
   operatorNamespace: string;
   spireTrustDomain: string;
+  /** Register clients for tools too (the reference's injectTools feature gate). */
+  injectTools: boolean;
+  /** Remove the waypoint Gateway and the ambient labels once a namespace has no agent or tool left. */
+  removeWhenEmpty: boolean;
+  waypointReadyTimeoutSeconds: number;
+  /** How soon a pass in a waiting state (config missing, waypoint not ready...) runs again without events. */
+  retryIntervalSeconds: number;
+  /** How often the watcher re-lists everything and tells every agent namespace's workflow. */
+  resyncIntervalSeconds: number;
   temporalAddress: string;
   temporalNamespace: string;
   taskQueue: string;
@@ -21,7 +30,7 @@ export interface Settings {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
-type Kind = 'boolean' | 'string' | 'port' | 'level';
+type Kind = 'boolean' | 'string' | 'port' | 'level' | 'seconds';
 
 interface FlagDefinition {
   key: keyof Settings;
@@ -38,6 +47,11 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'enableOperatorClientRegistration', flag: 'enable-operator-client-registration', env: ['ENABLE_OPERATOR_CLIENT_REGISTRATION'], kind: 'boolean', default: 'true', description: 'Register one Keycloak client per agent workload and write its credentials Secret' },
   { key: 'operatorNamespace', flag: 'operator-namespace', env: ['OPERATOR_NAMESPACE', 'POD_NAMESPACE'], kind: 'string', default: 'kagenti-system', description: 'Namespace of the operator config and the Keycloak admin Secret' },
   { key: 'spireTrustDomain', flag: 'spire-trust-domain', env: ['SPIRE_TRUST_DOMAIN'], kind: 'string', default: '', description: 'SPIFFE trust domain for client ids when SPIRE_ENABLED is true' },
+  { key: 'injectTools', flag: 'inject-tools', env: ['INJECT_TOOLS'], kind: 'boolean', default: 'false', description: 'Register Keycloak clients for tool workloads too (waypoints are provisioned for tools regardless)' },
+  { key: 'removeWhenEmpty', flag: 'remove-when-empty', env: ['REMOVE_WHEN_EMPTY'], kind: 'boolean', default: 'false', description: 'Remove the waypoint Gateway and the ambient labels once a namespace has no agent or tool left' },
+  { key: 'waypointReadyTimeoutSeconds', flag: 'waypoint-ready-timeout', env: ['WAYPOINT_READY_TIMEOUT'], kind: 'seconds', default: '60', description: 'Seconds a pass waits for the waypoint Gateway to be Programmed before reporting it not ready' },
+  { key: 'retryIntervalSeconds', flag: 'retry-interval', env: ['RETRY_INTERVAL'], kind: 'seconds', default: '30', description: 'Seconds before a namespace in a waiting state is looked at again without any event' },
+  { key: 'resyncIntervalSeconds', flag: 'resync-interval', env: ['RESYNC_INTERVAL'], kind: 'seconds', default: '300', description: 'Seconds between two full re-lists by the watcher (0: only at start)' },
   { key: 'temporalAddress', flag: 'temporal-address', env: ['TEMPORAL_ADDRESS'], kind: 'string', default: '127.0.0.1:7233', description: 'Temporal frontend host:port' },
   { key: 'temporalNamespace', flag: 'temporal-namespace', env: ['TEMPORAL_NAMESPACE'], kind: 'string', default: 'default', description: 'Temporal namespace of the workflows' },
   { key: 'taskQueue', flag: 'task-queue', env: ['TEMPORAL_TASK_QUEUE'], kind: 'string', default: 'waypoint-provisioner', description: 'Task queue the worker polls' },
@@ -62,6 +76,11 @@ function convert(definition: FlagDefinition, raw: string, source: string): unkno
       const port = Number(raw);
       if (Number.isInteger(port) && port >= 0 && port <= 65535) return port;
       throw new InvalidSettingError(`${source}=${raw}: expected a port number from 0 to 65535`);
+    }
+    case 'seconds': {
+      const seconds = Number(raw);
+      if (Number.isInteger(seconds) && seconds >= 0 && seconds <= 86_400) return seconds;
+      throw new InvalidSettingError(`${source}=${raw}: expected whole seconds from 0 to 86400`);
     }
     case 'level':
       if (LEVELS.includes(raw)) return raw;

@@ -1,12 +1,11 @@
-import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { startHealthServer } from '../config/health-server';
 import { createLogger } from '../config/logger';
 import { InvalidSettingError, loadSettings } from '../config/settings';
+import { connectClient } from '../config/temporal-connection';
+import { startWatcher } from './watcher';
 
-/**
- * The watcher process. For now it connects to the cluster and serves its probes; turning cluster
- * events into per-namespace workflow signals is the provisioning issue's work.
- */
+/** The watcher process: informers → per-namespace workflow notifications; /readyz once every informer has listed. */
 async function main(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('watcher', settings.logLevel);
@@ -14,15 +13,18 @@ async function main(): Promise<void> {
   const kc = new KubeConfig();
   if (settings.kubeconfig) kc.loadFromFile(settings.kubeconfig);
   else kc.loadFromCluster();
-  const version = await kc.makeApiClient(VersionApi).getCode();
-  log.info({ server: kc.getCurrentCluster()?.server, version: version.gitVersion }, 'Connected to Kubernetes');
-  const health = await startHealthServer(settings.healthPort, () => true);
+  const client = await connectClient(settings);
+  const watcher = startWatcher(kc, client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds }, log);
+  const health = await startHealthServer(settings.healthPort, () => watcher.ready());
+  log.info({ server: kc.getCurrentCluster()?.server, temporal: settings.temporalAddress }, 'Watcher started');
 
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+  await watcher.stop();
   health.close();
+  await client.connection.close();
   log.info('Watcher stopped');
 }
 

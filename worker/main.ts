@@ -3,6 +3,8 @@ import { startHealthServer } from '../config/health-server';
 import { createLogger } from '../config/logger';
 import { InvalidSettingError, loadSettings } from '../config/settings';
 import { connectWorker } from '../config/temporal-connection';
+import { createActivities } from '../activities';
+import { kubeClients } from '../activities/kubernetes/clients';
 import { WORKFLOW_BUNDLE } from './bundle';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
     namespace: settings.temporalNamespace,
     taskQueue: settings.taskQueue,
     workflowBundle: { codePath: WORKFLOW_BUNDLE },
+    activities: createActivities({ k8s: kubeClients(settings.kubeconfig), settings, log }),
   });
   const health = await startHealthServer(settings.healthPort, () => worker.getState() === 'RUNNING');
   log.info({ taskQueue: settings.taskQueue, temporal: settings.temporalAddress }, 'Worker started');

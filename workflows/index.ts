@@ -1,2 +1,2 @@
 // The workflow bundle's entry: exports every workflow function the worker runs.
-export {};
+export { namespaceWorkflow } from './namespace-workflow';

@@ -5,6 +5,8 @@ import {
   KubernetesObject,
   KubernetesObjectApi,
   loadAllYaml,
+  PatchStrategy,
+  setHeaderOptions,
 } from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,6 +87,8 @@ async function createKwokNode(kc: KubeConfig): Promise<void> {
     });
   } catch (error) {
     if ((error as { code?: number }).code !== 409) throw error;
+    // A node kept from an earlier run may carry taints from then; start clean.
+    await core.patchNode({ name: KWOK_NODE, body: { spec: { taints: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   }
 }
 

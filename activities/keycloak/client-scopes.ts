@@ -1,0 +1,115 @@
+import type KcAdminClient from '@keycloak/keycloak-admin-client';
+import type ClientScopeRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientScopeRepresentation.js';
+import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
+import type { EnsureOutcome } from '../../workflows/types';
+import { isConflict, isNotFound } from '../errors';
+import { findClient } from './clients';
+import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from './desired';
+
+const AUDIENCE_MAPPER = 'audience';
+
+function desiredMapper(clientId: string): ProtocolMapperRepresentation {
+  return {
+    name: AUDIENCE_MAPPER,
+    protocol: 'openid-connect',
+    protocolMapper: 'oidc-audience-mapper',
+    config: {
+      'included.custom.audience': clientId,
+      'access.token.claim': 'true',
+      'id.token.claim': 'false',
+      'introspection.token.claim': 'true',
+    },
+  };
+}
+
+function mapperDrifted(live: ProtocolMapperRepresentation, desired: ProtocolMapperRepresentation): boolean {
+  if (live.protocolMapper !== desired.protocolMapper) return true;
+  return Object.entries(desired.config ?? {}).some(([key, value]) => live.config?.[key] !== value);
+}
+
+async function findScope(admin: KcAdminClient, name: string): Promise<ClientScopeRepresentation | undefined> {
+  return (await admin.clientScopes.findOneByName({ name })) ?? undefined;
+}
+
+/**
+ * The audience scope of one agent client: a client scope with an oidc-audience-mapper that puts the
+ * client's id into access tokens, added as a realm default scope and as a default scope of each
+ * platform client that exists (spec §5). Returns the most significant change made.
+ */
+export async function ensureAudienceScope(
+  admin: KcAdminClient,
+  scope: { name: string; namespace: string; workload: string; clientId: string; platformClientIds: string[] },
+): Promise<{ outcome: EnsureOutcome; missingPlatformClients: string[] }> {
+  const changes: EnsureOutcome[] = [];
+  let live = await findScope(admin, scope.name);
+  if (!live) {
+    try {
+      await admin.clientScopes.create({
+        name: scope.name,
+        protocol: 'openid-connect',
+        description: `Audience ${scope.clientId} (managed by ${MANAGED_BY})`,
+        attributes: {
+          'include.in.token.scope': 'false',
+          'display.on.consent.screen': 'false',
+          [MANAGED_ATTRIBUTE]: MANAGED_BY,
+          [NAMESPACE_ATTRIBUTE]: scope.namespace,
+          [WORKLOAD_ATTRIBUTE]: scope.workload,
+        },
+      });
+      changes.push('created');
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+    live = await findScope(admin, scope.name);
+    if (!live) throw new Error(`client scope ${scope.name} vanished right after it was created`);
+  }
+
+  const desired = desiredMapper(scope.clientId);
+  const mappers = await admin.clientScopes.listProtocolMappers({ id: live.id! });
+  const mapper = mappers.find((m) => m.name === AUDIENCE_MAPPER);
+  if (!mapper) {
+    await admin.clientScopes.addProtocolMapper({ id: live.id! }, desired);
+    changes.push('updated');
+  } else if (mapperDrifted(mapper, desired)) {
+    await admin.clientScopes.updateProtocolMapper({ id: live.id!, mapperId: mapper.id! }, { ...mapper, ...desired, config: { ...mapper.config, ...desired.config } });
+    changes.push('updated');
+  }
+
+  const realmDefaults = await admin.clientScopes.listDefaultClientScopes();
+  if (!realmDefaults.some((s) => s.id === live.id)) {
+    await admin.clientScopes.addDefaultClientScope({ id: live.id! });
+    changes.push('updated');
+  }
+
+  const missingPlatformClients: string[] = [];
+  for (const platformClientId of scope.platformClientIds) {
+    const platform = await findClient(admin, platformClientId);
+    if (!platform) {
+      missingPlatformClients.push(platformClientId);
+      continue;
+    }
+    const defaults = await admin.clients.listDefaultClientScopes({ id: platform.id! });
+    if (!defaults.some((s) => s.id === live.id)) {
+      await admin.clients.addDefaultClientScope({ id: platform.id!, clientScopeId: live.id! });
+      changes.push('updated');
+    }
+  }
+  const outcome: EnsureOutcome = changes.includes('created') ? 'created' : changes.length > 0 ? 'updated' : 'unchanged';
+  return { outcome, missingPlatformClients };
+}
+
+/** Removes the audience scope if this provisioner created it: from the realm defaults, the platform clients, then the realm. */
+export async function deleteAudienceScope(admin: KcAdminClient, name: string, platformClientIds: string[]): Promise<boolean> {
+  const live = await findScope(admin, name);
+  if (!live || live.attributes?.[MANAGED_ATTRIBUTE] !== MANAGED_BY) return false;
+  const ignoreNotFound = (error: unknown) => {
+    if (!isNotFound(error)) throw error;
+  };
+  await admin.clientScopes.delDefaultClientScope({ id: live.id! }).catch(ignoreNotFound);
+  for (const platformClientId of platformClientIds) {
+    const platform = await findClient(admin, platformClientId);
+    if (platform) await admin.clients.delDefaultClientScope({ id: platform.id!, clientScopeId: live.id! }).catch(ignoreNotFound);
+  }
+  await admin.clientScopes.del({ id: live.id! }).catch(ignoreNotFound);
+  return true;
+}

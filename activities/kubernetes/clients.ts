@@ -1,0 +1,27 @@
+import { ApisApi, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+
+/** The typed Kubernetes APIs the activities use, built once per worker process. */
+export interface KubeClients {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  custom: CustomObjectsApi;
+  apis: ApisApi;
+}
+
+/** From a kubeconfig file, or the in-cluster ServiceAccount when `kubeconfig` is empty. */
+export function kubeClients(kubeconfig: string): KubeClients {
+  const kc = new KubeConfig();
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  else kc.loadFromCluster();
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    apis: kc.makeApiClient(ApisApi),
+  };
+}
+
+/** Request options for a JSON merge patch (without them the client sends a JSON Patch). */
+export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

@@ -1,0 +1,85 @@
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { Settings } from '../../config/settings';
+import type { KeycloakSettings, ProvisioningConfig } from '../../workflows/types';
+import type { AdminCredentials } from '../keycloak/admin';
+import { isNotFound } from '../errors';
+import type { KubeClients } from './clients';
+
+export const OPERATOR_CONFIG = 'kagenti-operator-config';
+export const NAMESPACE_CONFIG = 'authbridge-config';
+export const ADMIN_SECRET = 'keycloak-admin-secret';
+
+async function readConfigMap(k8s: KubeClients, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+  try {
+    return await k8s.core.readNamespacedConfigMap({ namespace, name });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** A ConfigMap is used only when it has both KEYCLOAK_URL and KEYCLOAK_REALM; the two are never merged (spec §4). */
+function keycloakSettings(data: Record<string, string> | undefined, source: KeycloakSettings['source']): KeycloakSettings | undefined {
+  if (!data?.KEYCLOAK_URL || !data.KEYCLOAK_REALM) return undefined;
+  return {
+    source,
+    url: data.KEYCLOAK_URL.replace(/\/+$/, ''),
+    realm: data.KEYCLOAK_REALM,
+    spireEnabled: data.SPIRE_ENABLED === 'true',
+    clientAuthType: data.CLIENT_AUTH_TYPE || 'client-secret',
+    spiffeIdpAlias: data.SPIFFE_IDP_ALIAS || 'spire-spiffe',
+    tokenExchangeEnabled: data.KEYCLOAK_TOKEN_EXCHANGE_ENABLED !== 'false',
+    platformClientIds: (data.PLATFORM_CLIENT_IDS ?? 'kagenti').split(',').map((s) => s.trim()).filter(Boolean),
+    audienceScopeEnabled: data.KEYCLOAK_AUDIENCE_SCOPE_ENABLED !== 'false',
+  };
+}
+
+/**
+ * Reads the admin credentials from the operator namespace only: never from an agent namespace,
+ * whose compromise must not yield realm admin (spec §4). Undefined when absent or incomplete.
+ */
+export async function readAdminCredentials(k8s: KubeClients, operatorNamespace: string): Promise<AdminCredentials | undefined> {
+  try {
+    const secret = await k8s.core.readNamespacedSecret({ namespace: operatorNamespace, name: ADMIN_SECRET });
+    const username = secret.data?.KEYCLOAK_ADMIN_USERNAME;
+    const password = secret.data?.KEYCLOAK_ADMIN_PASSWORD;
+    if (!username || !password) return undefined;
+    return { username: Buffer.from(username, 'base64').toString('utf8'), password: Buffer.from(password, 'base64').toString('utf8') };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function secretExists(k8s: KubeClients, namespace: string, name: string): Promise<boolean> {
+  try {
+    await k8s.core.readNamespacedSecret({ namespace, name });
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/** Everything a pass decides on besides the namespace itself: flags, Keycloak settings, admin Secret presence. */
+export async function resolveProvisioningConfig(k8s: KubeClients, settings: Settings, namespace: string): Promise<ProvisioningConfig> {
+  const operatorConfig = await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG);
+  let keycloak = keycloakSettings(operatorConfig?.data, 'operator');
+  if (!keycloak) keycloak = keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace');
+  const [admin, adminInWorkloadNamespace] = await Promise.all([
+    readAdminCredentials(k8s, settings.operatorNamespace),
+    namespace === settings.operatorNamespace ? Promise.resolve(false) : secretExists(k8s, namespace, ADMIN_SECRET),
+  ]);
+  return {
+    waypointProvisioning: settings.enableWaypointProvisioning,
+    clientRegistration: settings.enableOperatorClientRegistration,
+    injectTools: settings.injectTools,
+    removeWhenEmpty: settings.removeWhenEmpty,
+    spireTrustDomain: settings.spireTrustDomain,
+    waypointReadyTimeoutSeconds: settings.waypointReadyTimeoutSeconds,
+    retryIntervalSeconds: settings.retryIntervalSeconds,
+    keycloak,
+    adminSecretReady: admin !== undefined,
+    adminSecretInWorkloadNamespace: adminInWorkloadNamespace,
+  };
+}

@@ -1,0 +1,86 @@
+import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type { AgentWorkload, EnsureResult, NamespaceSnapshot, WorkloadType } from '../../workflows/types';
+import { isNotFound } from '../errors';
+import { KubeClients, MERGE_PATCH } from './clients';
+import { ambientLabels, CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL, STATUS_ANNOTATION, TYPE_LABEL } from './desired';
+
+const AGENT_TYPES = new Set<string>(['agent', 'tool']);
+
+function toWorkload(kind: AgentWorkload['kind'], object: V1Deployment | V1StatefulSet): AgentWorkload | undefined {
+  const template = object.spec?.template;
+  const type = template?.metadata?.labels?.[TYPE_LABEL];
+  if (!type || !AGENT_TYPES.has(type) || object.metadata?.deletionTimestamp) return undefined;
+  return {
+    kind,
+    name: object.metadata!.name!,
+    uid: object.metadata!.uid!,
+    type: type as WorkloadType,
+    serviceAccountName: template?.spec?.serviceAccountName ?? '',
+    legacyRegistration: template?.metadata?.annotations?.[REGISTRATION_INJECT_LABEL] === 'true' || template?.metadata?.labels?.[REGISTRATION_INJECT_LABEL] === 'true',
+    credentialsSecretAnnotation: template?.metadata?.annotations?.[CREDENTIALS_ANNOTATION],
+  };
+}
+
+/** Reads everything a pass decides on: the namespace, its agent and tool pods, and its agent workloads. */
+export async function inspectNamespace(k8s: KubeClients, namespace: string): Promise<NamespaceSnapshot> {
+  let ns;
+  try {
+    ns = await k8s.core.readNamespace({ name: namespace });
+  } catch (error) {
+    if (isNotFound(error)) return { exists: false, terminating: false, optedIn: false, agentPods: 0, toolPods: 0, workloads: [] };
+    throw error;
+  }
+  const [pods, deployments, statefulSets] = await Promise.all([
+    k8s.core.listNamespacedPod({ namespace, labelSelector: `${TYPE_LABEL} in (agent,tool)` }),
+    k8s.apps.listNamespacedDeployment({ namespace }),
+    k8s.apps.listNamespacedStatefulSet({ namespace }),
+  ]);
+  const livePods = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
+  const workloads = [
+    ...deployments.items.map((d) => toWorkload('Deployment', d)),
+    ...statefulSets.items.map((s) => toWorkload('StatefulSet', s)),
+  ].filter((w): w is AgentWorkload => w !== undefined);
+  workloads.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
+  return {
+    exists: true,
+    terminating: Boolean(ns.metadata?.deletionTimestamp),
+    optedIn: ns.metadata?.labels?.[TYPE_LABEL] === 'agent',
+    agentPods: livePods.filter((p) => p.metadata?.labels?.[TYPE_LABEL] === 'agent').length,
+    toolPods: livePods.filter((p) => p.metadata?.labels?.[TYPE_LABEL] === 'tool').length,
+    workloads,
+  };
+}
+
+/** Sets the three ambient labels with a merge patch that touches only those keys (spec §2). */
+export async function ensureNamespaceLabels(k8s: KubeClients, namespace: string): Promise<EnsureResult> {
+  const desired = ambientLabels(namespace);
+  const ns = await k8s.core.readNamespace({ name: namespace });
+  const live = ns.metadata?.labels ?? {};
+  const changed = Object.fromEntries(Object.entries(desired).filter(([key, value]) => live[key] !== value));
+  if (Object.keys(changed).length === 0) return { outcome: 'unchanged' };
+  await k8s.core.patchNamespace({ name: namespace, body: { metadata: { labels: changed } } }, MERGE_PATCH);
+  return { outcome: 'updated' };
+}
+
+/** Removes the ambient labels (opt-in clean-up of a namespace with no agent or tool left). */
+export async function removeNamespaceLabels(k8s: KubeClients, namespace: string): Promise<EnsureResult> {
+  const ns = await k8s.core.readNamespace({ name: namespace });
+  const present = Object.keys(ambientLabels(namespace)).filter((key) => ns.metadata?.labels?.[key] !== undefined);
+  if (present.length === 0) return { outcome: 'unchanged' };
+  await k8s.core.patchNamespace({ name: namespace, body: { metadata: { labels: Object.fromEntries(present.map((k) => [k, null])) } } }, MERGE_PATCH);
+  return { outcome: 'updated' };
+}
+
+/** Writes the status annotation on the namespace, only when it differs. */
+export async function recordNamespaceStatus(k8s: KubeClients, namespace: string, status: string): Promise<EnsureResult> {
+  let ns;
+  try {
+    ns = await k8s.core.readNamespace({ name: namespace });
+  } catch (error) {
+    if (isNotFound(error)) return { outcome: 'unchanged' };
+    throw error;
+  }
+  if (ns.metadata?.annotations?.[STATUS_ANNOTATION] === status) return { outcome: 'unchanged' };
+  await k8s.core.patchNamespace({ name: namespace, body: { metadata: { annotations: { [STATUS_ANNOTATION]: status } } } }, MERGE_PATCH);
+  return { outcome: 'updated' };
+}

@@ -1,0 +1,74 @@
+import type { V1Secret } from '@kubernetes/client-node';
+import type { AgentWorkload, EnsureOutcome } from '../../workflows/types';
+import { isConflict, isNotFound } from '../errors';
+import { KubeClients, MERGE_PATCH } from './clients';
+import { MANAGED_BY, MANAGED_BY_LABEL } from './desired';
+
+type Owner = Pick<AgentWorkload, 'kind' | 'name' | 'uid'>;
+
+function desiredSecret(namespace: string, name: string, owner: Owner, clientId: string, clientSecret: string): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name,
+      namespace,
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+      // Garbage-collected with its workload.
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, uid: owner.uid }],
+    },
+    data: {
+      'client-id.txt': Buffer.from(clientId).toString('base64'),
+      'client-secret.txt': Buffer.from(clientSecret).toString('base64'),
+    },
+  };
+}
+
+function sameContent(live: V1Secret, desired: V1Secret): boolean {
+  const ownerMatches = (live.metadata?.ownerReferences ?? []).some((r) => r.uid === desired.metadata!.ownerReferences![0].uid);
+  return (
+    live.type === desired.type &&
+    live.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY &&
+    ownerMatches &&
+    Object.keys(live.data ?? {}).length === 2 &&
+    Object.entries(desired.data!).every(([key, value]) => live.data?.[key] === value)
+  );
+}
+
+/** Writes the credentials Secret only when its content differs. The secret value never leaves this call. */
+export async function writeCredentialsSecret(
+  k8s: KubeClients,
+  namespace: string,
+  name: string,
+  owner: Owner,
+  clientId: string,
+  clientSecret: string,
+): Promise<EnsureOutcome> {
+  const desired = desiredSecret(namespace, name, owner, clientId, clientSecret);
+  let live: V1Secret;
+  try {
+    live = await k8s.core.readNamespacedSecret({ namespace, name });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    try {
+      await k8s.core.createNamespacedSecret({ namespace, body: desired });
+      return 'created';
+    } catch (createError) {
+      if (!isConflict(createError)) throw createError;
+      live = await k8s.core.readNamespacedSecret({ namespace, name });
+    }
+  }
+  if (sameContent(live, desired)) return 'unchanged';
+  if (live.type !== desired.type) {
+    // The type of a Secret is immutable: recreate it.
+    await k8s.core.deleteNamespacedSecret({ namespace, name });
+    await k8s.core.createNamespacedSecret({ namespace, body: desired });
+    return 'updated';
+  }
+  await k8s.core.patchNamespacedSecret(
+    { namespace, name, body: { metadata: desired.metadata, data: { ...Object.fromEntries(Object.keys(live.data ?? {}).map((k) => [k, null])), ...desired.data } } },
+    MERGE_PATCH,
+  );
+  return 'updated';
+}

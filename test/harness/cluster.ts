@@ -1,0 +1,61 @@
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment } from '@kubernetes/client-node';
+import { adminKubeConfig } from './stack';
+
+export const kc = adminKubeConfig();
+export const core = kc.makeApiClient(CoreV1Api);
+export const apps = kc.makeApiClient(AppsV1Api);
+export const custom = kc.makeApiClient(CustomObjectsApi);
+
+export async function createNamespace(name: string, labels: Record<string, string> = {}): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name, labels } } });
+}
+
+export interface AgentDeploymentOptions {
+  type?: 'agent' | 'tool';
+  serviceAccountName?: string;
+  templateLabels?: Record<string, string>;
+  replicas?: number;
+}
+
+/** A Deployment whose pod template is labelled kagenti.io/type (kwok runs its pods). */
+export async function createAgentDeployment(namespace: string, name: string, options: AgentDeploymentOptions = {}): Promise<V1Deployment> {
+  return apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas: options.replicas ?? 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name, 'kagenti.io/type': options.type ?? 'agent', ...options.templateLabels } },
+          spec: { serviceAccountName: options.serviceAccountName, containers: [{ name: 'agent', image: 'example.invalid/agent:1' }] },
+        },
+      },
+    },
+  });
+}
+
+export async function readGateway(namespace: string, name: string): Promise<Record<string, any> | undefined> {
+  try {
+    return (await custom.getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways', name })) as Record<string, any>;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+export async function readSecretOrUndefined(namespace: string, name: string) {
+  try {
+    return await core.readNamespacedSecret({ namespace, name });
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+export async function eventReasons(namespace: string): Promise<string[]> {
+  const events = await core.listNamespacedEvent({ namespace });
+  return events.items.filter((e) => e.source?.component === 'kagenti-waypoint-provisioner').map((e) => e.reason!);
+}
+
+export const decode = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString('utf8');

@@ -1,0 +1,40 @@
+import { CustomObjectsApi, KubernetesObject, makeInformer, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { adminKubeConfig } from './stack';
+
+const GATEWAYS = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways' };
+
+interface Gateway extends KubernetesObject {
+  spec?: { gatewayClassName?: string };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+/**
+ * Plays Istio's one part that cannot exist here: it marks waypoint Gateways (class istio-waypoint)
+ * in the given namespaces Accepted and Programmed, as istiod does once the waypoint Deployment runs.
+ */
+export async function startFakeIstio(shouldProgram: (namespace: string) => boolean): Promise<{ stop(): Promise<void> }> {
+  const kc = adminKubeConfig();
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const informer = makeInformer<Gateway>(kc, '/apis/gateway.networking.k8s.io/v1/gateways', () =>
+    custom.listCustomObjectForAllNamespaces({ group: GATEWAYS.group, version: GATEWAYS.version, resourcePlural: GATEWAYS.plural }) as never,
+  );
+  const program = (gateway: Gateway) => {
+    const namespace = gateway.metadata!.namespace!;
+    if (gateway.spec?.gatewayClassName !== 'istio-waypoint' || !shouldProgram(namespace)) return;
+    if (gateway.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True')) return;
+    const now = new Date().toISOString();
+    const generation = gateway.metadata?.generation ?? 1;
+    const condition = (type: string) => ({ type, status: 'True', reason: type, message: 'set by the test stand-in for Istio', lastTransitionTime: now, observedGeneration: generation });
+    custom
+      .patchNamespacedCustomObjectStatus(
+        { ...GATEWAYS, namespace, name: gateway.metadata!.name!, body: { status: { conditions: [condition('Accepted'), condition('Programmed')] } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      )
+      .catch(() => undefined);
+  };
+  informer.on('add', program);
+  informer.on('update', program);
+  informer.on('error', () => setTimeout(() => void informer.start().catch(() => undefined), 500));
+  await informer.start();
+  return { stop: () => informer.stop() };
+}

@@ -1,0 +1,106 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { Writable } from 'node:stream';
+import { createActivities } from '../../activities';
+import { kubeClients } from '../../activities/kubernetes/clients';
+import { createLogger } from '../../config/logger';
+import { loadSettings, Settings } from '../../config/settings';
+import { startWatcher, Watcher } from '../../watcher/watcher';
+import { WORKFLOW_BUNDLE } from '../../worker/bundle';
+import { adminKubeConfig, temporalClient, testStack, uniqueName, workerConnection } from './stack';
+
+export interface TestProvisioner {
+  settings: Settings;
+  client: Client;
+  worker: Worker;
+  watcher: Watcher;
+  /** Every log line the worker and watcher wrote, to scan for leaked secrets. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export interface ProvisionerOptions {
+  settings?: Partial<Settings>;
+  /** Create kagenti-operator-config in the operator namespace (default true). */
+  operatorConfig?: Record<string, string> | false;
+  /** Create keycloak-admin-secret in the operator namespace (default true). */
+  adminSecret?: boolean;
+}
+
+/**
+ * The real worker (prebundled workflows, real activities) and the real watcher, in this process,
+ * against the test stack, with their own operator namespace and task queue.
+ */
+export async function startProvisioner(options: ProvisionerOptions = {}): Promise<TestProvisioner> {
+  const stack = testStack();
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  const operatorNamespace = uniqueName('op');
+  await core.createNamespace({ body: { metadata: { name: operatorNamespace } } });
+  if (options.operatorConfig !== false) {
+    await core.createNamespacedConfigMap({
+      namespace: operatorNamespace,
+      body: {
+        metadata: { name: 'kagenti-operator-config' },
+        data: options.operatorConfig ?? { KEYCLOAK_URL: stack.keycloak.url, KEYCLOAK_REALM: stack.keycloak.realm },
+      },
+    });
+  }
+  if (options.adminSecret !== false) {
+    await core.createNamespacedSecret({
+      namespace: operatorNamespace,
+      body: {
+        metadata: { name: 'keycloak-admin-secret' },
+        stringData: { KEYCLOAK_ADMIN_USERNAME: stack.keycloak.adminUsername, KEYCLOAK_ADMIN_PASSWORD: stack.keycloak.adminPassword },
+      },
+    });
+  }
+  const settings: Settings = Object.freeze({
+    ...loadSettings([], {}),
+    kubeconfig: stack.kubernetes.kubeconfig,
+    temporalAddress: stack.temporal.address,
+    temporalNamespace: stack.temporal.namespace,
+    taskQueue: uniqueName('provisioner'),
+    operatorNamespace,
+    retryIntervalSeconds: 2,
+    waypointReadyTimeoutSeconds: 5,
+    resyncIntervalSeconds: 0,
+    logLevel: 'info' as const,
+    ...options.settings,
+  });
+
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const log = createLogger('test-provisioner', settings.logLevel, sink);
+  const connection = await workerConnection();
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.temporalNamespace,
+    taskQueue: settings.taskQueue,
+    workflowBundle: { codePath: WORKFLOW_BUNDLE },
+    activities: createActivities({ k8s: kubeClients(settings.kubeconfig), settings, log }),
+  });
+  const running = worker.run();
+  const { client, connection: clientConnection } = await temporalClient();
+  const watcher = startWatcher(adminKubeConfig(), client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds, coalesceMs: 50 }, log);
+
+  return {
+    settings,
+    client,
+    worker,
+    watcher,
+    logs,
+    async stop() {
+      await watcher.stop();
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await clientConnection.close();
+    },
+  };
+}

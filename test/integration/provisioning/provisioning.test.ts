@@ -1,0 +1,162 @@
+import { namespaceWorkflowId } from '../../../workflows/ids';
+import { getStatusQuery } from '../../../workflows/messages';
+import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
+import { eventually } from '../../harness/eventually';
+import { startFakeIstio } from '../../harness/fake-istio';
+import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
+import { keycloakAdmin, uniqueName } from '../../harness/stack';
+import { claims, clientCredentialsToken, exchangeToken } from '../../harness/tokens';
+
+// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (see fake-istio.ts).
+const programmed = new Set<string>();
+let istio: { stop(): Promise<void> };
+let provisioner: TestProvisioner;
+
+beforeAll(async () => {
+  istio = await startFakeIstio((namespace) => programmed.has(namespace));
+  provisioner = await startProvisioner();
+});
+afterAll(async () => {
+  await provisioner?.stop();
+  await istio?.stop();
+});
+
+describe('an agent Deployment in a fresh namespace is provisioned end to end', () => {
+  const namespace = uniqueName('team');
+  const workload = 'weather-agent';
+  const clientId = `${namespace}/${workload}`;
+  const secretName = credentialsSecretName(namespace, workload);
+
+  beforeAll(async () => {
+    programmed.add(namespace);
+    await createNamespace(namespace, { team: 'weather' });
+    await createAgentDeployment(namespace, workload);
+  });
+
+  test('the namespace gets exactly the three ambient labels, other labels untouched', async () => {
+    const labels = await eventually(async () => {
+      const ns = await core.readNamespace({ name: namespace });
+      return ns.metadata?.labels?.['istio.io/use-waypoint'] ? ns.metadata.labels : undefined;
+    }, 30_000, 'the ambient labels');
+    expect(labels).toMatchObject({
+      'istio-discovery': 'enabled',
+      'istio.io/dataplane-mode': 'ambient',
+      'istio.io/use-waypoint': `${namespace}-waypoint`,
+      team: 'weather',
+    });
+  });
+
+  test('the waypoint Gateway has exactly the spec fields', async () => {
+    const gateway = await eventually(() => readGateway(namespace, `${namespace}-waypoint`), 30_000, 'the Gateway');
+    expect(gateway.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(gateway.kind).toBe('Gateway');
+    expect(gateway.metadata.labels).toEqual({ 'istio.io/waypoint-for': 'all' });
+    expect(gateway.spec.gatewayClassName).toBe('istio-waypoint');
+    expect(gateway.spec.listeners.map(({ name, port, protocol }: Record<string, unknown>) => ({ name, port, protocol }))).toEqual([
+      { name: 'mesh', port: 15008, protocol: 'HBONE' },
+    ]);
+  });
+
+  test('the credentials Secret has the spec name, type, keys, label and owner', async () => {
+    const secret = await eventually(() => readSecretOrUndefined(namespace, secretName), 30_000, `Secret ${secretName}`);
+    const deployment = await apps.readNamespacedDeployment({ namespace, name: workload });
+    expect(secret.type).toBe('Opaque');
+    expect(Object.keys(secret.data ?? {}).sort()).toEqual(['client-id.txt', 'client-secret.txt']);
+    expect(decode(secret.data!['client-id.txt'])).toBe(clientId);
+    expect(secret.metadata?.labels).toEqual({ 'app.kubernetes.io/managed-by': 'kagenti-waypoint-provisioner' });
+    expect(secret.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ apiVersion: 'apps/v1', kind: 'Deployment', name: workload, uid: deployment.metadata!.uid }),
+    ]);
+    const admin = await keycloakAdmin();
+    const [client] = await admin.clients.find({ clientId });
+    expect(decode(secret.data!['client-secret.txt'])).toBe((await admin.clients.getClientSecret({ id: client.id! })).value);
+  });
+
+  test('the pod-template annotation names the Secret, and was written only after the Secret', async () => {
+    const annotation = await eventually(async () => {
+      const d = await apps.readNamespacedDeployment({ namespace, name: workload });
+      return d.spec?.template?.metadata?.annotations?.['kagenti.io/keycloak-client-credentials-secret-name'];
+    }, 30_000, 'the credentials annotation');
+    expect(annotation).toBe(secretName);
+
+    const history = await provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace)).fetchHistory();
+    const scheduled = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => ({ id: e.eventId!.toNumber(), type: e.activityTaskScheduledEventAttributes!.activityType!.name! }));
+    const completed = new Map(
+      (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).map((e) => [e.activityTaskCompletedEventAttributes!.scheduledEventId!.toNumber(), e.eventId!.toNumber()]),
+    );
+    const secretDone = completed.get(scheduled.find((s) => s.type === 'ensureClientCredentialsSecret')!.id)!;
+    const annotationScheduled = scheduled.find((s) => s.type === 'ensureCredentialsAnnotation')!.id;
+    expect(secretDone).toBeLessThan(annotationScheduled);
+  });
+
+  test('the Keycloak client has exactly the spec representation', async () => {
+    const admin = await keycloakAdmin();
+    const [client] = await admin.clients.find({ clientId });
+    expect(client).toMatchObject({
+      clientId,
+      name: clientId,
+      publicClient: false,
+      serviceAccountsEnabled: true,
+      standardFlowEnabled: true,
+      directAccessGrantsEnabled: true,
+      fullScopeAllowed: false,
+      clientAuthenticatorType: 'client-secret',
+    });
+    expect(client.attributes?.['standard.token.exchange.enabled']).toBe('true');
+    expect(client.attributes?.['kagenti.io/managed-by']).toBe('kagenti-waypoint-provisioner');
+  });
+
+  test('the audience scope maps the client id and is a default scope of the realm and of the platform client', async () => {
+    const admin = await keycloakAdmin();
+    const scope = await admin.clientScopes.findOneByName({ name: `agent-${namespace}-${workload}-aud` });
+    expect(scope).toBeDefined();
+    const mappers = await admin.clientScopes.listProtocolMappers({ id: scope!.id! });
+    expect(mappers).toEqual([
+      expect.objectContaining({ protocolMapper: 'oidc-audience-mapper', config: expect.objectContaining({ 'included.custom.audience': clientId, 'access.token.claim': 'true', 'id.token.claim': 'false' }) }),
+    ]);
+    expect((await admin.clientScopes.listDefaultClientScopes()).map((s) => s.id)).toContain(scope!.id);
+    const [platform] = await admin.clients.find({ clientId: 'kagenti' });
+    expect((await admin.clients.listDefaultClientScopes({ id: platform.id! })).map((s) => s.id)).toContain(scope!.id);
+  });
+
+  test('the registration works: client-credentials token, platform token audience, token exchange', async () => {
+    const secret = (await readSecretOrUndefined(namespace, secretName))!;
+    const agentSecret = decode(secret.data!['client-secret.txt']);
+    const own = await clientCredentialsToken(clientId, agentSecret);
+    expect(own.status).toBe(200);
+    expect(claims(own.body.access_token).azp).toBe(clientId);
+
+    const admin = await keycloakAdmin();
+    const [platform] = await admin.clients.find({ clientId: 'kagenti' });
+    const platformSecret = (await admin.clients.getClientSecret({ id: platform.id! })).value!;
+    const platformToken = await clientCredentialsToken('kagenti', platformSecret);
+    expect(platformToken.status).toBe(200);
+    expect([claims(platformToken.body.access_token).aud].flat()).toContain(clientId);
+
+    const exchanged = await exchangeToken(clientId, agentSecret, platformToken.body.access_token);
+    expect(exchanged.body.error_description ?? '').toBe('');
+    expect(exchanged.status).toBe(200);
+    expect(claims(exchanged.body.access_token).azp).toBe(clientId);
+  });
+
+  test('status is visible: the workflow query, search attributes, the namespace annotation and Events', async () => {
+    const handle = provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace));
+    const status = await eventually(async () => {
+      const s = await handle.query(getStatusQuery);
+      return s.last?.phase === 'Ready' ? s : undefined;
+    }, 30_000, 'phase Ready');
+    expect(status.last).toMatchObject({ waypointReady: true, agentCount: 1, waiting: [] });
+    const listed = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const w of provisioner.client.workflow.list({ query: `ProvisionerNamespace = '${namespace}' AND ProvisionerPhase = 'Ready' AND WaypointReady = true AND AgentCount = 1` })) ids.push(w.workflowId);
+      return ids.length ? ids : undefined;
+    }, 15_000, 'the search attributes');
+    expect(listed).toEqual([namespaceWorkflowId(namespace)]);
+    const ns = await core.readNamespace({ name: namespace });
+    expect(JSON.parse(ns.metadata!.annotations!['kagenti.io/waypoint-provisioning-status'])).toEqual({ phase: 'Ready', waypointReady: true, agents: 1, waiting: [] });
+    expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['AmbientLabelsSet', 'WaypointCreated', 'WaypointReady', 'KeycloakClientCreated', 'CredentialsSecretCreated', 'CredentialsAnnotated']));
+  });
+});

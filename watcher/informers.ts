@@ -1,0 +1,136 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesListObject,
+  KubernetesObject,
+  makeInformer,
+  type Informer,
+  type ObjectCache,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { waypointGatewayName } from '../activities/kubernetes/desired';
+import { hasAgentTemplate, isOptedInNamespace, namespaceOf } from './to-namespace';
+
+export interface InformerSet {
+  /** True once every informer has listed at least once. */
+  synced(): boolean;
+  /** Namespaces that hold an agent or tool pod or workload, or opted in by label, per the caches. */
+  agentNamespaces(): Set<string>;
+  stop(): Promise<void>;
+}
+
+export interface InformerHandlers {
+  changed(namespace: string): void;
+  namespaceDeleted(namespace: string): void;
+  /** Each restart after a watch or list error. */
+  restarted(resource: string): void;
+}
+
+type Watched = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+
+const RESTART_DELAY_MS = { min: 500, max: 30_000 };
+
+/**
+ * Lists and watches, cluster-wide, everything whose change can call for a provisioning pass, and
+ * reports each change as the namespace it belongs to. The client's informer re-lists on 410 Gone
+ * by itself; on any other error it stops, so it is restarted here with backoff.
+ */
+export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: Logger): InformerSet {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const list = <T extends KubernetesObject>(fn: () => Promise<KubernetesListObject<T>>) => fn as () => Promise<KubernetesListObject<KubernetesObject>>;
+
+  const specs: { name: string; path: string; list: () => Promise<KubernetesListObject<KubernetesObject>>; labelSelector?: string; relevant?: (o: KubernetesObject) => boolean }[] = [
+    { name: 'pods', path: '/api/v1/pods', labelSelector: 'kagenti.io/type in (agent,tool)', list: list(() => core.listPodForAllNamespaces({ labelSelector: 'kagenti.io/type in (agent,tool)' })) },
+    { name: 'deployments', path: '/apis/apps/v1/deployments', list: list(() => apps.listDeploymentForAllNamespaces()), relevant: (o) => hasAgentTemplate(o as never) },
+    { name: 'statefulsets', path: '/apis/apps/v1/statefulsets', list: list(() => apps.listStatefulSetForAllNamespaces()), relevant: (o) => hasAgentTemplate(o as never) },
+    { name: 'namespaces', path: '/api/v1/namespaces', list: list(() => core.listNamespace()) },
+    {
+      name: 'gateways',
+      path: '/apis/gateway.networking.k8s.io/v1/gateways',
+      list: () => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', resourcePlural: 'gateways' }) as Promise<KubernetesListObject<KubernetesObject>>,
+      // Only the provisioner's own waypoints: other Gateways are not its business.
+      relevant: (o) => o.metadata?.name === waypointGatewayName(o.metadata?.namespace ?? ''),
+    },
+    {
+      name: 'secrets',
+      path: '/api/v1/secrets',
+      labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner',
+      list: list(() => core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' })),
+    },
+  ];
+
+  const informers = new Map<string, Watched>();
+  const listed = new Set<string>();
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+
+  for (const spec of specs) {
+    const informer = makeInformer<KubernetesObject>(kc, spec.path, spec.list, spec.labelSelector);
+    informers.set(spec.name, informer);
+    const onChange = (object: KubernetesObject) => {
+      const namespace = namespaceOf(object);
+      if (!namespace) return;
+      if (spec.name === 'namespaces') {
+        // A Namespace matters when it opts in or is being deleted; its agents are seen through pods and workloads.
+        if (isOptedInNamespace(object) || object.metadata?.deletionTimestamp) handlers.changed(namespace);
+        return;
+      }
+      if (!spec.relevant || spec.relevant(object)) handlers.changed(namespace);
+    };
+    informer.on('add', onChange);
+    informer.on('update', onChange);
+    informer.on('delete', (object) => {
+      const namespace = namespaceOf(object);
+      if (!namespace) return;
+      if (spec.name === 'namespaces') handlers.namespaceDeleted(namespace);
+      else if (!spec.relevant || spec.relevant(object)) handlers.changed(namespace);
+    });
+    informer.on('connect', () => listed.add(spec.name));
+    let delay = RESTART_DELAY_MS.min;
+    informer.on('error', (error: unknown) => {
+      if (stopped) return;
+      log.warn({ resource: spec.name, err: String(error), retryInMs: delay }, 'Watch failed; restarting informer');
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        handlers.restarted(spec.name);
+        informer.start().then(
+          () => (delay = RESTART_DELAY_MS.min),
+          () => undefined, // reported again through 'error'
+        );
+      }, delay);
+      timers.add(timer);
+      delay = Math.min(RESTART_DELAY_MS.max, delay * 2);
+    });
+  }
+
+  for (const [name, informer] of informers) {
+    informer.start().then(
+      () => listed.add(name),
+      () => undefined,
+    );
+  }
+
+  return {
+    synced: () => listed.size === informers.size,
+    agentNamespaces() {
+      const namespaces = new Set<string>();
+      for (const name of ['pods', 'deployments', 'statefulsets']) {
+        const spec = specs.find((s) => s.name === name)!;
+        for (const object of informers.get(name)!.list()) {
+          if (!spec.relevant || spec.relevant(object)) namespaces.add(object.metadata!.namespace!);
+        }
+      }
+      for (const ns of informers.get('namespaces')!.list()) if (isOptedInNamespace(ns)) namespaces.add(ns.metadata!.name!);
+      return namespaces;
+    },
+    async stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      await Promise.all([...informers.values()].map((i) => i.stop()));
+    },
+  };
+}

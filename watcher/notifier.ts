@@ -1,0 +1,30 @@
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { namespaceWorkflowId, TASK_QUEUE } from '../workflows/ids';
+import { namespaceDeletedSignal, resourcesChangedSignal } from '../workflows/messages';
+import type { namespaceWorkflow } from '../workflows/namespace-workflow';
+import { ProvisionerNamespace, ProvisionerPhase } from '../workflows/search-attributes';
+
+/** Tells a namespace's workflow that something changed, starting it when it is not running. */
+export async function notifyNamespaceChanged(client: Client, namespace: string, taskQueue = TASK_QUEUE): Promise<void> {
+  await client.workflow.signalWithStart<typeof namespaceWorkflow, [{ reason?: string }?]>('namespaceWorkflow', {
+    workflowId: namespaceWorkflowId(namespace),
+    taskQueue,
+    args: [{ namespace }],
+    signal: resourcesChangedSignal,
+    signalArgs: [{}],
+    typedSearchAttributes: [
+      { key: ProvisionerNamespace, value: namespace },
+      { key: ProvisionerPhase, value: 'Waiting' },
+    ],
+    staticSummary: `Waypoint provisioning of namespace ${namespace}`,
+  });
+}
+
+/** Tells a namespace's workflow that the namespace is gone; nothing to do when none runs. */
+export async function notifyNamespaceDeleted(client: Client, namespace: string): Promise<void> {
+  try {
+    await client.workflow.getHandle(namespaceWorkflowId(namespace)).signal(namespaceDeletedSignal);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+}

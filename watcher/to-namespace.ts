@@ -1,0 +1,19 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+
+const AGENT_TYPES = new Set(['agent', 'tool']);
+const TYPE_LABEL = 'kagenti.io/type';
+
+/** The namespace an object belongs to (a Namespace belongs to itself). */
+export function namespaceOf(object: KubernetesObject): string | undefined {
+  return object.kind === 'Namespace' ? object.metadata?.name : object.metadata?.namespace;
+}
+
+/** A Deployment or StatefulSet whose pod template says agent or tool. */
+export function hasAgentTemplate(object: { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } }): boolean {
+  return AGENT_TYPES.has(object.spec?.template?.metadata?.labels?.[TYPE_LABEL] ?? '');
+}
+
+/** A Namespace opted in by its own label, before any agent arrives. */
+export function isOptedInNamespace(object: KubernetesObject): boolean {
+  return object.metadata?.labels?.[TYPE_LABEL] === 'agent';
+}

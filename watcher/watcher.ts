@@ -1,0 +1,68 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { Coalescer } from './coalescer';
+import { InformerSet, startInformers } from './informers';
+import { notifyNamespaceChanged, notifyNamespaceDeleted } from './notifier';
+
+export interface WatcherOptions {
+  taskQueue: string;
+  resyncIntervalSeconds: number;
+  /** How long events for one namespace are gathered before its workflow is told. */
+  coalesceMs?: number;
+}
+
+export interface Watcher {
+  ready(): boolean;
+  stop(): Promise<void>;
+  /** Counters for health and tests: notifications sent, informer restarts. */
+  stats: { notified: number; restarts: number; resyncs: number };
+}
+
+/**
+ * Turns cluster events into per-namespace workflow notifications. It keeps no state of its own: the
+ * informer caches are rebuilt by listing, and a resync tells every agent namespace's workflow to
+ * look again, so nothing is lost across restarts of the watcher or the apiserver.
+ */
+export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOptions, log: Logger): Watcher {
+  const stats = { notified: 0, restarts: 0, resyncs: 0 };
+  const coalescer = new Coalescer(
+    async (namespace) => {
+      await notifyNamespaceChanged(client, namespace, options.taskQueue);
+      stats.notified++;
+      log.debug({ namespace }, 'Notified namespace workflow');
+    },
+    options.coalesceMs ?? 100,
+    (namespace, error) => log.warn({ namespace, err: String(error) }, 'Could not notify the namespace workflow; retrying'),
+  );
+  const informers: InformerSet = startInformers(
+    kc,
+    {
+      changed: (namespace) => coalescer.notify(namespace),
+      namespaceDeleted: (namespace) => {
+        notifyNamespaceDeleted(client, namespace).catch((error: unknown) => log.warn({ namespace, err: String(error) }, 'Could not tell the workflow its namespace is gone'));
+      },
+      restarted: () => stats.restarts++,
+    },
+    log,
+  );
+
+  const resync = () => {
+    if (!informers.synced()) return;
+    stats.resyncs++;
+    const namespaces = informers.agentNamespaces();
+    log.info({ namespaces: namespaces.size }, 'Resync: telling every agent namespace workflow to look again');
+    for (const namespace of namespaces) coalescer.notify(namespace);
+  };
+  const timer = options.resyncIntervalSeconds > 0 ? setInterval(resync, options.resyncIntervalSeconds * 1000) : undefined;
+
+  return {
+    ready: () => informers.synced(),
+    stats,
+    async stop() {
+      if (timer) clearInterval(timer);
+      coalescer.stop();
+      await informers.stop();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { ActivityOptions, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+const NON_RETRYABLE = ['InvalidWorkloadSpec', 'InvalidConfig'];
+
+/**
+ * Kubernetes and Keycloak calls retry with backoff for as long as it takes (a server that went
+ * away comes back); only invalid input fails at once.
+ */
+export const CALL_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+export const activities = proxyActivities<Activities>(CALL_OPTIONS);
+
+/** Events are reports, not work: a few tries, then the pass goes on without them. */
+export const reporting = proxyActivities<Activities>({ ...CALL_OPTIONS, retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5 } });
+
+/** The readiness wait heartbeats; its own timeout bounds it, plus a margin. */
+export function waitOptions(timeoutSeconds: number): ActivityOptions {
+  return { ...CALL_OPTIONS, startToCloseTimeout: `${timeoutSeconds + 30} seconds`, heartbeatTimeout: '10 seconds' };
+}
+
+/** Runs an activity with a one-line summary that the Temporal UI shows for it. */
+export function withSummary<A extends unknown[], R>(
+  fn: { executeWithOptions(options: ActivityOptions, args: A): Promise<R> },
+  summary: string,
+  args: A,
+  options: ActivityOptions = CALL_OPTIONS,
+): Promise<R> {
+  return fn.executeWithOptions({ ...options, summary }, args);
+}

@@ -1,0 +1,14 @@
+/** The task queue the worker polls and every execution of this project runs on. */
+export const TASK_QUEUE = 'waypoint-provisioner';
+
+const PREFIX = 'ns-provisioner/';
+
+/** The one workflow id of a namespace's provisioning workflow, computed the same way by the watcher, people and tests. */
+export function namespaceWorkflowId(namespace: string): string {
+  return `${PREFIX}${namespace}`;
+}
+
+/** The namespace a provisioning workflow id belongs to, or undefined for any other id. */
+export function namespaceOfWorkflowId(workflowId: string): string | undefined {
+  return workflowId.startsWith(PREFIX) ? workflowId.slice(PREFIX.length) : undefined;
+}

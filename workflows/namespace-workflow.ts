@@ -1,0 +1,107 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { activities, withSummary } from './activity-proxies';
+import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
+import { provisioningPass } from './provisioning-pass';
+import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
+import type { KeycloakSettings, PassOutcome } from './types';
+
+export interface NamespaceWorkflowInput {
+  namespace: string;
+  /** State carried over continue-as-new. */
+  carried?: { passes: number; last?: PassOutcome; keycloak?: KeycloakSettings };
+}
+
+/** Continue-as-new well before the history gets large, even if the server does not suggest it yet. */
+const MAX_HISTORY_EVENTS = 2_000;
+
+function describe(namespace: string, outcome: PassOutcome): string {
+  const lines = [
+    `**${namespace}**: ${outcome.phase}`,
+    `waypoint ready: ${outcome.waypointReady ? 'yes' : 'no'}; agent workloads: ${outcome.agentCount}`,
+    ...outcome.waiting.map((w) => `waiting: ${w.reason}: ${w.message}`),
+    ...outcome.warnings.map((w) => `warning: ${w.reason}: ${w.message}`),
+    ...outcome.workloads.map((w) => `${w.kind} ${w.name}: ${w.state}${w.clientId ? ` (${w.clientId})` : ''}${w.detail ? `: ${w.detail}` : ''}`),
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * The long-lived workflow of one agent namespace (id `ns-provisioner/<namespace>`). It runs a
+ * provisioning pass when told that something changed; events during a pass fold into one more pass.
+ * Waiting states are looked at again after the retry interval. When the namespace is gone it
+ * removes the Keycloak clients it created and ends; when there is nothing to do it ends too (the
+ * watcher starts it again on the next agent).
+ */
+export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<'deleted' | 'idle'> {
+  const { namespace } = input;
+  let pending = true;
+  let deleted = false;
+  let passes = input.carried?.passes ?? 0;
+  let last = input.carried?.last;
+  let keycloak = input.carried?.keycloak;
+
+  setHandler(resourcesChangedSignal, () => {
+    pending = true;
+  });
+  setHandler(namespaceDeletedSignal, () => {
+    deleted = true;
+  });
+  setHandler(getStatusQuery, (): NamespaceStatus => ({ namespace, passes, pending, last }));
+
+  for (;;) {
+    const retryAfter = last?.retryAfterSeconds;
+    if (retryAfter !== undefined) {
+      if (!(await condition(() => pending || deleted, `${retryAfter} seconds`))) pending = true;
+    } else {
+      await condition(() => pending || deleted);
+    }
+    if (deleted) break;
+    pending = false;
+
+    upsertSearchAttributes([
+      { key: ProvisionerNamespace, value: namespace },
+      { key: ProvisionerPhase, value: 'Provisioning' },
+    ]);
+    const info = workflowInfo();
+    const result = await provisioningPass({ namespace, previous: last, eventKeyPrefix: `${info.workflowId}/${info.runId}/${passes}` });
+    passes++;
+    last = result.outcome;
+    keycloak = result.keycloak ?? keycloak;
+    upsertSearchAttributes([
+      { key: ProvisionerPhase, value: last.phase },
+      { key: WaypointReady, value: last.waypointReady },
+      { key: AgentCount, value: last.agentCount },
+    ]);
+    setCurrentDetails(describe(namespace, last));
+    await withSummary(activities.recordNamespaceStatus, `Write the status annotation of ${namespace}`, [
+      namespace,
+      JSON.stringify({ phase: last.phase, waypointReady: last.waypointReady, agents: last.agentCount, waiting: last.waiting.map((w) => w.reason) }),
+    ]);
+
+    if (last.phase === 'Deleting') {
+      deleted = true;
+      break;
+    }
+    if (last.done && !pending) return 'idle';
+    const { continueAsNewSuggested, historyLength } = workflowInfo();
+    if (continueAsNewSuggested || historyLength > MAX_HISTORY_EVENTS) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof namespaceWorkflow>({ namespace, carried: { passes, last, keycloak } });
+    }
+  }
+
+  // The namespace is gone: its workloads' clients are removed with the settings last in force.
+  upsertSearchAttributes([{ key: ProvisionerPhase, value: 'Deleting' }]);
+  if (keycloak) {
+    await withSummary(activities.deleteStaleKeycloakClients, `Remove all Keycloak clients of deleted namespace ${namespace}`, [{ namespace, keep: [], keycloak }]);
+  }
+  return 'deleted';
+}

@@ -1,0 +1,199 @@
+import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import type { EventInput } from '../activities/kubernetes/events';
+import { activities, reporting, waitOptions, withSummary } from './activity-proxies';
+import type { AgentWorkload, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from './types';
+
+/** What a pass knows besides the cluster: the previous outcome (to report only changes) and where to key its events. */
+export interface PassContext {
+  namespace: string;
+  previous?: PassOutcome;
+  /** Unique per pass and stable on replay, e.g. `<workflow id>/<run id>/<pass number>`. */
+  eventKeyPrefix: string;
+}
+
+export interface PassResult {
+  outcome: PassOutcome;
+  /** The Keycloak settings in force, remembered for clean-up after the namespace (and its config) is gone. */
+  keycloak?: KeycloakSettings;
+}
+
+type Event = Omit<EventInput, 'namespace' | 'key'>;
+
+const onNamespace = (namespace: string, type: Event['type'], reason: string, message: string): Event => ({
+  involved: { kind: 'Namespace', name: namespace },
+  type,
+  reason,
+  message,
+});
+
+const onWorkload = (w: AgentWorkload, type: Event['type'], reason: string, message: string): Event => ({
+  involved: { kind: w.kind, name: w.name, uid: w.uid },
+  type,
+  reason,
+  message,
+});
+
+const isAgentNamespace = (s: NamespaceSnapshot) => s.optedIn || s.agentPods + s.toolPods > 0 || s.workloads.length > 0;
+
+/** Why a workload gets no client from this provisioner, or undefined when it should get one. */
+function skipReason(workload: AgentWorkload, config: ProvisioningConfig): string | undefined {
+  if (workload.legacyRegistration) return 'kagenti.io/client-registration-inject is "true": its in-pod sidecar registers it';
+  if (workload.type === 'tool' && !config.injectTools) return 'a tool, and client registration for tools is off (--inject-tools)';
+  return undefined;
+}
+
+/** The application failure behind a non-retryable activity failure, if that is what `error` is. */
+function failureType(error: unknown): ApplicationFailure | undefined {
+  const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+  return cause?.nonRetryable ? cause : undefined;
+}
+
+const DELETING: PassOutcome = { phase: 'Deleting', waypointReady: false, agentCount: 0, waiting: [], warnings: [], workloads: [], done: true };
+
+/** Registers one workload: client and audience scope, then the credentials Secret, then (only then) the annotation. */
+async function registerWorkload(namespace: string, workload: AgentWorkload, keycloak: KeycloakSettings, events: Event[]): Promise<WorkloadStatus> {
+  const ref = { kind: workload.kind, name: workload.name, uid: workload.uid, serviceAccountName: workload.serviceAccountName };
+  const label = `${workload.kind} ${namespace}/${workload.name}`;
+  try {
+    const client = await withSummary(activities.ensureKeycloakClient, `Ensure Keycloak client for ${label}`, [{ namespace, workload: ref, keycloak }]);
+    if (client.outcome !== 'unchanged') {
+      events.push(onWorkload(workload, 'Normal', client.outcome === 'created' ? 'KeycloakClientCreated' : 'KeycloakClientUpdated', `Keycloak client ${client.clientId} ${client.outcome}`));
+    }
+    const secret = await withSummary(activities.ensureClientCredentialsSecret, `Ensure credentials Secret for ${label}`, [{ namespace, workload: ref, keycloak, clientId: client.clientId }]);
+    if (secret.outcome !== 'unchanged') {
+      events.push(onWorkload(workload, 'Normal', secret.outcome === 'created' ? 'CredentialsSecretCreated' : 'CredentialsSecretUpdated', `Secret ${secret.secretName} ${secret.outcome}`));
+    }
+    const annotation = await withSummary(activities.ensureCredentialsAnnotation, `Annotate ${label} with its credentials Secret`, [namespace, { kind: workload.kind, name: workload.name }, secret.secretName]);
+    if (annotation.outcome !== 'unchanged') {
+      events.push(onWorkload(workload, 'Normal', 'CredentialsAnnotated', `Pod template annotated with credentials Secret ${secret.secretName}`));
+    }
+    return { kind: workload.kind, name: workload.name, clientId: client.clientId, credentialsSecret: secret.secretName, state: 'registered' };
+  } catch (error) {
+    // Only invalid input and deletions reach here: transient failures are retried inside the activities.
+    const cause = failureType(error);
+    if (cause?.type === 'WorkloadGone') return { kind: workload.kind, name: workload.name, state: 'skipped', detail: 'deleted during the pass' };
+    if (!cause || cause.type === 'NamespaceGone') throw error;
+    events.push(onWorkload(workload, 'Warning', 'ClientRegistrationFailed', cause.message));
+    return { kind: workload.kind, name: workload.name, state: 'failed', detail: cause.message };
+  }
+}
+
+/**
+ * One provisioning pass over a namespace, in the order of the runbook it replaces: read the
+ * namespace and the config, label the namespace, create or repair the waypoint Gateway, wait for
+ * it to be Programmed (bounded), register each agent workload, remove the clients of workloads that
+ * are gone, and report.
+ */
+export async function provisioningPass(ctx: PassContext): Promise<PassResult> {
+  try {
+    return await runPass(ctx);
+  } catch (error) {
+    if (failureType(error)?.type === 'NamespaceGone') return { outcome: DELETING };
+    throw error;
+  }
+}
+
+async function runPass(ctx: PassContext): Promise<PassResult> {
+  const { namespace } = ctx;
+  const snapshot = await withSummary(activities.inspectNamespace, `Inspect namespace ${namespace}`, [namespace]);
+  if (!snapshot.exists || snapshot.terminating) return { outcome: DELETING };
+  const config = await withSummary(activities.resolveProvisioningConfig, `Resolve provisioning config for ${namespace}`, [namespace]);
+  const events: Event[] = [];
+  const waiting: PassOutcome['waiting'] = [];
+  const warnings: PassOutcome['warnings'] = [];
+  const keycloakUsable = config.keycloak !== undefined && config.adminSecretReady;
+
+  if (!isAgentNamespace(snapshot)) {
+    if (config.removeWhenEmpty) {
+      const gateway = await withSummary(activities.deleteWaypointGateway, `Remove waypoint Gateway of ${namespace} (no agent or tool left)`, [namespace]);
+      const labels = await withSummary(activities.removeNamespaceLabels, `Remove ambient labels of ${namespace}`, [namespace]);
+      if (gateway.outcome !== 'unchanged' || labels.outcome !== 'unchanged') {
+        events.push(onNamespace(namespace, 'Normal', 'WaypointRemoved', 'No agent or tool left: waypoint Gateway and ambient labels removed'));
+      }
+    }
+    if (keycloakUsable) await withSummary(activities.deleteStaleKeycloakClients, `Remove Keycloak clients of ${namespace}`, [{ namespace, keep: [], keycloak: config.keycloak! }]);
+    await report(ctx, events);
+    return { outcome: { phase: 'Idle', waypointReady: false, agentCount: 0, waiting: [], warnings: [], workloads: [], done: keycloakUsable || !config.clientRegistration }, keycloak: config.keycloak };
+  }
+
+  let waypointReady = false;
+  if (config.waypointProvisioning) {
+    const labels = await withSummary(activities.ensureNamespaceLabels, `Label namespace ${namespace} for ambient mode`, [namespace]);
+    if (labels.outcome !== 'unchanged') events.push(onNamespace(namespace, 'Normal', 'AmbientLabelsSet', 'Namespace labelled for ambient mode and its waypoint'));
+    const gateway = await withSummary(activities.ensureWaypointGateway, `Create or repair the waypoint Gateway of ${namespace}`, [namespace]);
+    if (gateway.outcome === 'waiting') {
+      waiting.push({ reason: gateway.reason, message: gateway.message });
+    } else {
+      if (gateway.outcome !== 'unchanged') {
+        events.push(onNamespace(namespace, 'Normal', gateway.outcome === 'created' ? 'WaypointCreated' : 'WaypointRepaired', `Waypoint Gateway ${gateway.outcome}`));
+      }
+      const readiness = await withSummary(
+        activities.waitForGatewayProgrammed,
+        `Wait up to ${config.waypointReadyTimeoutSeconds} s for the waypoint of ${namespace} to be Programmed`,
+        [namespace, config.waypointReadyTimeoutSeconds],
+        waitOptions(config.waypointReadyTimeoutSeconds),
+      );
+      waypointReady = readiness.ready;
+      if (!readiness.ready) waiting.push({ reason: 'WaypointNotReady', message: `Waypoint Gateway not Programmed after ${config.waypointReadyTimeoutSeconds} s: ${readiness.reason} ${readiness.message}`.trim() });
+      else if (!ctx.previous?.waypointReady) events.push(onNamespace(namespace, 'Normal', 'WaypointReady', 'Waypoint Gateway is Programmed'));
+    }
+  }
+
+  if (config.adminSecretInWorkloadNamespace) {
+    warnings.push({ reason: 'AdminSecretInAgentNamespace', message: 'A keycloak-admin-secret exists in this agent namespace; it is ignored: remove it (admin credentials belong in the operator namespace only)' });
+  }
+
+  const workloads: WorkloadStatus[] = [];
+  if (config.clientRegistration) {
+    if (!config.keycloak) {
+      waiting.push({ reason: 'KeycloakConfigMissing', message: 'Neither kagenti-operator-config (operator namespace) nor authbridge-config (this namespace) has KEYCLOAK_URL and KEYCLOAK_REALM' });
+    } else if (!config.adminSecretReady) {
+      waiting.push({ reason: 'KeycloakAdminSecretMissing', message: 'Secret keycloak-admin-secret with KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD is missing in the operator namespace' });
+    } else {
+      const keycloak = config.keycloak;
+      const results = await Promise.all(
+        snapshot.workloads.map((workload) => {
+          const skipped = skipReason(workload, config);
+          if (skipped) return Promise.resolve<WorkloadStatus>({ kind: workload.kind, name: workload.name, state: 'skipped', detail: skipped });
+          return registerWorkload(namespace, workload, keycloak, events);
+        }),
+      );
+      workloads.push(...results);
+      // Clients of every current workload are kept, even skipped ones: only a workload's removal removes its client.
+      const stale = await withSummary(activities.deleteStaleKeycloakClients, `Remove Keycloak clients of deleted workloads in ${namespace}`, [
+        { namespace, keep: snapshot.workloads.map((w) => w.name), keycloak },
+      ]);
+      for (const clientId of stale.deleted) events.push(onNamespace(namespace, 'Normal', 'KeycloakClientDeleted', `Keycloak client ${clientId} deleted: its workload is gone`));
+    }
+  }
+
+  // Waiting states and warnings are reported when they begin, not on every pass.
+  const before = new Set([...(ctx.previous?.waiting ?? []), ...(ctx.previous?.warnings ?? [])].map((w) => w.reason));
+  for (const w of [...waiting, ...warnings]) if (!before.has(w.reason)) events.push(onNamespace(namespace, 'Warning', w.reason, w.message));
+
+  const failed = workloads.some((w) => w.state === 'failed');
+  const phase = waiting.length > 0 || failed ? 'Waiting' : 'Ready';
+  await report(ctx, events);
+  return {
+    outcome: {
+      phase,
+      waypointReady,
+      agentCount: snapshot.workloads.length,
+      waiting,
+      warnings,
+      workloads,
+      retryAfterSeconds: waiting.length > 0 ? config.retryIntervalSeconds : undefined,
+      done: false,
+    },
+    keycloak: config.keycloak,
+  };
+}
+
+/** Records the pass's events; each has a key stable on replay and retry, so none is recorded twice. */
+async function report(ctx: PassContext, events: Event[]): Promise<void> {
+  const results = await Promise.allSettled(
+    events.map((event, index) => reporting.recordEvent({ ...event, namespace: ctx.namespace, key: `${ctx.eventKeyPrefix}/${index}` })),
+  );
+  const failed = results.filter((r) => r.status === 'rejected').length;
+  if (failed > 0) log.warn('Some Kubernetes Events could not be recorded', { namespace: ctx.namespace, failed });
+}

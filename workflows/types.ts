@@ -1,0 +1,103 @@
+// Plain-JSON values passed between workflows and activities. No secret value ever appears here.
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+export type WorkloadType = 'agent' | 'tool';
+
+/** An agent or tool workload (a Deployment or StatefulSet whose pod template has kagenti.io/type). */
+export interface AgentWorkload {
+  kind: WorkloadKind;
+  name: string;
+  uid: string;
+  type: WorkloadType;
+  serviceAccountName: string;
+  /** kagenti.io/client-registration-inject: "true": the legacy in-pod registration sidecar keeps doing it. */
+  legacyRegistration: boolean;
+  /** Current value of the pod-template annotation kagenti.io/keycloak-client-credentials-secret-name. */
+  credentialsSecretAnnotation?: string;
+}
+
+/** What the provisioner reads of a namespace at the start of a pass. */
+export interface NamespaceSnapshot {
+  exists: boolean;
+  /** The namespace has a deletionTimestamp. */
+  terminating: boolean;
+  /** Namespace label kagenti.io/type=agent: opted in before any agent arrives. */
+  optedIn: boolean;
+  /** Pods labelled kagenti.io/type agent or tool, by type. */
+  agentPods: number;
+  toolPods: number;
+  workloads: AgentWorkload[];
+}
+
+/** Non-secret Keycloak settings from kagenti-operator-config or authbridge-config (spec §4). */
+export interface KeycloakSettings {
+  source: 'operator' | 'namespace';
+  url: string;
+  realm: string;
+  spireEnabled: boolean;
+  clientAuthType: string;
+  spiffeIdpAlias: string;
+  tokenExchangeEnabled: boolean;
+  platformClientIds: string[];
+  audienceScopeEnabled: boolean;
+}
+
+/** Everything a pass needs to decide, resolved by one activity from flags, ConfigMaps and Secrets. */
+export interface ProvisioningConfig {
+  waypointProvisioning: boolean;
+  clientRegistration: boolean;
+  injectTools: boolean;
+  removeWhenEmpty: boolean;
+  spireTrustDomain: string;
+  waypointReadyTimeoutSeconds: number;
+  retryIntervalSeconds: number;
+  /** Undefined when neither ConfigMap has both KEYCLOAK_URL and KEYCLOAK_REALM. */
+  keycloak?: KeycloakSettings;
+  /** The admin Secret exists in the operator namespace with both keys. */
+  adminSecretReady: boolean;
+  /** A keycloak-admin-secret exists in this (agent) namespace: warned about, never used. */
+  adminSecretInWorkloadNamespace: boolean;
+}
+
+export type EnsureOutcome = 'created' | 'updated' | 'unchanged';
+
+export interface EnsureResult {
+  outcome: EnsureOutcome;
+}
+
+export type GatewayEnsureResult = EnsureResult | { outcome: 'waiting'; reason: 'GatewayApiMissing' | 'GatewayClassMissing'; message: string };
+
+export interface GatewayReadiness {
+  ready: boolean;
+  /** The Programmed condition's reason and message, or why the Gateway could not be read. */
+  reason: string;
+  message: string;
+}
+
+export type ProvisionerPhaseValue = 'Waiting' | 'Provisioning' | 'Ready' | 'Idle' | 'Deleting';
+
+/** One workload's registration state, as shown by the status query. */
+export interface WorkloadStatus {
+  kind: WorkloadKind;
+  name: string;
+  clientId?: string;
+  credentialsSecret?: string;
+  state: 'registered' | 'skipped' | 'failed';
+  detail?: string;
+}
+
+/** The result of one provisioning pass: what the workflow shows and decides on. */
+export interface PassOutcome {
+  phase: ProvisionerPhaseValue;
+  waypointReady: boolean;
+  agentCount: number;
+  /** Why the namespace is waiting, when it is (config missing, Gateway not ready, ...). */
+  waiting: { reason: string; message: string }[];
+  /** Problems that do not stop provisioning (an admin Secret in an agent namespace). */
+  warnings: { reason: string; message: string }[];
+  workloads: WorkloadStatus[];
+  /** Seconds until a pass should run again without any event (waiting states); undefined: only on events. */
+  retryAfterSeconds?: number;
+  /** The namespace needs nothing (no agent or tool, nothing owned left): the workflow may end. */
+  done: boolean;
+}
