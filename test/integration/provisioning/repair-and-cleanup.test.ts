@@ -1,0 +1,122 @@
+import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { namespaceWorkflowId } from '../../../workflows/ids';
+import { apps, core, createAgentDeployment, createNamespace, custom, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
+import { MERGE_PATCH } from '../../../activities/kubernetes/clients';
+import { eventually } from '../../harness/eventually';
+import { startFakeIstio } from '../../harness/fake-istio';
+import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
+import { keycloakAdmin, uniqueName } from '../../harness/stack';
+
+// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (see fake-istio.ts).
+let istio: { stop(): Promise<void> };
+let provisioner: TestProvisioner;
+beforeAll(async () => {
+  istio = await startFakeIstio(() => true);
+  provisioner = await startProvisioner();
+});
+afterAll(async () => {
+  await provisioner?.stop();
+  await istio?.stop();
+});
+
+const gatewayRef = (namespace: string) => ({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways', name: `${namespace}-waypoint` });
+
+async function provisioned(namespace: string, workload: string): Promise<void> {
+  const name = credentialsSecretName(namespace, workload);
+  await eventually(async () => {
+    const d = await apps.readNamespacedDeployment({ namespace, name: workload });
+    return d.spec?.template?.metadata?.annotations?.['kagenti.io/keycloak-client-credentials-secret-name'] === name ? true : undefined;
+  }, 30_000, `${namespace}/${workload} to be provisioned`);
+}
+
+async function clientExists(clientId: string): Promise<boolean> {
+  const admin = await keycloakAdmin();
+  return (await admin.clients.find({ clientId })).length > 0;
+}
+
+describe('drift is repaired within seconds', () => {
+  const namespace = uniqueName('drift');
+  beforeAll(async () => {
+    await createNamespace(namespace);
+    await createAgentDeployment(namespace, 'agent-a');
+    await provisioned(namespace, 'agent-a');
+  });
+
+  test('a deleted Gateway is recreated', async () => {
+    const before = await readGateway(namespace, `${namespace}-waypoint`);
+    await custom.deleteNamespacedCustomObject(gatewayRef(namespace));
+    const after = await eventually(async () => {
+      const g = await readGateway(namespace, `${namespace}-waypoint`);
+      return g && g.metadata.uid !== before!.metadata.uid ? g : undefined;
+    }, 10_000, 'the Gateway to be recreated');
+    expect(after.spec.gatewayClassName).toBe('istio-waypoint');
+  });
+
+  test('a changed listener and an extra listener are repaired', async () => {
+    await custom.patchNamespacedCustomObject(
+      { ...gatewayRef(namespace), body: { spec: { listeners: [{ name: 'mesh', port: 15009, protocol: 'HBONE' }, { name: 'extra', port: 8080, protocol: 'HTTP' }] } } },
+      MERGE_PATCH,
+    );
+    const repaired = await eventually(async () => {
+      const g = await readGateway(namespace, `${namespace}-waypoint`);
+      return g?.spec.listeners.length === 1 && g.spec.listeners[0].port === 15008 ? g : undefined;
+    }, 10_000, 'the listeners to be repaired');
+    expect(repaired.spec.listeners[0]).toMatchObject({ name: 'mesh', port: 15008, protocol: 'HBONE' });
+  });
+
+  test('a removed namespace label is restored', async () => {
+    await core.patchNamespace({ name: namespace, body: { metadata: { labels: { 'istio.io/dataplane-mode': null } } } }, MERGE_PATCH);
+    await eventually(async () => {
+      const ns = await core.readNamespace({ name: namespace });
+      return ns.metadata?.labels?.['istio.io/dataplane-mode'] === 'ambient' ? true : undefined;
+    }, 10_000, 'the label to be restored');
+  });
+
+  test('a deleted credentials Secret is recreated, with the same client secret', async () => {
+    const name = credentialsSecretName(namespace, 'agent-a');
+    const before = (await readSecretOrUndefined(namespace, name))!;
+    await core.deleteNamespacedSecret({ namespace, name });
+    const after = await eventually(async () => {
+      const s = await readSecretOrUndefined(namespace, name);
+      return s && s.metadata?.uid !== before.metadata?.uid ? s : undefined;
+    }, 10_000, 'the Secret to be recreated');
+    expect(after.data).toEqual(before.data);
+    expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['WaypointRepaired', 'CredentialsSecretCreated']));
+  });
+});
+
+describe('removal', () => {
+  test('a deleted workload loses its Keycloak client and audience scope; the other keeps its own', async () => {
+    const namespace = uniqueName('removal');
+    await createNamespace(namespace);
+    await createAgentDeployment(namespace, 'stays');
+    await createAgentDeployment(namespace, 'goes');
+    await provisioned(namespace, 'stays');
+    await provisioned(namespace, 'goes');
+    expect(await clientExists(`${namespace}/goes`)).toBe(true);
+
+    await apps.deleteNamespacedDeployment({ namespace, name: 'goes' });
+    await eventually(async () => ((await clientExists(`${namespace}/goes`)) ? undefined : true), 15_000, 'the client to be deleted');
+    const admin = await keycloakAdmin();
+    expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-goes-aud` })).toBeUndefined();
+    expect(await clientExists(`${namespace}/stays`)).toBe(true);
+    expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-stays-aud` })).toBeDefined();
+  });
+
+  test('a deleted namespace loses all its clients and its workflow ends', async () => {
+    const namespace = uniqueName('bye');
+    await createNamespace(namespace);
+    await createAgentDeployment(namespace, 'one');
+    await createAgentDeployment(namespace, 'two');
+    await provisioned(namespace, 'one');
+    await provisioned(namespace, 'two');
+
+    await core.deleteNamespace({ name: namespace });
+    const handle = provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace));
+    expect(await handle.result()).toBe('deleted');
+    expect(await clientExists(`${namespace}/one`)).toBe(false);
+    expect(await clientExists(`${namespace}/two`)).toBe(false);
+    const admin = await keycloakAdmin();
+    expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-one-aud` })).toBeUndefined();
+  });
+});
