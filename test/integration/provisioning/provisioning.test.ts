@@ -160,3 +160,31 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
     expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['AmbientLabelsSet', 'WaypointCreated', 'WaypointReady', 'KeycloakClientCreated', 'CredentialsSecretCreated', 'CredentialsAnnotated']));
   });
 });
+
+describe('no secret leaks', () => {
+  test('no client secret appears in any workflow history of this provisioner or in its logs', async () => {
+    const admin = await keycloakAdmin();
+    const secrets: string[] = [];
+    for (const client of await admin.clients.find({ max: 1000 })) {
+      if (client.attributes?.['kagenti.io/managed-by'] !== 'kagenti-waypoint-provisioner') continue;
+      const value = (await admin.clients.getClientSecret({ id: client.id! })).value;
+      if (value) secrets.push(value);
+    }
+    expect(secrets.length).toBeGreaterThan(0);
+
+    let histories = 0;
+    for await (const execution of provisioner.client.workflow.list({ query: `TaskQueue = '${provisioner.settings.taskQueue}'` })) {
+      const history = await provisioner.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      const text = JSON.stringify(history);
+      for (const secret of secrets) {
+        expect(text).not.toContain(secret);
+        expect(text).not.toContain(Buffer.from(secret).toString('base64'));
+      }
+      histories++;
+    }
+    expect(histories).toBeGreaterThan(0);
+    const logs = provisioner.logs.join('');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const secret of secrets) expect(logs).not.toContain(secret);
+  });
+});

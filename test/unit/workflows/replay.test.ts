@@ -1,0 +1,25 @@
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WORKFLOW_BUNDLE } from '../../../worker/bundle';
+
+const HISTORIES = join(__dirname, '..', '..', 'replay', 'histories');
+
+/**
+ * Histories recorded from real runs (provisioned, waiting for config, a failed workload, a removed
+ * workload, a deleted namespace) must replay against the current workflow code: a change that
+ * would break running workflows fails here and needs patched().
+ */
+describe('recorded histories replay against the current workflows', () => {
+  const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.history'));
+
+  test('there are recorded histories', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+  });
+
+  test.each(files)('%s', async (file) => {
+    const history = temporal.api.history.v1.History.decode(readFileSync(join(HISTORIES, file)));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE } }, history, `replay-${file}`);
+  });
+});
