@@ -1,3 +1,4 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { StackError } from '../stack/errors';
@@ -7,6 +8,10 @@ import { say } from '../stack/progress';
 import { down, status, up } from '../stack/stack';
 import { stackEnvironment } from '../stack/state';
 import { tsxCommand } from '../tsx';
+import { startIstioStandIn } from './istio-stand-in';
+import { prepareOperatorNamespace } from './operator-namespace';
+
+const OPERATOR_NAMESPACE = 'kagenti-system';
 
 /**
  * `npm start`: the local mode. Starts the embedded stack (or reuses a running one), then the
@@ -16,7 +21,12 @@ async function main(): Promise<number> {
   const dir = stackDir();
   const stackWasRunning = status(dir).components.every((c) => c.running);
   const state = await up(dir);
-  const env = { ...process.env, ...stackEnvironment(state) };
+  const kc = new KubeConfig();
+  kc.loadFromFile(state.kubernetes.kubeconfig);
+  await prepareOperatorNamespace(kc, state, OPERATOR_NAMESPACE);
+  // No Istio runs on the embedded stack: a stand-in marks waypoints Programmed, as istiod would.
+  const istio = await startIstioStandIn(kc);
+  const env = { ...process.env, ...stackEnvironment(state), OPERATOR_NAMESPACE };
   const children: { name: string; child: ChildProcess }[] = [];
   for (const name of ['worker', 'watcher']) {
     const [command, args] = tsxCommand(join(REPO_ROOT, name, 'main.ts'));
@@ -31,6 +41,9 @@ async function main(): Promise<number> {
   say(`Temporal Web UI:  ${state.temporal.uiUrl}`);
   say(`Kubernetes:       export KUBECONFIG=${state.kubernetes.kubeconfig}`);
   say(`Keycloak:         ${state.keycloak.url}/admin (realm ${state.keycloak.realm}; admin password in ${join(dir, 'stack.json')})`);
+  say(`Try it:          kubectl create namespace team1 && kubectl -n team1 create deployment weather-agent --image=example.invalid/agent`);
+  say(`                  kubectl -n team1 patch deployment weather-agent -p '{"spec":{"template":{"metadata":{"labels":{"kagenti.io/type":"agent"}}}}}'`);
+  say(`                  then open ${state.temporal.uiUrl}/namespaces/default/workflows/ns-provisioner%2Fteam1`);
   say('Press Ctrl-C to stop.');
 
   const exitCode = await new Promise<number>((resolve) => {
@@ -54,6 +67,7 @@ async function main(): Promise<number> {
         }),
     ),
   );
+  await istio.stop();
   if (!stackWasRunning) await down(dir);
   return exitCode;
 }

@@ -3,18 +3,18 @@ import { getStatusQuery } from '../../../workflows/messages';
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
 import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { startFakeIstio } from '../../harness/fake-istio';
+import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { keycloakAdmin, uniqueName } from '../../harness/stack';
+import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
 import { claims, clientCredentialsToken, exchangeToken } from '../../harness/tokens';
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (see fake-istio.ts).
+// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 const programmed = new Set<string>();
 let istio: { stop(): Promise<void> };
 let provisioner: TestProvisioner;
 
 beforeAll(async () => {
-  istio = await startFakeIstio((namespace) => programmed.has(namespace));
+  istio = await startIstioStandIn(adminKubeConfig(), (namespace) => programmed.has(namespace));
   provisioner = await startProvisioner();
 });
 afterAll(async () => {

@@ -3,15 +3,15 @@ import { namespaceWorkflowId } from '../../../workflows/ids';
 import { apps, core, createAgentDeployment, createNamespace, custom, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { MERGE_PATCH } from '../../../activities/kubernetes/clients';
 import { eventually } from '../../harness/eventually';
-import { startFakeIstio } from '../../harness/fake-istio';
+import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { keycloakAdmin, uniqueName } from '../../harness/stack';
+import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (see fake-istio.ts).
+// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 let istio: { stop(): Promise<void> };
 let provisioner: TestProvisioner;
 beforeAll(async () => {
-  istio = await startFakeIstio(() => true);
+  istio = await startIstioStandIn(adminKubeConfig(), () => true);
   provisioner = await startProvisioner();
 });
 afterAll(async () => {

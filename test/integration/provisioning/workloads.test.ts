@@ -3,13 +3,13 @@ import { namespaceWorkflowId } from '../../../workflows/ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { startFakeIstio } from '../../harness/fake-istio';
+import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
+import { adminKubeConfig, keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (see fake-istio.ts).
+// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 let istio: { stop(): Promise<void> };
-beforeAll(async () => (istio = await startFakeIstio(() => true)));
+beforeAll(async () => (istio = await startIstioStandIn(adminKubeConfig(), () => true)));
 afterAll(async () => istio?.stop());
 
 async function finalWorkloads(provisioner: TestProvisioner, namespace: string, count: number) {

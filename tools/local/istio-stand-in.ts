@@ -1,5 +1,4 @@
-import { CustomObjectsApi, KubernetesObject, makeInformer, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { adminKubeConfig } from './stack';
+import { CustomObjectsApi, KubeConfig, KubernetesObject, makeInformer, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 const GATEWAYS = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways' };
 
@@ -9,11 +8,11 @@ interface Gateway extends KubernetesObject {
 }
 
 /**
- * Plays Istio's one part that cannot exist here: it marks waypoint Gateways (class istio-waypoint)
- * in the given namespaces Accepted and Programmed, as istiod does once the waypoint Deployment runs.
+ * Plays Istio's one part that cannot exist on the embedded stack: it marks waypoint Gateways (class
+ * istio-waypoint) in the chosen namespaces Accepted and Programmed, as istiod does once the
+ * waypoint Deployment runs. Used by the local mode, the tests and the benchmark; never in production.
  */
-export async function startFakeIstio(shouldProgram: (namespace: string) => boolean): Promise<{ stop(): Promise<void> }> {
-  const kc = adminKubeConfig();
+export async function startIstioStandIn(kc: KubeConfig, shouldProgram: (namespace: string) => boolean = () => true): Promise<{ stop(): Promise<void> }> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const informer = makeInformer<Gateway>(kc, '/apis/gateway.networking.k8s.io/v1/gateways', () =>
     custom.listCustomObjectForAllNamespaces({ group: GATEWAYS.group, version: GATEWAYS.version, resourcePlural: GATEWAYS.plural }) as never,

@@ -1,0 +1,37 @@
+import { CoreV1Api, KubeConfig, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import type { StackState } from '../stack/state';
+
+async function createOrReplace<T extends V1ConfigMap | V1Secret>(create: () => Promise<T>, replace: () => Promise<T>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
+    await replace();
+  }
+}
+
+/**
+ * Prepares the operator namespace of the local mode as an operator install would: the
+ * kagenti-operator-config ConfigMap pointing at the embedded Keycloak and the keycloak-admin-secret.
+ */
+export async function prepareOperatorNamespace(kc: KubeConfig, state: StackState, namespace: string): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  try {
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
+  }
+  const config: V1ConfigMap = { metadata: { name: 'kagenti-operator-config' }, data: { KEYCLOAK_URL: state.keycloak.url, KEYCLOAK_REALM: state.keycloak.realm } };
+  await createOrReplace(
+    () => core.createNamespacedConfigMap({ namespace, body: config }),
+    () => core.replaceNamespacedConfigMap({ namespace, name: 'kagenti-operator-config', body: config }),
+  );
+  const secret: V1Secret = {
+    metadata: { name: 'keycloak-admin-secret' },
+    stringData: { KEYCLOAK_ADMIN_USERNAME: state.keycloak.adminUsername, KEYCLOAK_ADMIN_PASSWORD: state.keycloak.adminPassword },
+  };
+  await createOrReplace(
+    () => core.createNamespacedSecret({ namespace, body: secret }),
+    () => core.replaceNamespacedSecret({ namespace, name: 'keycloak-admin-secret', body: secret }),
+  );
+}
