@@ -9,6 +9,7 @@ import { EventInput, recordEvent } from './kubernetes/events';
 import { deleteWaypointGateway, ensureWaypointGateway, waitForGatewayProgrammed } from './kubernetes/gateways';
 import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeNamespaceLabels } from './kubernetes/namespaces';
 import { ensureCredentialsAnnotation } from './kubernetes/workloads';
+import { KeycloakAdminSessions } from './keycloak/admin';
 import { deleteStaleKeycloakClients, ensureClientCredentialsSecret, ensureWorkloadClient, WorkloadRef } from './keycloak/registration';
 
 export interface ActivityDeps {
@@ -22,6 +23,7 @@ export interface ActivityDeps {
  * point; results carry names and outcomes, never secret values.
  */
 export function createActivities({ k8s, settings, log }: ActivityDeps) {
+  const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions() };
   const logChange = (outcome: string, message: string, fields: Record<string, unknown>) => {
     if (outcome !== 'unchanged') log.info(fields, message);
   };
@@ -59,12 +61,12 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
       return waitForGatewayProgrammed(k8s, namespace, timeoutSeconds);
     },
     async ensureKeycloakClient(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings }) {
-      const result = await ensureWorkloadClient(k8s, settings, input);
+      const result = await ensureWorkloadClient(keycloak, input);
       logChange(result.outcome, `${result.outcome === 'created' ? 'Created' : 'Updated'} Keycloak client`, { namespace: input.namespace, workload: input.workload.name, clientId: result.clientId, drift: result.drift });
       return result;
     },
     async ensureClientCredentialsSecret(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string }) {
-      const result = await ensureClientCredentialsSecret(k8s, settings, input);
+      const result = await ensureClientCredentialsSecret(keycloak, input);
       logChange(result.outcome, `${result.outcome === 'created' ? 'Created' : 'Updated'} credentials Secret`, { namespace: input.namespace, workload: input.workload.name, secret: result.secretName });
       return result;
     },
@@ -74,7 +76,7 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
       return result;
     },
     async deleteStaleKeycloakClients(input: { namespace: string; keep: string[]; keycloak: KeycloakSettings }) {
-      const result = await deleteStaleKeycloakClients(k8s, settings, input);
+      const result = await deleteStaleKeycloakClients(keycloak, input);
       if (result.deleted.length > 0) log.info({ namespace: input.namespace, clients: result.deleted }, 'Deleted Keycloak clients of removed workloads');
       return result;
     },

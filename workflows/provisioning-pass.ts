@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { EventInput } from '../activities/kubernetes/events';
 import { activities, reporting, waitOptions, withSummary } from './activity-proxies';
 import type { AgentWorkload, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from './types';
@@ -48,6 +48,9 @@ function failureType(error: unknown): ApplicationFailure | undefined {
   return cause?.nonRetryable ? cause : undefined;
 }
 
+/** Reads, and then labels and Gateway, run side by side (histories recorded before ran them one by one). */
+const PARALLEL_STEPS = 'parallel-independent-steps';
+
 const DELETING: PassOutcome = { phase: 'Deleting', waypointReady: false, agentCount: 0, waiting: [], warnings: [], workloads: [], done: true };
 
 /** Registers one workload: client and audience scope, then the credentials Secret, then (only then) the annotation. */
@@ -95,9 +98,18 @@ export async function provisioningPass(ctx: PassContext): Promise<PassResult> {
 
 async function runPass(ctx: PassContext): Promise<PassResult> {
   const { namespace } = ctx;
-  const snapshot = await withSummary(activities.inspectNamespace, `Inspect namespace ${namespace}`, [namespace]);
-  if (!snapshot.exists || snapshot.terminating) return { outcome: DELETING };
-  const config = await withSummary(activities.resolveProvisioningConfig, `Resolve provisioning config for ${namespace}`, [namespace]);
+  const inspect = () => withSummary(activities.inspectNamespace, `Inspect namespace ${namespace}`, [namespace]);
+  const resolveConfig = () => withSummary(activities.resolveProvisioningConfig, `Resolve provisioning config for ${namespace}`, [namespace]);
+  let snapshot: NamespaceSnapshot;
+  let config: ProvisioningConfig;
+  if (patched(PARALLEL_STEPS)) {
+    [snapshot, config] = await Promise.all([inspect(), resolveConfig()]);
+    if (!snapshot.exists || snapshot.terminating) return { outcome: DELETING };
+  } else {
+    snapshot = await inspect();
+    if (!snapshot.exists || snapshot.terminating) return { outcome: DELETING };
+    config = await resolveConfig();
+  }
   const events: Event[] = [];
   const waiting: PassOutcome['waiting'] = [];
   const warnings: PassOutcome['warnings'] = [];
@@ -118,9 +130,11 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
 
   let waypointReady = false;
   if (config.waypointProvisioning) {
-    const labels = await withSummary(activities.ensureNamespaceLabels, `Label namespace ${namespace} for ambient mode`, [namespace]);
+    const label = () => withSummary(activities.ensureNamespaceLabels, `Label namespace ${namespace} for ambient mode`, [namespace]);
+    const ensureGateway = () => withSummary(activities.ensureWaypointGateway, `Create or repair the waypoint Gateway of ${namespace}`, [namespace]);
+    // The labels and the Gateway do not depend on each other (Istio reconciles either order).
+    const [labels, gateway] = patched(PARALLEL_STEPS) ? await Promise.all([label(), ensureGateway()]) : [await label(), await ensureGateway()];
     if (labels.outcome !== 'unchanged') events.push(onNamespace(namespace, 'Normal', 'AmbientLabelsSet', 'Namespace labelled for ambient mode and its waypoint'));
-    const gateway = await withSummary(activities.ensureWaypointGateway, `Create or repair the waypoint Gateway of ${namespace}`, [namespace]);
     if (gateway.outcome === 'waiting') {
       waiting.push({ reason: gateway.reason, message: gateway.message });
     } else {

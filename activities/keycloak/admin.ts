@@ -1,18 +1,66 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { createHash } from 'node:crypto';
 
 export interface AdminCredentials {
   username: string;
   password: string;
 }
 
+interface CachedToken {
+  accessToken: string;
+  expiresAt: number;
+}
+
+/** Renew an admin token this long before it expires, so no call starts with a token about to lapse. */
+const RENEW_BEFORE_MS = 20_000;
+
+function expiryOf(accessToken: string): number {
+  const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
+  return (payload.exp ?? 0) * 1000;
+}
+
 /**
- * A fresh admin session for one unit of work, pointed at `realm`. The admin user logs in to the
- * master realm; admin tokens live about 60 s and the client cannot refresh them, so every
- * activity execution logs in anew instead of sharing a session.
+ * Admin access to Keycloak for the activities of one worker process. A password login costs
+ * Keycloak a slow password hash, so the access token is shared until shortly before it expires
+ * (the admin client cannot refresh it by itself), and concurrent activities wait for one login.
+ * The cache is keyed by server, user and a hash of the password, so rotated credentials log in anew.
  */
-export async function keycloakAdminSession(url: string, realm: string, credentials: AdminCredentials): Promise<KcAdminClient> {
-  const admin = new KcAdminClient({ baseUrl: url, realmName: 'master' });
-  await admin.auth({ grantType: 'password', clientId: 'admin-cli', username: credentials.username, password: credentials.password });
-  admin.setConfig({ realmName: realm });
-  return admin;
+export class KeycloakAdminSessions {
+  private readonly tokens = new Map<string, Promise<CachedToken>>();
+
+  private key(url: string, credentials: AdminCredentials): string {
+    return createHash('sha256').update(`${url}\x00${credentials.username}\x00${credentials.password}`).digest('hex');
+  }
+
+  private async login(url: string, credentials: AdminCredentials): Promise<CachedToken> {
+    const admin = new KcAdminClient({ baseUrl: url, realmName: 'master' });
+    await admin.auth({ grantType: 'password', clientId: 'admin-cli', username: credentials.username, password: credentials.password });
+    const accessToken = admin.accessToken!;
+    return { accessToken, expiresAt: expiryOf(accessToken) };
+  }
+
+  /** An admin client pointed at `realm`, with a valid token. */
+  async session(url: string, realm: string, credentials: AdminCredentials): Promise<KcAdminClient> {
+    const key = this.key(url, credentials);
+    let pending = this.tokens.get(key);
+    const cached = pending ? await pending.catch(() => undefined) : undefined;
+    if (!cached || cached.expiresAt - Date.now() < RENEW_BEFORE_MS) {
+      if (this.tokens.get(key) === pending) {
+        pending = this.login(url, credentials);
+        this.tokens.set(key, pending);
+        pending.catch(() => this.tokens.delete(key));
+      } else {
+        pending = this.tokens.get(key)!;
+      }
+    }
+    const token = await pending!;
+    const admin = new KcAdminClient({ baseUrl: url, realmName: realm });
+    admin.setAccessToken(token.accessToken);
+    return admin;
+  }
+
+  /** Forgets every token, after Keycloak refused one (it restarted, or the user changed). */
+  invalidate(): void {
+    this.tokens.clear();
+  }
 }

@@ -1,26 +1,41 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type { Settings } from '../../config/settings';
 import type { AgentWorkload, EnsureOutcome, KeycloakSettings } from '../../workflows/types';
-import { isNotFound } from '../errors';
+import { httpStatus, isNotFound } from '../errors';
 import type { KubeClients } from '../kubernetes/clients';
 import { readAdminCredentials } from '../kubernetes/config';
 import { credentialsSecretName } from '../kubernetes/desired';
 import { writeCredentialsSecret } from '../kubernetes/secrets';
-import { keycloakAdminSession } from './admin';
+import { KeycloakAdminSessions } from './admin';
 import { deleteAudienceScope, ensureAudienceScope } from './client-scopes';
 import { ensureClient, findClient, listManagedClients } from './clients';
 import { audienceScopeName, desiredClient, keycloakClientId, WORKLOAD_ATTRIBUTE } from './desired';
 
 export type WorkloadRef = Pick<AgentWorkload, 'kind' | 'name' | 'uid' | 'serviceAccountName'>;
 
-/** An admin session with the credentials read from the operator namespace for this unit of work. */
-async function adminSession(k8s: KubeClients, settings: Settings, keycloak: KeycloakSettings): Promise<KcAdminClient> {
-  const credentials = await readAdminCredentials(k8s, settings.operatorNamespace);
+/** What the Keycloak-facing activities need: the cluster (for the admin Secret), the settings, and the token cache. */
+export interface RegistrationDeps {
+  k8s: KubeClients;
+  settings: Settings;
+  sessions: KeycloakAdminSessions;
+}
+
+/**
+ * Runs `work` with an admin client, the credentials read from the operator namespace each time (so
+ * a rotated Secret is picked up). A refused token drops the cache; the activity's retry logs in anew.
+ */
+async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
+  const credentials = await readAdminCredentials(deps.k8s, deps.settings.operatorNamespace);
   if (!credentials) {
     // Retryable: the workflow checked the Secret a moment ago, so it may be being replaced.
-    throw new Error(`Secret ${settings.operatorNamespace}/keycloak-admin-secret is missing or lacks KEYCLOAK_ADMIN_USERNAME/KEYCLOAK_ADMIN_PASSWORD`);
+    throw new Error(`Secret ${deps.settings.operatorNamespace}/keycloak-admin-secret is missing or lacks KEYCLOAK_ADMIN_USERNAME/KEYCLOAK_ADMIN_PASSWORD`);
   }
-  return keycloakAdminSession(keycloak.url, keycloak.realm, credentials);
+  try {
+    return await work(await deps.sessions.session(keycloak.url, keycloak.realm, credentials));
+  } catch (error) {
+    if (httpStatus(error) === 401) deps.sessions.invalidate();
+    throw error;
+  }
 }
 
 export interface KeycloakClientResult {
@@ -33,23 +48,23 @@ export interface KeycloakClientResult {
 
 /** The workload's Keycloak client (created or repaired) and, unless disabled, its audience scope. */
 export async function ensureWorkloadClient(
-  k8s: KubeClients,
-  settings: Settings,
+  deps: RegistrationDeps,
   input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings },
 ): Promise<KeycloakClientResult> {
   const { namespace, workload, keycloak } = input;
-  const clientId = keycloakClientId(namespace, workload, keycloak, settings.spireTrustDomain);
-  const admin = await adminSession(k8s, settings, keycloak);
-  const client = await ensureClient(admin, desiredClient(namespace, workload.name, clientId, keycloak));
-  if (!keycloak.audienceScopeEnabled) return { clientId, outcome: client.outcome, drift: client.drift, missingPlatformClients: [] };
-  const scope = await ensureAudienceScope(admin, {
-    name: audienceScopeName(namespace, workload.name),
-    namespace,
-    workload: workload.name,
-    clientId,
-    platformClientIds: keycloak.platformClientIds,
+  const clientId = keycloakClientId(namespace, workload, keycloak, deps.settings.spireTrustDomain);
+  return withAdmin(deps, keycloak, async (admin) => {
+    const client = await ensureClient(admin, desiredClient(namespace, workload.name, clientId, keycloak));
+    if (!keycloak.audienceScopeEnabled) return { clientId, outcome: client.outcome, drift: client.drift, missingPlatformClients: [] };
+    const scope = await ensureAudienceScope(admin, {
+      name: audienceScopeName(namespace, workload.name),
+      namespace,
+      workload: workload.name,
+      clientId,
+      platformClientIds: keycloak.platformClientIds,
+    });
+    return { clientId, outcome: client.outcome, drift: client.drift, audienceScope: scope.outcome, missingPlatformClients: scope.missingPlatformClients };
   });
-  return { clientId, outcome: client.outcome, drift: client.drift, audienceScope: scope.outcome, missingPlatformClients: scope.missingPlatformClients };
 }
 
 /**
@@ -57,39 +72,39 @@ export async function ensureWorkloadClient(
  * exists only inside this call: it is neither an input nor a result, nor logged.
  */
 export async function ensureClientCredentialsSecret(
-  k8s: KubeClients,
-  settings: Settings,
+  deps: RegistrationDeps,
   input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string },
 ): Promise<{ secretName: string; outcome: EnsureOutcome }> {
   const { namespace, workload, keycloak, clientId } = input;
-  const admin = await adminSession(k8s, settings, keycloak);
-  const client = await findClient(admin, clientId);
-  if (!client) throw new Error(`Keycloak client ${clientId} does not exist yet`);
-  // Clients that authenticate with a signed JWT (federated-jwt) have no secret.
-  const secretValue = keycloak.clientAuthType === 'client-secret' ? ((await admin.clients.getClientSecret({ id: client.id! })).value ?? '') : '';
+  const secretValue = await withAdmin(deps, keycloak, async (admin) => {
+    const client = await findClient(admin, clientId);
+    if (!client) throw new Error(`Keycloak client ${clientId} does not exist yet`);
+    // Clients that authenticate with a signed JWT (federated-jwt) have no secret.
+    return keycloak.clientAuthType === 'client-secret' ? ((await admin.clients.getClientSecret({ id: client.id! })).value ?? '') : '';
+  });
   const secretName = credentialsSecretName(namespace, workload.name);
-  const outcome = await writeCredentialsSecret(k8s, namespace, secretName, workload, clientId, secretValue);
+  const outcome = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue);
   return { secretName, outcome };
 }
 
 /** Deletes this provisioner's clients (and audience scopes) in `namespace` whose workload is not in `keep`. */
 export async function deleteStaleKeycloakClients(
-  k8s: KubeClients,
-  settings: Settings,
+  deps: RegistrationDeps,
   input: { namespace: string; keep: string[]; keycloak: KeycloakSettings },
 ): Promise<{ deleted: string[] }> {
-  const admin = await adminSession(k8s, settings, input.keycloak);
-  const deleted: string[] = [];
-  for (const client of await listManagedClients(admin, input.namespace)) {
-    const workload = client.attributes?.[WORKLOAD_ATTRIBUTE] ?? '';
-    if (input.keep.includes(workload)) continue;
-    await deleteAudienceScope(admin, audienceScopeName(input.namespace, workload), input.keycloak.platformClientIds);
-    try {
-      await admin.clients.del({ id: client.id! });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
+  return withAdmin(deps, input.keycloak, async (admin) => {
+    const deleted: string[] = [];
+    for (const client of await listManagedClients(admin, input.namespace)) {
+      const workload = client.attributes?.[WORKLOAD_ATTRIBUTE] ?? '';
+      if (input.keep.includes(workload)) continue;
+      await deleteAudienceScope(admin, audienceScopeName(input.namespace, workload), input.keycloak.platformClientIds);
+      try {
+        await admin.clients.del({ id: client.id! });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      deleted.push(client.clientId!);
     }
-    deleted.push(client.clientId!);
-  }
-  return { deleted };
+    return { deleted };
+  });
 }

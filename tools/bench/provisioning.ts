@@ -1,0 +1,163 @@
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { credentialsSecretName, waypointGatewayName } from '../../activities/kubernetes/desired';
+import { startIstioStandIn } from '../local/istio-stand-in';
+import { prepareOperatorNamespace } from '../local/operator-namespace';
+import { REPO_ROOT, stackDir } from '../stack/paths';
+import { freePort } from '../stack/ports';
+import { up } from '../stack/stack';
+import { stackEnvironment } from '../stack/state';
+import { tsxCommand } from '../tsx';
+
+/**
+ * Provisioning latency and burst benchmark on the local stack, with the real worker and watcher
+ * processes. Prints figures; asserts nothing.
+ *   npm run bench -- [--sequential N] [--burst N]
+ * (a) Deployment created → namespace labels and waypoint Gateway present
+ * (b) Deployment created → credentials Secret present
+ * Istio's Gateway status is played by the stand-in, as everywhere on the embedded stack.
+ */
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? Number(args[index + 1]) : fallback;
+};
+const SEQUENTIAL = option('sequential', 30);
+const BURST = option('burst', 200);
+const run = randomBytes(3).toString('hex');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function peakRssMiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+async function waitHealthy(port: number, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${what} did not become ready`);
+}
+
+async function main(): Promise<void> {
+  const state = await up(stackDir());
+  const kc = new KubeConfig();
+  kc.loadFromFile(state.kubernetes.kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const operatorNamespace = `bench-op-${run}`;
+  await prepareOperatorNamespace(kc, state, operatorNamespace);
+  const istio = await startIstioStandIn(kc, (ns) => ns.startsWith(`bench-${run}-`));
+
+  const children: { name: string; child: ChildProcess }[] = [];
+  for (const name of ['worker', 'watcher']) {
+    const port = await freePort();
+    const [command, commandArgs] = tsxCommand(join(REPO_ROOT, name, 'main.ts'));
+    const child = spawn(command, commandArgs, {
+      env: { ...process.env, ...stackEnvironment(state), OPERATOR_NAMESPACE: operatorNamespace, TEMPORAL_TASK_QUEUE: `bench-${run}`, LOG_LEVEL: 'warn', HEALTH_PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push({ name, child });
+    await waitHealthy(port, name);
+  }
+  process.stderr.write(`Worker and watcher ready; ${SEQUENTIAL} namespaces one at a time, then a burst of ${BURST}\n`);
+
+  const createAgent = async (namespace: string) => {
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'agent' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'agent' } },
+          template: { metadata: { labels: { app: 'agent', 'kagenti.io/type': 'agent' } }, spec: { containers: [{ name: 'agent', image: 'example.invalid/agent:1' }] } },
+        },
+      },
+    });
+  };
+  const labelsAndGateway = async (namespace: string) => {
+    const ns = await core.readNamespace({ name: namespace });
+    if (!ns.metadata?.labels?.['istio.io/use-waypoint']) return false;
+    try {
+      await custom.getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways', name: waypointGatewayName(namespace) });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const secretPresent = async (namespace: string) => {
+    try {
+      await core.readNamespacedSecret({ namespace, name: credentialsSecretName(namespace, 'agent') });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const toGateway: number[] = [];
+  const toSecret: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const namespace = `bench-${run}-s${i}`;
+    const t0 = performance.now();
+    await createAgent(namespace);
+    let gatewayAt: number | undefined;
+    while (performance.now() - t0 < 60_000) {
+      if (gatewayAt === undefined && (await labelsAndGateway(namespace))) gatewayAt = performance.now();
+      if (gatewayAt !== undefined && (await secretPresent(namespace))) break;
+      await sleep(10);
+    }
+    toGateway.push((gatewayAt ?? NaN) - t0);
+    toSecret.push(performance.now() - t0);
+    process.stderr.write(`  ${i + 1}/${SEQUENTIAL}: ${toGateway.at(-1)!.toFixed(0)} ms to labels+Gateway, ${toSecret.at(-1)!.toFixed(0)} ms to Secret\r`);
+  }
+  process.stderr.write('\n');
+
+  const burstNamespaces = Array.from({ length: BURST }, (_, i) => `bench-${run}-b${i}`);
+  const burstStart = performance.now();
+  for (let i = 0; i < burstNamespaces.length; i += 20) await Promise.all(burstNamespaces.slice(i, i + 20).map(createAgent));
+  const created = performance.now() - burstStart;
+  let done = 0;
+  while (performance.now() - burstStart < 600_000) {
+    const secrets = await core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' });
+    const withSecret = new Set(secrets.items.map((s) => s.metadata!.namespace!));
+    done = burstNamespaces.filter((ns) => withSecret.has(ns)).length;
+    process.stderr.write(`  burst: ${done}/${BURST} namespaces with their Secret after ${((performance.now() - burstStart) / 1000).toFixed(1)} s\r`);
+    if (done === BURST) break;
+    await sleep(250);
+  }
+  const burstSeconds = (performance.now() - burstStart) / 1000;
+  process.stderr.write('\n');
+
+  const rss = Object.fromEntries(children.map(({ name, child }) => [name, peakRssMiB(child.pid!)]));
+  for (const { child } of children) child.kill('SIGTERM');
+  await istio.stop();
+
+  console.log(`Provisioning benchmark (${new Date().toISOString()}, ${SEQUENTIAL} sequential namespaces, burst of ${BURST})`);
+  console.log(`(a) Deployment → labels + Gateway: p50 ${percentile(toGateway, 50).toFixed(0)} ms, p99 ${percentile(toGateway, 99).toFixed(0)} ms (target p99 ≤ 1000 ms)`);
+  console.log(`(b) Deployment → credentials Secret: p50 ${percentile(toSecret, 50).toFixed(0)} ms, p99 ${percentile(toSecret, 99).toFixed(0)} ms (target p99 ≤ 3000 ms)`);
+  console.log(`Burst: ${done}/${BURST} namespaces fully provisioned in ${burstSeconds.toFixed(1)} s (creating them took ${(created / 1000).toFixed(1)} s; target ≤ 30 s)`);
+  console.log(`Peak RSS: worker ${rss.worker.toFixed(0)} MiB, watcher ${rss.watcher.toFixed(0)} MiB`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
