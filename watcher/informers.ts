@@ -43,10 +43,35 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
   const custom = kc.makeApiClient(CustomObjectsApi);
   const list = <T extends KubernetesObject>(fn: () => Promise<KubernetesListObject<T>>) => fn as () => Promise<KubernetesListObject<KubernetesObject>>;
 
-  const specs: { name: string; path: string; list: () => Promise<KubernetesListObject<KubernetesObject>>; labelSelector?: string; relevant?: (o: KubernetesObject) => boolean }[] = [
-    { name: 'pods', path: '/api/v1/pods', labelSelector: 'kagenti.io/type in (agent,tool)', list: list(() => core.listPodForAllNamespaces({ labelSelector: 'kagenti.io/type in (agent,tool)' })) },
-    { name: 'deployments', path: '/apis/apps/v1/deployments', list: list(() => apps.listDeploymentForAllNamespaces()), relevant: (o) => hasAgentTemplate(o as never) },
-    { name: 'statefulsets', path: '/apis/apps/v1/statefulsets', list: list(() => apps.listStatefulSetForAllNamespaces()), relevant: (o) => hasAgentTemplate(o as never) },
+  // Which events of each kind can call for a pass. Status churn is left out: pod phase changes,
+  // Deployment rollout progress and the Secret the provisioner itself just created are not news.
+  const generations = new Map<string, number>();
+  const specChanged = (o: KubernetesObject) => {
+    const uid = o.metadata?.uid ?? '';
+    const generation = o.metadata?.generation ?? 0;
+    if (generations.get(uid) === generation) return false;
+    generations.set(uid, generation);
+    return true;
+  };
+  const specs: {
+    name: string;
+    path: string;
+    list: () => Promise<KubernetesListObject<KubernetesObject>>;
+    labelSelector?: string;
+    relevant?: (o: KubernetesObject) => boolean;
+    /** Which updates matter; all when absent. */
+    update?: (o: KubernetesObject) => boolean;
+    add?: boolean;
+  }[] = [
+    {
+      name: 'pods',
+      path: '/api/v1/pods',
+      labelSelector: 'kagenti.io/type in (agent,tool)',
+      list: list(() => core.listPodForAllNamespaces({ labelSelector: 'kagenti.io/type in (agent,tool)' })),
+      update: () => false,
+    },
+    { name: 'deployments', path: '/apis/apps/v1/deployments', list: list(() => apps.listDeploymentForAllNamespaces()), relevant: (o) => hasAgentTemplate(o as never), update: specChanged },
+    { name: 'statefulsets', path: '/apis/apps/v1/statefulsets', list: list(() => apps.listStatefulSetForAllNamespaces()), relevant: (o) => hasAgentTemplate(o as never), update: specChanged },
     { name: 'namespaces', path: '/api/v1/namespaces', list: list(() => core.listNamespace()) },
     {
       name: 'gateways',
@@ -60,6 +85,8 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       path: '/api/v1/secrets',
       labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner',
       list: list(() => core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' })),
+      // Its creation is the provisioner's own doing; a change or a deletion is drift.
+      add: false,
     },
   ];
 
@@ -75,17 +102,25 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       const namespace = namespaceOf(object);
       if (!namespace) return;
       if (spec.name === 'namespaces') {
-        // A Namespace matters when it opts in or is being deleted; its agents are seen through pods and workloads.
-        if (isOptedInNamespace(object) || object.metadata?.deletionTimestamp) handlers.changed(namespace);
+        // A Namespace matters when it opts in, is being deleted, or holds agents (its labels may have drifted).
+        if (isOptedInNamespace(object) || object.metadata?.deletionTimestamp || holdsAgents(namespace)) handlers.changed(namespace);
         return;
       }
       if (!spec.relevant || spec.relevant(object)) handlers.changed(namespace);
     };
-    informer.on('add', onChange);
-    informer.on('update', onChange);
+    if (spec.add !== false) {
+      informer.on('add', (object) => {
+        spec.update?.(object); // remembers the generation it was added with
+        onChange(object);
+      });
+    }
+    informer.on('update', (object) => {
+      if (!spec.update || spec.update(object)) onChange(object);
+    });
     informer.on('delete', (object) => {
       const namespace = namespaceOf(object);
       if (!namespace) return;
+      generations.delete(object.metadata?.uid ?? '');
       if (spec.name === 'namespaces') handlers.namespaceDeleted(namespace);
       else if (!spec.relevant || spec.relevant(object)) handlers.changed(namespace);
     });
@@ -104,6 +139,13 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       }, delay);
       timers.add(timer);
       delay = Math.min(RESTART_DELAY_MS.max, delay * 2);
+    });
+  }
+
+  function holdsAgents(namespace: string): boolean {
+    return ['pods', 'deployments', 'statefulsets'].some((name) => {
+      const spec = specs.find((s) => s.name === name)!;
+      return informers.get(name)!.list(namespace).some((o) => !spec.relevant || spec.relevant(o));
     });
   }
 
