@@ -1,7 +1,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { startHealthServer } from '../config/health-server';
 import { createLogger } from '../config/logger';
-import { InvalidSettingError, loadSettings } from '../config/settings';
+import { runMain } from '../config/run-main';
+import { loadSettings } from '../config/settings';
 import { connectClient } from '../config/temporal-connection';
 import { startWatcher } from './watcher';
 
@@ -28,11 +29,4 @@ async function main(): Promise<void> {
   log.info('Watcher stopped');
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof InvalidSettingError) {
-    console.error(`error: ${error.message}`);
-    process.exit(2);
-  }
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -1,11 +1,10 @@
-import { DefaultLogger, LogLevel, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, LogLevel, Runtime } from '@temporalio/worker';
 import { startHealthServer } from '../config/health-server';
 import { createLogger } from '../config/logger';
-import { InvalidSettingError, loadSettings } from '../config/settings';
+import { runMain } from '../config/run-main';
+import { loadSettings } from '../config/settings';
 import { connectWorker } from '../config/temporal-connection';
-import { createActivities } from '../activities';
-import { kubeClients } from '../activities/kubernetes/clients';
-import { WORKFLOW_BUNDLE } from './bundle';
+import { createWorker } from './create-worker';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',
@@ -28,13 +27,7 @@ async function main(): Promise<void> {
   });
 
   const connection = await connectWorker(settings);
-  const worker = await Worker.create({
-    connection,
-    namespace: settings.temporalNamespace,
-    taskQueue: settings.taskQueue,
-    workflowBundle: { codePath: WORKFLOW_BUNDLE },
-    activities: createActivities({ k8s: kubeClients(settings.kubeconfig), settings, log }),
-  });
+  const worker = await createWorker(connection, settings, log);
   const health = await startHealthServer(settings.healthPort, () => worker.getState() === 'RUNNING');
   log.info({ taskQueue: settings.taskQueue, temporal: settings.temporalAddress }, 'Worker started');
   try {
@@ -46,11 +39,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof InvalidSettingError) {
-    console.error(`error: ${error.message}`);
-    process.exit(2);
-  }
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

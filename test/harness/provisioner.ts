@@ -1,13 +1,11 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { Writable } from 'node:stream';
-import { createActivities } from '../../activities';
-import { kubeClients } from '../../activities/kubernetes/clients';
 import { createLogger } from '../../config/logger';
 import { loadSettings, Settings } from '../../config/settings';
 import { startWatcher, Watcher } from '../../watcher/watcher';
-import { WORKFLOW_BUNDLE } from '../../worker/bundle';
+import { createWorker } from '../../worker/create-worker';
 import { adminKubeConfig, temporalClient, testStack, uniqueName, workerConnection } from './stack';
 
 export interface TestProvisioner {
@@ -78,13 +76,7 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
   });
   const log = createLogger('test-provisioner', settings.logLevel, sink);
   const connection = await workerConnection();
-  const worker = await Worker.create({
-    connection,
-    namespace: settings.temporalNamespace,
-    taskQueue: settings.taskQueue,
-    workflowBundle: { codePath: WORKFLOW_BUNDLE },
-    activities: createActivities({ k8s: kubeClients(settings.kubeconfig), settings, log }),
-  });
+  const worker = await createWorker(connection, settings, log);
   const running = worker.run();
   const { client, connection: clientConnection } = await temporalClient();
   const watcher = startWatcher(adminKubeConfig(), client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds, coalesceMs: 50 }, log);
