@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,45 @@ describe('stack set-up errors are clear', () => {
     } finally {
       holder.close();
       rmSync(stackDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a component that fails to start is named with the tail of its log, and nothing is left running', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'kwp-broken-java-'));
+    const stackDir = join(scratch, 'stack');
+    // A "Java" that passes the version check but cannot run Keycloak.
+    mkdirSync(join(scratch, 'jdk', 'bin'), { recursive: true });
+    writeFileSync(
+      join(scratch, 'jdk', 'bin', 'java'),
+      '#!/bin/sh\ncase "$*" in *XshowSettings*) echo "    java.specification.version = 25" >&2; exit 0;; esac\necho "broken java: refusing to run Keycloak" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    try {
+      const [command, args] = tsxCommand('tools/stack/main.ts', ['up']);
+      const result = spawnSync(command, args, {
+        cwd: REPO,
+        env: { ...process.env, KWP_STACK_DIR: stackDir, KWP_JAVA_HOME: join(scratch, 'jdk') },
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+      expect(result.status).toBe(1);
+      expect(errorLines(result.stderr)).toEqual([expect.stringMatching(/^error: keycloak failed to start: the process exited/)]);
+      expect(result.stderr).toContain(`--- last lines of ${join(stackDir, 'logs', 'keycloak.log')} ---`);
+      expect(result.stderr).toContain('broken java: refusing to run Keycloak');
+      // Every process of the stack (all started with the stack folder in their arguments) is gone.
+      const survivors = readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(stackDir);
+          } catch {
+            return false;
+          }
+        });
+      expect(survivors).toEqual([]);
+      expect(existsSync(join(stackDir, 'stack.json'))).toBe(false);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });
