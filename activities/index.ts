@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { classifyGone, ErrorType } from './errors';
 import type { KubeClients } from './kubernetes/clients';
 import { resolveProvisioningConfig } from './kubernetes/config';
-import { EventInput, recordEvent } from './kubernetes/events';
+import { EventInput, recordEvent as recordKubernetesEvent } from './kubernetes/events';
 import { deleteWaypointGateway, ensureWaypointGateway, waitForGatewayProgrammed } from './kubernetes/gateways';
 import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeNamespaceLabels } from './kubernetes/namespaces';
 import { ensureCredentialsAnnotation } from './kubernetes/workloads';
@@ -30,6 +30,15 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
   // Every activity that writes into a namespace reports its deletion as NamespaceGone.
   const inNamespace = <A extends unknown[], R>(fn: (namespace: string, ...rest: A) => Promise<R>) =>
     (namespace: string, ...rest: A): Promise<R> => fn(namespace, ...rest).catch((error: unknown) => classifyGone(error, namespace));
+  // An Event for a namespace that is going away has nowhere to go.
+  const recordEvent = (event: EventInput) =>
+    recordKubernetesEvent(k8s, event).catch((error: unknown) => {
+      try {
+        classifyGone(error, event.namespace);
+      } catch (classified) {
+        if (!(classified instanceof ApplicationFailure && classified.type === ErrorType.NamespaceGone)) throw classified;
+      }
+    });
   const activities = {
     async resolveProvisioningConfig(namespace: string) {
       return resolveProvisioningConfig(k8s, settings, namespace);
@@ -93,15 +102,10 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
       activities.ensureKeycloakClient(input).catch((error: unknown) => classifyGone(error, input.namespace)),
     ensureClientCredentialsSecret: (input: Parameters<typeof activities.ensureClientCredentialsSecret>[0]) =>
       activities.ensureClientCredentialsSecret(input).catch((error: unknown) => classifyGone(error, input.namespace)),
-    async recordEvent(event: EventInput) {
-      // An event for a namespace that is going away has nowhere to go.
-      await recordEvent(k8s, event).catch((error: unknown) => {
-        try {
-          classifyGone(error, event.namespace);
-        } catch (classified) {
-          if (!(classified instanceof ApplicationFailure && classified.type === ErrorType.NamespaceGone)) throw classified;
-        }
-      });
+    recordEvent,
+    /** All Events of a pass in one activity: one round trip through Temporal instead of one per Event. */
+    async recordEvents(events: EventInput[]) {
+      await Promise.all(events.map(recordEvent));
     },
   };
 }

@@ -15,7 +15,8 @@ export const CALL_OPTIONS: ActivityOptions = {
 export const activities = proxyActivities<Activities>(CALL_OPTIONS);
 
 /** Events are reports, not work: a few tries, then the pass goes on without them. */
-export const reporting = proxyActivities<Activities>({ ...CALL_OPTIONS, retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5 } });
+export const REPORTING_OPTIONS: ActivityOptions = { ...CALL_OPTIONS, retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5 } };
+export const reporting = proxyActivities<Activities>(REPORTING_OPTIONS);
 
 /** The readiness wait heartbeats; its own timeout bounds it, plus a margin. */
 export function waitOptions(timeoutSeconds: number): ActivityOptions {

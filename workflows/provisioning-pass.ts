@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { EventInput } from '../activities/kubernetes/events';
-import { activities, reporting, waitOptions, withSummary } from './activity-proxies';
+import { activities, reporting, REPORTING_OPTIONS, waitOptions, withSummary } from './activity-proxies';
 import type { AgentWorkload, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from './types';
 
 /** What a pass knows besides the cluster: the previous outcome (to report only changes) and where to key its events. */
@@ -50,6 +50,9 @@ function failureType(error: unknown): ApplicationFailure | undefined {
 
 /** Reads, and then labels and Gateway, run side by side (histories recorded before ran them one by one). */
 const PARALLEL_STEPS = 'parallel-independent-steps';
+
+/** A pass's Events go out in one activity (histories recorded before sent one activity per Event). */
+const BATCHED_EVENTS = 'batched-events';
 
 const DELETING: PassOutcome = { phase: 'Deleting', waypointReady: false, agentCount: 0, waiting: [], warnings: [], workloads: [], done: true };
 
@@ -205,9 +208,15 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
 
 /** Records the pass's events; each has a key stable on replay and retry, so none is recorded twice. */
 async function report(ctx: PassContext, events: Event[]): Promise<void> {
-  const results = await Promise.allSettled(
-    events.map((event, index) => reporting.recordEvent({ ...event, namespace: ctx.namespace, key: `${ctx.eventKeyPrefix}/${index}` })),
-  );
+  const keyed = events.map((event, index) => ({ ...event, namespace: ctx.namespace, key: `${ctx.eventKeyPrefix}/${index}` }));
+  if (patched(BATCHED_EVENTS)) {
+    if (keyed.length === 0) return;
+    await withSummary(reporting.recordEvents, `Record ${keyed.length} Event(s) in ${ctx.namespace}`, [keyed], REPORTING_OPTIONS).catch(() =>
+      log.warn('Kubernetes Events could not be recorded', { namespace: ctx.namespace, events: keyed.length }),
+    );
+    return;
+  }
+  const results = await Promise.allSettled(keyed.map((event) => reporting.recordEvent(event)));
   const failed = results.filter((r) => r.status === 'rejected').length;
   if (failed > 0) log.warn('Some Kubernetes Events could not be recorded', { namespace: ctx.namespace, failed });
 }

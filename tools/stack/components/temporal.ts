@@ -32,6 +32,11 @@ export function temporalComponent(ctx: StackContext): ComponentSpec {
         `--http-port=${ctx.ports['temporal-http']}`,
         `--metrics-port=${ctx.ports['temporal-metrics']}`,
         `--db-filename=${join(ctx.dir, 'temporal.sqlite')}`,
+        // A local development store: write-ahead log without fsync on every commit (like etcd's
+        // --unsafe-no-fsync here). A crash of the machine may lose the last writes; a crash of a
+        // process does not.
+        '--sqlite-pragma=journal_mode=wal',
+        '--sqlite-pragma=synchronous=off',
         `--namespace=${TEMPORAL_NAMESPACE}`,
         '--log-level=warn',
         ...SEARCH_ATTRIBUTES.map((key) => `--search-attribute=${key.name}=${CLI_TYPE[key.type]}`),
