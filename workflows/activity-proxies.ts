@@ -8,7 +8,8 @@ const NON_RETRYABLE = ['InvalidWorkloadSpec', 'InvalidConfig'];
  * away comes back); only invalid input fails at once.
  */
 export const CALL_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
+  // Calls take well under a second; a worker that died mid-call is noticed after this long.
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
 };
 

@@ -11,7 +11,8 @@ import { adminKubeConfig, temporalClient, testStack, uniqueName, workerConnectio
 export interface TestProvisioner {
   settings: Settings;
   client: Client;
-  worker: Worker;
+  /** Undefined when the test runs its own worker processes. */
+  worker?: Worker;
   watcher: Watcher;
   /** Every log line the worker and watcher wrote, to scan for leaked secrets. */
   logs: string[];
@@ -24,6 +25,8 @@ export interface ProvisionerOptions {
   operatorConfig?: Record<string, string> | false;
   /** Create keycloak-admin-secret in the operator namespace (default true). */
   adminSecret?: boolean;
+  /** Run the worker in this process (default true); false when the test starts worker processes itself. */
+  inProcessWorker?: boolean;
 }
 
 /**
@@ -75,9 +78,9 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
     },
   });
   const log = createLogger('test-provisioner', settings.logLevel, sink);
-  const connection = await workerConnection();
-  const worker = await createWorker(connection, settings, log);
-  const running = worker.run();
+  const connection = options.inProcessWorker === false ? undefined : await workerConnection();
+  const worker = connection ? await createWorker(connection, settings, log) : undefined;
+  const running = worker?.run();
   const { client, connection: clientConnection } = await temporalClient();
   const watcher = startWatcher(adminKubeConfig(), client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds, coalesceMs: 50 }, log);
 
@@ -89,9 +92,9 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
     logs,
     async stop() {
       await watcher.stop();
-      worker.shutdown();
+      worker?.shutdown();
       await running;
-      await connection.close();
+      await connection?.close();
       await clientConnection.close();
     },
   };

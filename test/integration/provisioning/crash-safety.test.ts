@@ -1,0 +1,88 @@
+import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
+import { apps, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
+import { eventually } from '../../harness/eventually';
+import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
+import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
+import { startWorkerProcess, WorkerProcess } from '../../harness/worker-process';
+
+const NAMESPACES = 50;
+const KILLS = 4;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+let istio: { stop(): Promise<void> };
+let provisioner: TestProvisioner;
+let worker: WorkerProcess;
+const output: string[] = [];
+
+beforeAll(async () => {
+  istio = await startIstioStandIn(adminKubeConfig());
+  provisioner = await startProvisioner({ inProcessWorker: false });
+  worker = startWorkerProcess(provisioner.settings, output);
+});
+afterAll(async () => {
+  worker?.child.kill('SIGTERM');
+  await worker?.exited;
+  await provisioner?.stop();
+  await istio?.stop();
+});
+
+test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is SIGKILLed ${KILLS} times`, async () => {
+  const prefix = uniqueName('crash');
+  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `${prefix}-${i}`);
+  const creating = (async () => {
+    for (let i = 0; i < namespaces.length; i += 10) {
+      await Promise.all(
+        namespaces.slice(i, i + 10).map(async (ns) => {
+          await createNamespace(ns);
+          await createAgentDeployment(ns, 'agent');
+        }),
+      );
+    }
+  })();
+
+  // Kill the worker at random moments of the burst, and start a new one each time.
+  for (let kill = 0; kill < KILLS; kill++) {
+    await sleep(1000 + Math.random() * 3000);
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    worker = startWorkerProcess(provisioner.settings, output);
+  }
+  await creating;
+
+  const secretNames = new Map(namespaces.map((ns) => [ns, credentialsSecretName(ns, 'agent')]));
+  await eventually(async () => {
+    const secrets = await core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' });
+    const done = new Set(secrets.items.filter((s) => secretNames.get(s.metadata!.namespace!) === s.metadata!.name).map((s) => s.metadata!.namespace!));
+    return done.size === NAMESPACES ? true : undefined;
+  }, 240_000, `all ${NAMESPACES} credentials Secrets`);
+
+  const admin = await keycloakAdmin();
+  const scopes = await admin.clientScopes.find();
+  const realmDefaults = (await admin.clientScopes.listDefaultClientScopes()).map((s) => s.name);
+  for (const ns of namespaces) {
+    // Exactly one client, one audience scope (once among the realm defaults), and a Secret that matches the client.
+    const clients = await admin.clients.find({ clientId: `${ns}/agent` });
+    expect(clients).toHaveLength(1);
+    expect(scopes.filter((s) => s.name === `agent-${ns}-agent-aud`)).toHaveLength(1);
+    expect(realmDefaults.filter((name) => name === `agent-${ns}-agent-aud`)).toHaveLength(1);
+    const secret = await core.readNamespacedSecret({ namespace: ns, name: secretNames.get(ns)! });
+    const clientSecret = (await admin.clients.getClientSecret({ id: clients[0].id! })).value!;
+    expect(decode(secret.data!['client-secret.txt'])).toBe(clientSecret);
+    expect(output.join('')).not.toContain(clientSecret);
+
+    // No stray object: one Gateway, one managed Secret, the annotation naming that Secret.
+    const gateways = (await custom.listNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace: ns, plural: 'gateways' })) as { items: unknown[] };
+    expect(gateways.items).toHaveLength(1);
+    const managed = await core.listNamespacedSecret({ namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' });
+    expect(managed.items).toHaveLength(1);
+    await eventually(async () => {
+      const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'agent' });
+      return d.spec?.template?.metadata?.annotations?.['kagenti.io/keycloak-client-credentials-secret-name'] === secretNames.get(ns) ? true : undefined;
+    }, 60_000, `the annotation in ${ns}`);
+    const deployment = await apps.readNamespacedDeployment({ namespace: ns, name: 'agent' });
+    // The annotation was written once: one rollout to it, so at most two ReplicaSets (before and after).
+    expect(deployment.metadata?.generation).toBeLessThanOrEqual(2);
+  }
+}, 400_000);
