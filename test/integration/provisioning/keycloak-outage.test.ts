@@ -1,0 +1,58 @@
+import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
+import { namespaceWorkflowId } from '../../../workflows/ids';
+import { getStatusQuery } from '../../../workflows/messages';
+import { core, createAgentDeployment, createNamespace, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
+import { eventually } from '../../harness/eventually';
+import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
+import { adminKubeConfig, testStack, uniqueName } from '../../harness/stack';
+
+const OUTAGE_MS = 30_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+let istio: { stop(): Promise<void> };
+let provisioner: TestProvisioner;
+beforeAll(async () => {
+  istio = await startIstioStandIn(adminKubeConfig());
+  provisioner = await startProvisioner();
+});
+afterAll(async () => {
+  await provisioner?.stop();
+  await istio?.stop();
+});
+
+/** Freezes Keycloak (its whole process group): it neither answers nor refuses, the harder kind of outage. */
+function signalKeycloak(signal: 'SIGSTOP' | 'SIGCONT'): void {
+  process.kill(-testStack().components.keycloak!.pid, signal);
+}
+
+test('Keycloak gone for 30 s mid-run: everything completes once it is back, nothing reported as failed', async () => {
+  const prefix = uniqueName('kc-outage');
+  const namespaces = [0, 1, 2, 3, 4].map((i) => `${prefix}-${i}`);
+  signalKeycloak('SIGSTOP');
+  try {
+    for (const ns of namespaces) {
+      await createNamespace(ns);
+      await createAgentDeployment(ns, 'agent');
+    }
+    // What does not need Keycloak goes ahead meanwhile.
+    for (const ns of namespaces) await eventually(() => readGateway(ns, `${ns}-waypoint`), 20_000, `the Gateway of ${ns}`);
+    await sleep(OUTAGE_MS - 5_000);
+    for (const ns of namespaces) expect(await readSecretOrUndefined(ns, credentialsSecretName(ns, 'agent'))).toBeUndefined();
+  } finally {
+    signalKeycloak('SIGCONT');
+  }
+
+  for (const ns of namespaces) {
+    await eventually(() => readSecretOrUndefined(ns, credentialsSecretName(ns, 'agent')), 90_000, `the Secret of ${ns}`);
+    const status = await eventually(async () => {
+      const s = await provisioner.client.workflow.getHandle(namespaceWorkflowId(ns)).query(getStatusQuery);
+      return s.last?.phase === 'Ready' ? s : undefined;
+    }, 30_000, `${ns} Ready`);
+    expect(status.last!.workloads).toEqual([expect.objectContaining({ name: 'agent', state: 'registered' })]);
+    expect(await eventReasons(ns)).not.toContain('ClientRegistrationFailed');
+    const ns_ = await core.readNamespace({ name: ns });
+    expect(JSON.parse(ns_.metadata!.annotations!['kagenti.io/waypoint-provisioning-status']).phase).toBe('Ready');
+  }
+}, 240_000);
