@@ -99,7 +99,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
     const informer = makeInformer<KubernetesObject>(kc, spec.path, spec.list, spec.labelSelector);
     informers.set(spec.name, informer);
     const onChange = (object: KubernetesObject) => {
-      const namespace = namespaceOf(object);
+      const namespace = namespaceOf(object, spec.name === 'namespaces');
       if (!namespace) return;
       if (spec.name === 'namespaces') {
         // A Namespace matters when it opts in, is being deleted, or holds agents (its labels may have drifted).
@@ -118,7 +118,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       if (!spec.update || spec.update(object)) onChange(object);
     });
     informer.on('delete', (object) => {
-      const namespace = namespaceOf(object);
+      const namespace = namespaceOf(object, spec.name === 'namespaces');
       if (!namespace) return;
       generations.delete(object.metadata?.uid ?? '');
       if (spec.name === 'namespaces') handlers.namespaceDeleted(namespace);

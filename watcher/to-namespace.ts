@@ -3,9 +3,12 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 const AGENT_TYPES = new Set(['agent', 'tool']);
 const TYPE_LABEL = 'kagenti.io/type';
 
-/** The namespace an object belongs to (a Namespace belongs to itself). */
-export function namespaceOf(object: KubernetesObject): string | undefined {
-  return object.kind === 'Namespace' ? object.metadata?.name : object.metadata?.namespace;
+/**
+ * The namespace an object belongs to; a Namespace belongs to itself. Items of a list carry no
+ * `kind`, so the caller says whether the object is a Namespace.
+ */
+export function namespaceOf(object: KubernetesObject, isNamespace: boolean): string | undefined {
+  return isNamespace ? object.metadata?.name : object.metadata?.namespace;
 }
 
 /** A Deployment or StatefulSet whose pod template says agent or tool. */

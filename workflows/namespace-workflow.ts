@@ -15,12 +15,14 @@ import type { KeycloakSettings, PassOutcome } from './types';
 
 export interface NamespaceWorkflowInput {
   namespace: string;
+  /** Continue-as-new once the history has more events than this (default 2,000). */
+  historyLimit?: number;
   /** State carried over continue-as-new. */
   carried?: { passes: number; last?: PassOutcome; keycloak?: KeycloakSettings };
 }
 
 /** Continue-as-new well before the history gets large, even if the server does not suggest it yet. */
-const MAX_HISTORY_EVENTS = 2_000;
+const DEFAULT_HISTORY_LIMIT = 2_000;
 
 function describe(namespace: string, outcome: PassOutcome): string {
   const lines = [
@@ -92,9 +94,9 @@ export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<
     }
     if (last.done && !pending) return 'idle';
     const { continueAsNewSuggested, historyLength } = workflowInfo();
-    if (continueAsNewSuggested || historyLength > MAX_HISTORY_EVENTS) {
+    if (continueAsNewSuggested || historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof namespaceWorkflow>({ namespace, carried: { passes, last, keycloak } });
+      await continueAsNew<typeof namespaceWorkflow>({ namespace, historyLimit: input.historyLimit, carried: { passes, last, keycloak } });
     }
   }
 
