@@ -1,14 +1,15 @@
 import { StackError } from './errors';
 import { stackDir } from './paths';
 import { ensureArtifacts } from './setup';
-import { down, status, up } from './stack';
-import { stackEnvironment } from './state';
+import { down, restart, status, up } from './stack';
+import { COMPONENTS, ComponentName, stackEnvironment } from './state';
 
 const USAGE = `Usage: npm run stack -- <command>
   setup    build or fetch every server binary once (cached, reused)
   up       start the local stack on loopback (--fresh: drop earlier data)
   down     stop it, leaving no process behind
   status   show each component and whether it runs
+  restart  <component>: stop one component and start it again on the same ports
   env      print shell exports for the running stack
 The stack folder is $KWP_STACK_DIR (default .stack/); the cache is $KWP_CACHE_DIR (default ~/.cache/kagenti-waypoint).`;
 
@@ -30,6 +31,12 @@ async function main(argv: string[]): Promise<number> {
     case 'down':
       await down(dir);
       return 0;
+    case 'restart': {
+      const name = rest[0] as ComponentName;
+      if (!COMPONENTS.includes(name)) throw new StackError(`restart needs one of: ${COMPONENTS.join(', ')}`);
+      await restart(dir, name);
+      return 0;
+    }
     case 'status': {
       const { state, components } = status(dir);
       if (!state) {

@@ -20,6 +20,28 @@ import { waitUntil } from './wait';
 
 const STOP_ORDER: ComponentName[] = ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd', 'keycloak', 'temporal'];
 
+const KWOK_STAGES = join(__dirname, 'kwok', 'stages.yaml');
+
+/** How to run each component of a stack. */
+function componentSpec(name: ComponentName, ctx: StackContext): ComponentSpec {
+  switch (name) {
+    case 'etcd':
+      return etcdComponent(ctx);
+    case 'kube-apiserver':
+      return kubeApiserverComponent(ctx);
+    case 'kube-controller-manager':
+      return kubeControllerManagerComponent(ctx);
+    case 'kube-scheduler':
+      return kubeSchedulerComponent(ctx);
+    case 'kwok':
+      return kwokComponent(ctx, KWOK_STAGES);
+    case 'temporal':
+      return temporalComponent(ctx);
+    case 'keycloak':
+      return keycloakComponent(ctx);
+  }
+}
+
 /** A component that failed to start: named, with the tail of its log. */
 function startFailure(name: ComponentName, reason: string, logFile: string): StackError {
   return new StackError(`${name} failed to start: ${reason}\n--- last lines of ${logFile} ---\n${tailOf(logFile)}`);
@@ -108,26 +130,19 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   say(`Starting the stack in ${dir}`);
   const startupSeconds: Record<string, number> = {};
 
+  const start = (name: ComponentName) => startComponent(componentSpec(name, ctx), state, startupSeconds);
   const kubernetes = async (): Promise<void> => {
-    await startComponent(etcdComponent(ctx), state, startupSeconds);
-    await startComponent(kubeApiserverComponent(ctx), state, startupSeconds);
+    await start('etcd');
+    await start('kube-apiserver');
     writeKubeconfigs(dir, server, tokens);
     await bootstrapKubernetes(state.kubernetes.kubeconfig);
-    await Promise.all([
-      startComponent(kubeControllerManagerComponent(ctx), state, startupSeconds),
-      startComponent(kubeSchedulerComponent(ctx), state, startupSeconds),
-      startComponent(kwokComponent(ctx, join(__dirname, 'kwok', 'stages.yaml')), state, startupSeconds),
-    ]);
+    await Promise.all([start('kube-controller-manager'), start('kube-scheduler'), start('kwok')]);
   };
   const keycloak = async (): Promise<void> => {
-    await startComponent(keycloakComponent(ctx), state, startupSeconds);
+    await start('keycloak');
     await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword);
   };
-  const results = await Promise.allSettled([
-    kubernetes(),
-    startComponent(temporalComponent(ctx), state, startupSeconds),
-    keycloak(),
-  ]);
+  const results = await Promise.allSettled([kubernetes(), start('temporal'), keycloak()]);
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
   if (failures.length > 0) {
     await down(dir);
@@ -137,6 +152,27 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   }
   say(`Stack up in ${((Date.now() - upStarted) / 1000).toFixed(1)} s. Temporal UI: ${state.temporal.uiUrl}`);
   return state;
+}
+
+/**
+ * Stops one component of a running stack and starts it again on the same ports, for tests of how
+ * clients live through a server restart. Keycloak keeps nothing across a restart (in-memory
+ * database), so its realm and platform client are created again.
+ */
+export async function restart(dir: string, name: ComponentName): Promise<void> {
+  const state = readState(dir);
+  const running = state?.components[name];
+  if (!state || !running) throw new StackError(`No running ${name} recorded in ${dir}`);
+  const ctx: StackContext = {
+    dir,
+    artifacts: await ensureArtifacts(),
+    ports: state.ports,
+    adminToken: state.kubernetes.adminToken,
+    keycloakAdminPassword: state.keycloak.adminPassword,
+  };
+  await stopProcess(running.pid);
+  await startComponent(componentSpec(name, ctx), state, {});
+  if (name === 'keycloak') await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword);
 }
 
 /** Stops every component recorded in `dir` and leaves no process behind. */
