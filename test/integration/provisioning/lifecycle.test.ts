@@ -61,9 +61,12 @@ test('with --remove-when-empty, the last agent leaving removes the Gateway and t
 
   await apps.deleteNamespacedDeployment({ namespace, name: 'agent' });
   await eventually(async () => ((await readGateway(namespace, `${namespace}-waypoint`)) ? undefined : true), 30_000, 'the Gateway to be removed');
-  const ns = await core.readNamespace({ name: namespace });
-  expect(ns.metadata?.labels?.['istio.io/dataplane-mode']).toBeUndefined();
-  expect(ns.metadata?.labels?.team).toBe('x');
+  const labels = await eventually(async () => {
+    const ns = await core.readNamespace({ name: namespace });
+    return ns.metadata?.labels?.['istio.io/dataplane-mode'] === undefined ? ns.metadata?.labels : undefined;
+  }, 30_000, 'the ambient labels to be removed');
+  expect(labels?.['istio.io/use-waypoint']).toBeUndefined();
+  expect(labels?.team).toBe('x');
   expect(await provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace), firstRun).result()).toBe('idle');
 });
 
