@@ -27,6 +27,11 @@ function mapperDrifted(live: ProtocolMapperRepresentation, desired: ProtocolMapp
   return Object.entries(desired.config ?? {}).some(([key, value]) => live.config?.[key] !== value);
 }
 
+/** A 409 on an add means an earlier, interrupted attempt of this same activity got there first. */
+function alreadyThere(error: unknown): void {
+  if (!isConflict(error)) throw error;
+}
+
 async function findScope(admin: KcAdminClient, name: string): Promise<ClientScopeRepresentation | undefined> {
   return (await admin.clientScopes.findOneByName({ name })) ?? undefined;
 }
@@ -68,7 +73,7 @@ export async function ensureAudienceScope(
   const mappers = await admin.clientScopes.listProtocolMappers({ id: live.id! });
   const mapper = mappers.find((m) => m.name === AUDIENCE_MAPPER);
   if (!mapper) {
-    await admin.clientScopes.addProtocolMapper({ id: live.id! }, desired);
+    await admin.clientScopes.addProtocolMapper({ id: live.id! }, desired).catch(alreadyThere);
     changes.push('updated');
   } else if (mapperDrifted(mapper, desired)) {
     await admin.clientScopes.updateProtocolMapper({ id: live.id!, mapperId: mapper.id! }, { ...mapper, ...desired, config: { ...mapper.config, ...desired.config } });
@@ -77,7 +82,7 @@ export async function ensureAudienceScope(
 
   const realmDefaults = await admin.clientScopes.listDefaultClientScopes();
   if (!realmDefaults.some((s) => s.id === live.id)) {
-    await admin.clientScopes.addDefaultClientScope({ id: live.id! });
+    await admin.clientScopes.addDefaultClientScope({ id: live.id! }).catch(alreadyThere);
     changes.push('updated');
   }
 
@@ -90,7 +95,7 @@ export async function ensureAudienceScope(
     }
     const defaults = await admin.clients.listDefaultClientScopes({ id: platform.id! });
     if (!defaults.some((s) => s.id === live.id)) {
-      await admin.clients.addDefaultClientScope({ id: platform.id!, clientScopeId: live.id! });
+      await admin.clients.addDefaultClientScope({ id: platform.id!, clientScopeId: live.id! }).catch(alreadyThere);
       changes.push('updated');
     }
   }
