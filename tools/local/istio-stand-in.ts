@@ -33,7 +33,16 @@ export async function startIstioStandIn(kc: KubeConfig, shouldProgram: (namespac
   };
   informer.on('add', program);
   informer.on('update', program);
-  informer.on('error', () => setTimeout(() => void informer.start().catch(() => undefined), 500));
+  let stopped = false;
+  // The informer stops for good on a watch error: restart it, unless it was stopped on purpose.
+  informer.on('error', () => {
+    if (!stopped) setTimeout(() => void (stopped ? undefined : informer.start().catch(() => undefined)), 500);
+  });
   await informer.start();
-  return { stop: () => informer.stop() };
+  return {
+    stop: async () => {
+      stopped = true;
+      await informer.stop();
+    },
+  };
 }
