@@ -3,7 +3,6 @@ import { ApplicationFailure } from '@temporalio/common';
 /** Failure types of this project's activities; a retry cannot fix any of them. */
 export const ErrorType = {
   InvalidWorkloadSpec: 'InvalidWorkloadSpec',
-  InvalidConfig: 'InvalidConfig',
   /** The namespace was deleted or is terminating while the pass ran. */
   NamespaceGone: 'NamespaceGone',
   /** The workload was deleted while the pass registered it. */
@@ -12,10 +11,6 @@ export const ErrorType = {
 
 export function invalidWorkloadSpec(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, ErrorType.InvalidWorkloadSpec);
-}
-
-export function invalidConfig(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, ErrorType.InvalidConfig);
 }
 
 /** HTTP status of a failed Kubernetes or Keycloak call, if it was an HTTP error. */

@@ -1,7 +1,7 @@
 import { ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-const NON_RETRYABLE = ['InvalidWorkloadSpec', 'InvalidConfig'];
+const NON_RETRYABLE = ['InvalidWorkloadSpec', 'NamespaceGone', 'WorkloadGone'];
 
 /**
  * Kubernetes and Keycloak calls retry with backoff for as long as it takes (a server that went

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackContext, ComponentSpec } from './components/component';
 import { etcdComponent } from './components/etcd';
@@ -201,8 +201,4 @@ export function status(dir: string): { state?: StackState; components: Component
       return { name, pid, running: pid !== undefined && isAlive(pid) };
     }),
   };
-}
-
-export function hasState(dir: string): boolean {
-  return existsSync(stateFile(dir));
 }
