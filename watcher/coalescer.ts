@@ -7,6 +7,7 @@ export class Coalescer {
   private readonly scheduled = new Set<string>();
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -24,11 +25,16 @@ export class Coalescer {
     }
     if (this.scheduled.has(key)) return;
     this.scheduled.add(key);
-    setTimeout(() => void this.run(key), this.delayMs).unref();
+    setTimeout(() => {
+      const run = this.run(key);
+      this.inFlight.add(run);
+      void run.finally(() => this.inFlight.delete(run));
+    }, this.delayMs).unref();
   }
 
   private async run(key: string): Promise<void> {
     this.scheduled.delete(key);
+    if (this.stopped) return;
     this.running.add(key);
     let failed = false;
     try {
@@ -48,7 +54,9 @@ export class Coalescer {
     return this.scheduled.size + this.running.size;
   }
 
-  stop(): void {
+  /** Takes no more events and resolves once the flushes under way have finished. */
+  async stop(): Promise<void> {
     this.stopped = true;
+    await Promise.allSettled([...this.inFlight]);
   }
 }

@@ -35,12 +35,17 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     options.coalesceMs ?? 100,
     (namespace, error) => log.warn({ namespace, err: String(error) }, 'Could not notify the namespace workflow; retrying'),
   );
+  const deletions = new Set<Promise<void>>();
   const informers: InformerSet = startInformers(
     kc,
     {
       changed: (namespace) => coalescer.notify(namespace),
       namespaceDeleted: (namespace) => {
-        notifyNamespaceDeleted(client, namespace).catch((error: unknown) => log.warn({ namespace, err: String(error) }, 'Could not tell the workflow its namespace is gone'));
+        const told = notifyNamespaceDeleted(client, namespace).catch((error: unknown) =>
+          log.warn({ namespace, err: String(error) }, 'Could not tell the workflow its namespace is gone'),
+        );
+        deletions.add(told);
+        void told.finally(() => deletions.delete(told));
       },
       restarted: () => stats.restarts++,
     },
@@ -59,10 +64,12 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
   return {
     ready: () => informers.synced(),
     stats,
+    /** Stops watching and waits for notifications under way, so the Temporal client can be closed after. */
     async stop() {
       if (timer) clearInterval(timer);
-      coalescer.stop();
       await informers.stop();
+      await coalescer.stop();
+      await Promise.allSettled([...deletions]);
     },
   };
 }

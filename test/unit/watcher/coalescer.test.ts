@@ -50,3 +50,29 @@ describe('Coalescer', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('Coalescer.stop', () => {
+  test('waits for the flush under way and runs none after', async () => {
+    const flushed: string[] = [];
+    let release!: () => void;
+    const coalescer = new Coalescer(
+      async (key) => {
+        if (key === 'slow') await new Promise<void>((r) => (release = r));
+        flushed.push(key);
+      },
+      5,
+      () => undefined,
+    );
+    coalescer.notify('slow');
+    await sleep(20);
+    coalescer.notify('late');
+    let stopped = false;
+    const stopping = coalescer.stop().then(() => (stopped = true));
+    await sleep(20);
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    await sleep(20);
+    expect(flushed).toEqual(['slow']);
+  });
+});
