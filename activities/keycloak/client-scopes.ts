@@ -1,4 +1,5 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
+import { createHash } from 'node:crypto';
 import type ClientScopeRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientScopeRepresentation.js';
 import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
 import type { EnsureOutcome } from '../../workflows/types';
@@ -32,7 +33,19 @@ function alreadyThere(error: unknown): void {
   if (!isConflict(error)) throw error;
 }
 
+/**
+ * The id the provisioner gives an audience scope, derived from its name (UUID layout), so that the
+ * scope is read by id instead of searched for among all of the realm's scopes (one per agent).
+ */
+export function audienceScopeId(name: string): string {
+  const h = createHash('sha256').update(`kagenti-audience-scope\x00${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** By its derived id; by name only for a scope created without it (by hand, or before ids were derived). */
 async function findScope(admin: KcAdminClient, name: string): Promise<ClientScopeRepresentation | undefined> {
+  const byId = await admin.clientScopes.findOne({ id: audienceScopeId(name) });
+  if (byId?.name === name) return byId;
   return (await admin.clientScopes.findOneByName({ name })) ?? undefined;
 }
 
@@ -46,10 +59,13 @@ export async function ensureAudienceScope(
   scope: { name: string; namespace: string; workload: string; clientId: string; platformClientIds: string[] },
 ): Promise<{ outcome: EnsureOutcome; missingPlatformClients: string[] }> {
   const changes: EnsureOutcome[] = [];
-  let live = await findScope(admin, scope.name);
+  const id = audienceScopeId(scope.name);
+  let live = (await admin.clientScopes.findOne({ id })) ?? undefined;
+  let created = false;
   if (!live) {
     try {
       await admin.clientScopes.create({
+        id,
         name: scope.name,
         protocol: 'openid-connect',
         description: `Audience ${scope.clientId} (managed by ${MANAGED_BY})`,
@@ -62,7 +78,9 @@ export async function ensureAudienceScope(
         },
       });
       changes.push('created');
+      created = true;
     } catch (error) {
+      // Another attempt created it, or a scope of that name exists under another id.
       if (!isConflict(error)) throw error;
     }
     live = await findScope(admin, scope.name);
@@ -80,7 +98,8 @@ export async function ensureAudienceScope(
     changes.push('updated');
   }
 
-  const realmDefaults = await admin.clientScopes.listDefaultClientScopes();
+  // A scope created just now is in no default list: add it without reading the lists, which grow with every agent.
+  const realmDefaults = created ? [] : await admin.clientScopes.listDefaultClientScopes();
   if (!realmDefaults.some((s) => s.id === live.id)) {
     await admin.clientScopes.addDefaultClientScope({ id: live.id! }).catch(alreadyThere);
     changes.push('updated');
@@ -93,7 +112,7 @@ export async function ensureAudienceScope(
       missingPlatformClients.push(platformClientId);
       continue;
     }
-    const defaults = await admin.clients.listDefaultClientScopes({ id: platform.id! });
+    const defaults = created ? [] : await admin.clients.listDefaultClientScopes({ id: platform.id! });
     if (!defaults.some((s) => s.id === live.id)) {
       await admin.clients.addDefaultClientScope({ id: platform.id!, clientScopeId: live.id! }).catch(alreadyThere);
       changes.push('updated');

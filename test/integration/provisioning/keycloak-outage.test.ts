@@ -52,7 +52,10 @@ test('Keycloak gone for 30 s mid-run: everything completes once it is back, noth
     }, 30_000, `${ns} Ready`);
     expect(status.last!.workloads).toEqual([expect.objectContaining({ name: 'agent', state: 'registered' })]);
     expect(await eventReasons(ns)).not.toContain('ClientRegistrationFailed');
-    const ns_ = await core.readNamespace({ name: ns });
-    expect(JSON.parse(ns_.metadata!.annotations!['kagenti.io/waypoint-provisioning-status']).phase).toBe('Ready');
+    // The annotation is written right after the pass's outcome is known.
+    await eventually(async () => {
+      const annotation = (await core.readNamespace({ name: ns })).metadata?.annotations?.['kagenti.io/waypoint-provisioning-status'];
+      return annotation && JSON.parse(annotation).phase === 'Ready' ? true : undefined;
+    }, 10_000, `the status annotation of ${ns}`);
   }
 }, 240_000);
