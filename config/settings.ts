@@ -21,6 +21,8 @@ export interface Settings {
   retryIntervalSeconds: number;
   /** How often the watcher re-lists everything and tells every agent namespace's workflow. */
   resyncIntervalSeconds: number;
+  /** Watcher replicas elect one leader through a Lease in the operator namespace; only it watches. */
+  leaderElect: boolean;
   temporalAddress: string;
   temporalNamespace: string;
   taskQueue: string;
@@ -52,6 +54,7 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'waypointReadyTimeoutSeconds', flag: 'waypoint-ready-timeout', env: ['WAYPOINT_READY_TIMEOUT'], kind: 'seconds', default: '60', description: 'Seconds a pass waits for the waypoint Gateway to be Programmed before reporting it not ready' },
   { key: 'retryIntervalSeconds', flag: 'retry-interval', env: ['RETRY_INTERVAL'], kind: 'seconds', default: '30', description: 'Seconds before a namespace in a waiting state is looked at again without any event' },
   { key: 'resyncIntervalSeconds', flag: 'resync-interval', env: ['RESYNC_INTERVAL'], kind: 'seconds', default: '300', description: 'Seconds between two full re-lists by the watcher (0: only at start)' },
+  { key: 'leaderElect', flag: 'leader-elect', env: ['LEADER_ELECT'], kind: 'boolean', default: 'true', description: 'Watcher replicas elect a leader through the Lease kagenti-waypoint-watcher in the operator namespace' },
   { key: 'temporalAddress', flag: 'temporal-address', env: ['TEMPORAL_ADDRESS'], kind: 'string', default: '127.0.0.1:7233', description: 'Temporal frontend host:port' },
   { key: 'temporalNamespace', flag: 'temporal-namespace', env: ['TEMPORAL_NAMESPACE'], kind: 'string', default: 'default', description: 'Temporal namespace of the workflows' },
   { key: 'taskQueue', flag: 'task-queue', env: ['TEMPORAL_TASK_QUEUE'], kind: 'string', default: 'waypoint-provisioner', description: 'Task queue the worker polls' },

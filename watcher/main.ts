@@ -1,12 +1,20 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { hostname } from 'node:os';
 import { startHealthServer } from '../config/health-server';
 import { createLogger } from '../config/logger';
 import { runMain } from '../config/run-main';
 import { loadSettings } from '../config/settings';
 import { connectClient } from '../config/temporal-connection';
-import { startWatcher } from './watcher';
+import { startLeaderElection } from './leader-election';
+import { startWatcher, Watcher } from './watcher';
 
-/** The watcher process: informers → per-namespace workflow notifications; /readyz once every informer has listed. */
+export const WATCHER_LEASE = 'kagenti-waypoint-watcher';
+
+/**
+ * The watcher process: informers → per-namespace workflow notifications. With leader election
+ * (the default) only the replica holding the Lease watches; the others stand by, ready to take
+ * over. /readyz: a standby is ready; the leader once every informer has listed.
+ */
 async function main(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('watcher', settings.logLevel);
@@ -15,15 +23,39 @@ async function main(): Promise<void> {
   if (settings.kubeconfig) kc.loadFromFile(settings.kubeconfig);
   else kc.loadFromCluster();
   const client = await connectClient(settings);
-  const watcher = startWatcher(kc, client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds }, log);
-  const health = await startHealthServer(settings.healthPort, () => watcher.ready());
-  log.info({ server: kc.getCurrentCluster()?.server, temporal: settings.temporalAddress }, 'Watcher started');
+  const watch = () => startWatcher(kc, client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds }, log);
+
+  let watcher: Watcher | undefined;
+  let stopping = Promise.resolve();
+  const election = settings.leaderElect
+    ? startLeaderElection(
+        kc,
+        { namespace: settings.operatorNamespace, name: WATCHER_LEASE, identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}`, leaseDurationSeconds: 15, renewIntervalSeconds: 5 },
+        {
+          onStartedLeading: () => {
+            watcher = watch();
+          },
+          onStoppedLeading: () => {
+            const stopped = watcher;
+            watcher = undefined;
+            stopping = stopped ? stopped.stop() : stopping;
+          },
+        },
+        log,
+      )
+    : undefined;
+  if (!election) watcher = watch();
+
+  const health = await startHealthServer(settings.healthPort, () => (watcher ? watcher.ready() : true));
+  log.info({ server: kc.getCurrentCluster()?.server, temporal: settings.temporalAddress, leaderElection: settings.leaderElect }, 'Watcher started');
 
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  await watcher.stop();
+  await election?.stop();
+  await watcher?.stop();
+  await stopping;
   health.close();
   await client.connection.close();
   log.info('Watcher stopped');
