@@ -47,8 +47,11 @@ async function main(): Promise<number> {
   say('Press Ctrl-C to stop.');
 
   const exitCode = await new Promise<number>((resolve) => {
-    process.once('SIGINT', () => resolve(0));
-    process.once('SIGTERM', () => resolve(0));
+    // Ctrl-C, a stop from a supervisor, or the terminal closing: each leads to the same clean stop,
+    // and a second signal while stopping does not cut it short.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(signal, () => resolve(0));
+    }
     for (const { name, child } of children) {
       child.once('exit', (code, signal) => {
         say(`${name} exited (${signal ?? `code ${code}`}); stopping`);
