@@ -27,6 +27,10 @@ export interface ProvisionerOptions {
   adminSecret?: boolean;
   /** Run the worker in this process (default true); false when the test starts worker processes itself. */
   inProcessWorker?: boolean;
+  /** Kubeconfig the watcher uses (default: the admin's); the worker's is settings.kubeconfig. */
+  watcherKubeconfig?: string;
+  /** Prepare the operator namespace with the admin's rights, then return it: for tests that grant rights in it first. */
+  operatorNamespace?: string;
 }
 
 /**
@@ -36,8 +40,8 @@ export interface ProvisionerOptions {
 export async function startProvisioner(options: ProvisionerOptions = {}): Promise<TestProvisioner> {
   const stack = testStack();
   const core = adminKubeConfig().makeApiClient(CoreV1Api);
-  const operatorNamespace = uniqueName('op');
-  await core.createNamespace({ body: { metadata: { name: operatorNamespace } } });
+  const operatorNamespace = options.operatorNamespace ?? uniqueName('op');
+  if (!options.operatorNamespace) await core.createNamespace({ body: { metadata: { name: operatorNamespace } } });
   if (options.operatorConfig !== false) {
     await core.createNamespacedConfigMap({
       namespace: operatorNamespace,
@@ -82,7 +86,9 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
   const worker = connection ? await createWorker(connection, settings, log) : undefined;
   const running = worker?.run();
   const { client, connection: clientConnection } = await temporalClient();
-  const watcher = startWatcher(adminKubeConfig(), client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds, coalesceMs: 50 }, log);
+  const watcherKubeConfig = adminKubeConfig();
+  if (options.watcherKubeconfig) watcherKubeConfig.loadFromFile(options.watcherKubeconfig);
+  const watcher = startWatcher(watcherKubeConfig, client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds, coalesceMs: 50 }, log);
 
   return {
     settings,

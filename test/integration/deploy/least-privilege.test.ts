@@ -1,0 +1,133 @@
+import { CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, loadAllYaml } from '@kubernetes/client-node';
+import pino from 'pino';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
+import { startLeaderElection } from '../../../watcher/leader-election';
+import { namespaceWorkflowId } from '../../../workflows/ids';
+import { apps, core, createAgentDeployment, createNamespace, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
+import { eventually } from '../../harness/eventually';
+import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
+import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
+
+const RBAC_FILE = join(__dirname, '..', '..', '..', 'deploy', 'base', 'rbac.yaml');
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+  resourceNames?: string[];
+}
+
+/** The shipped RBAC, moved into this test's operator namespace and given names unique to the test. */
+function shippedRbac(operatorNamespace: string, suffix: string): KubernetesObject[] {
+  return (loadAllYaml(readFileSync(RBAC_FILE, 'utf8')) as (KubernetesObject & Record<string, any>)[]).map((object) => {
+    const copy = JSON.parse(JSON.stringify(object));
+    if (copy.metadata.namespace) copy.metadata.namespace = operatorNamespace;
+    if (copy.kind !== 'ServiceAccount') copy.metadata.name = `${copy.metadata.name}-${suffix}`;
+    if (copy.roleRef) copy.roleRef.name = `${copy.roleRef.name}-${suffix}`;
+    for (const subject of copy.subjects ?? []) subject.namespace = operatorNamespace;
+    return copy;
+  });
+}
+
+async function serviceAccountKubeconfig(dir: string, namespace: string, name: string): Promise<string> {
+  const request = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const admin = adminKubeConfig();
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: admin.clusters,
+    users: [{ name, token: request.status!.token }],
+    contexts: [{ name, cluster: admin.clusters[0].name, user: name }],
+    currentContext: name,
+  });
+  const file = join(dir, `${name}.kubeconfig`);
+  writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
+  return file;
+}
+
+// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+let istio: { stop(): Promise<void> };
+let provisioner: TestProvisioner;
+let scratch: string;
+let workerKubeconfig: string;
+let watcherKubeconfig: string;
+const operatorNamespace = uniqueName('op-rbac');
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'kwp-rbac-'));
+  await createNamespace(operatorNamespace);
+  const objects = KubernetesObjectApi.makeApiClient(adminKubeConfig());
+  for (const object of shippedRbac(operatorNamespace, operatorNamespace)) await objects.create(object);
+  workerKubeconfig = await serviceAccountKubeconfig(scratch, operatorNamespace, 'kagenti-waypoint-worker');
+  watcherKubeconfig = await serviceAccountKubeconfig(scratch, operatorNamespace, 'kagenti-waypoint-watcher');
+  istio = await startIstioStandIn(adminKubeConfig());
+  provisioner = await startProvisioner({ operatorNamespace, watcherKubeconfig, settings: { kubeconfig: workerKubeconfig } });
+});
+afterAll(async () => {
+  await provisioner?.stop();
+  await istio?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+test('the shipped RBAC has no wildcard anywhere', () => {
+  for (const object of loadAllYaml(readFileSync(RBAC_FILE, 'utf8')) as { rules?: Rule[] }[]) {
+    for (const rule of object.rules ?? []) {
+      for (const value of [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? [])]) expect(value).not.toContain('*');
+    }
+  }
+});
+
+test('provisioning, repair and removal work end to end as the shipped ServiceAccounts', async () => {
+  const namespace = uniqueName('rbac');
+  await createNamespace(namespace);
+  await createAgentDeployment(namespace, 'agent');
+  await createAgentDeployment(namespace, 'second');
+  const secretName = credentialsSecretName(namespace, 'agent');
+  const secret = await eventually(() => readSecretOrUndefined(namespace, secretName), 30_000, 'the credentials Secret');
+  await eventually(async () => {
+    const d = await apps.readNamespacedDeployment({ namespace, name: 'agent' });
+    return d.spec?.template?.metadata?.annotations?.['kagenti.io/keycloak-client-credentials-secret-name'] === secretName ? true : undefined;
+  }, 30_000, 'the annotation');
+  expect(await readGateway(namespace, `${namespace}-waypoint`)).toBeDefined();
+  expect((await core.readNamespace({ name: namespace })).metadata?.labels?.['istio.io/dataplane-mode']).toBe('ambient');
+  await eventually(async () => ((await core.readNamespace({ name: namespace })).metadata?.annotations?.['kagenti.io/waypoint-provisioning-status'] ? true : undefined), 10_000, 'the status annotation');
+  expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['WaypointCreated', 'CredentialsSecretCreated']));
+
+  // Drift seen by the watcher's rights, repaired with the worker's.
+  await core.deleteNamespacedSecret({ namespace, name: secretName });
+  await eventually(async () => {
+    const s = await readSecretOrUndefined(namespace, secretName);
+    return s && s.metadata?.uid !== secret.metadata?.uid ? true : undefined;
+  }, 20_000, 'the Secret recreated');
+
+  // A workload removed, then the namespace.
+  await apps.deleteNamespacedDeployment({ namespace, name: 'second' });
+  const admin = await keycloakAdmin();
+  await eventually(async () => ((await admin.clients.find({ clientId: `${namespace}/second` })).length === 0 ? true : undefined), 20_000, 'the client removed');
+  await core.deleteNamespace({ name: namespace });
+  expect(await provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace)).result()).toBe('deleted');
+  expect(await admin.clients.find({ clientId: `${namespace}/agent` })).toEqual([]);
+});
+
+test('the watcher ServiceAccount can hold the leader Lease in the operator namespace, and write nothing else', async () => {
+  const kc = new KubeConfig();
+  kc.loadFromFile(watcherKubeconfig);
+  let led = false;
+  const election = startLeaderElection(
+    kc,
+    { namespace: operatorNamespace, name: 'kagenti-waypoint-watcher', identity: 'rbac-test', leaseDurationSeconds: 5, renewIntervalSeconds: 0.5 },
+    { onStartedLeading: () => (led = true), onStoppedLeading: () => undefined },
+    pino({ level: 'silent' }),
+  );
+  try {
+    await eventually(async () => (led ? true : undefined), 10_000, 'leadership');
+  } finally {
+    await election.stop();
+  }
+  const asWatcher = kc.makeApiClient(CoreV1Api);
+  await expect(asWatcher.createNamespacedSecret({ namespace: operatorNamespace, body: { metadata: { name: 'nope' } } })).rejects.toMatchObject({ code: 403 });
+  await expect(asWatcher.patchNamespace({ name: operatorNamespace, body: { metadata: { labels: { x: 'y' } } } })).rejects.toMatchObject({ code: 403 });
+});
