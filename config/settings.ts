@@ -29,6 +29,8 @@ export interface Settings {
   /** Empty: in-cluster configuration. */
   kubeconfig: string;
   healthPort: number;
+  /** Prometheus metrics of the worker (Temporal SDK and this project's); the watcher serves its own on the health port. */
+  metricsPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
@@ -60,6 +62,7 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'taskQueue', flag: 'task-queue', env: ['TEMPORAL_TASK_QUEUE'], kind: 'string', default: 'waypoint-provisioner', description: 'Task queue the worker polls' },
   { key: 'kubeconfig', flag: 'kubeconfig', env: ['KUBECONFIG'], kind: 'string', default: '', description: 'Kubeconfig file; empty means in-cluster configuration' },
   { key: 'healthPort', flag: 'health-port', env: ['HEALTH_PORT'], kind: 'port', default: '8081', description: 'Port of the /healthz and /readyz endpoints' },
+  { key: 'metricsPort', flag: 'metrics-port', env: ['METRICS_PORT'], kind: 'port', default: '9464', description: 'Port of the worker\'s Prometheus /metrics (0: off); the watcher serves /metrics on its health port' },
   { key: 'logLevel', flag: 'log-level', env: ['LOG_LEVEL'], kind: 'level', default: 'info', description: 'fatal, error, warn, info, debug or trace' },
 ];
 

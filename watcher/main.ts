@@ -46,7 +46,11 @@ async function main(): Promise<void> {
     : undefined;
   if (!election) watcher = watch();
 
-  const health = await startHealthServer(settings.healthPort, () => (watcher ? watcher.ready() : true));
+  const health = await startHealthServer(
+    settings.healthPort,
+    () => (watcher ? watcher.ready() : true),
+    async () => (watcher ? watcher.metrics.metrics() : '# standby: not leading\n'),
+  );
   log.info({ server: kc.getCurrentCluster()?.server, temporal: settings.temporalAddress, leaderElection: settings.leaderElect }, 'Watcher started');
 
   await new Promise<void>((resolve) => {

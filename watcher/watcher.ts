@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { Coalescer } from './coalescer';
 import { InformerSet, startInformers } from './informers';
 import { notifyNamespaceChanged, notifyNamespaceDeleted } from './notifier';
@@ -17,6 +18,20 @@ export interface Watcher {
   stop(): Promise<void>;
   /** Counters for health and tests: notifications sent, informer restarts. */
   stats: { notified: number; restarts: number; resyncs: number };
+  /** Prometheus metrics of this watcher. */
+  metrics: Registry;
+}
+
+function watcherMetrics(stats: Watcher['stats'], backlog: () => number): { registry: Registry; notifyFailures: Counter } {
+  const registry = new Registry();
+  const fromStats = (name: string, help: string, key: keyof Watcher['stats']) =>
+    new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(stats[key]); } });
+  fromStats('kagenti_watcher_notifications_total', 'Namespace workflows told to look again', 'notified');
+  fromStats('kagenti_watcher_watch_restarts_total', 'Informer restarts after a failed watch or list', 'restarts');
+  fromStats('kagenti_watcher_resyncs_total', 'Full resyncs of every agent namespace', 'resyncs');
+  const notifyFailures = new Counter({ name: 'kagenti_watcher_notification_failures_total', help: 'Failed attempts to tell a namespace workflow (retried)', registers: [registry] });
+  new Gauge({ name: 'kagenti_watcher_backlog', help: 'Namespaces waiting to be told or being told', registers: [registry], collect() { this.set(backlog()); } });
+  return { registry, notifyFailures };
 }
 
 /**
@@ -26,6 +41,8 @@ export interface Watcher {
  */
 export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOptions, log: Logger): Watcher {
   const stats = { notified: 0, restarts: 0, resyncs: 0 };
+  // The backlog is read at scrape time, when the coalescer below exists.
+  const metrics = watcherMetrics(stats, () => coalescer.backlog);
   const coalescer = new Coalescer(
     async (namespace) => {
       await notifyNamespaceChanged(client, namespace, options.taskQueue);
@@ -33,7 +50,10 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
       log.debug({ namespace }, 'Notified namespace workflow');
     },
     options.coalesceMs ?? 100,
-    (namespace, error) => log.warn({ namespace, err: String(error) }, 'Could not notify the namespace workflow; retrying'),
+    (namespace, error) => {
+      metrics.notifyFailures.inc();
+      log.warn({ namespace, err: String(error) }, 'Could not notify the namespace workflow; retrying');
+    },
   );
   const deletions = new Set<Promise<void>>();
   const informers: InformerSet = startInformers(
@@ -64,6 +84,7 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
   return {
     ready: () => informers.synced(),
     stats,
+    metrics: metrics.registry,
     /** Stops watching and waits for notifications under way, so the Temporal client can be closed after. */
     async stop() {
       if (timer) clearInterval(timer);

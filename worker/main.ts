@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   log.info({ settings }, 'Effective settings');
   Runtime.install({
     logger: new DefaultLogger('INFO', (entry) => log[PINO_LEVEL[entry.level]]({ ...entry.meta }, entry.message)),
+    // The SDK's own metrics and the ones workflows and activities record (kagenti_*).
+    telemetryOptions: settings.metricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${settings.metricsPort}`, useSecondsForDurations: true } } } : undefined,
   });
 
   const connection = await connectWorker(settings);

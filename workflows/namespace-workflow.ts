@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  metricMeter,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -20,6 +21,10 @@ export interface NamespaceWorkflowInput {
   /** State carried over continue-as-new. */
   carried?: { passes: number; last?: PassOutcome; keycloak?: KeycloakSettings };
 }
+
+// Recorded once per pass, not on replay; exported by the worker's Prometheus endpoint.
+const passDuration = metricMeter.createHistogram('kagenti_provisioning_pass_duration', 'float', 's', 'Duration of one provisioning pass, by resulting phase');
+const passCount = metricMeter.createCounter('kagenti_provisioning_passes', '1', 'Provisioning passes, by resulting phase');
 
 /** Continue-as-new well before the history gets large, even if the server does not suggest it yet. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
@@ -73,9 +78,12 @@ export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<
       { key: ProvisionerPhase, value: 'Provisioning' },
     ]);
     const info = workflowInfo();
+    const passStarted = Date.now();
     const result = await provisioningPass({ namespace, previous: last, eventKeyPrefix: `${info.workflowId}/${info.runId}/${passes}` });
     passes++;
     last = result.outcome;
+    passDuration.record((Date.now() - passStarted) / 1000, { phase: last.phase });
+    passCount.add(1, { phase: last.phase });
     keycloak = result.keycloak ?? keycloak;
     upsertSearchAttributes([
       { key: ProvisionerPhase, value: last.phase },

@@ -1,4 +1,5 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
+import { Context } from '@temporalio/activity';
 import type { Settings } from '../../config/settings';
 import type { AgentWorkload, EnsureOutcome, KeycloakSettings } from '../../workflows/types';
 import { httpStatus, isNotFound } from '../errors';
@@ -30,11 +31,16 @@ async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, 
     // Retryable: the workflow checked the Secret a moment ago, so it may be being replaced.
     throw new Error(`Secret ${deps.settings.operatorNamespace}/keycloak-admin-secret is missing or lacks KEYCLOAK_ADMIN_USERNAME/KEYCLOAK_ADMIN_PASSWORD`);
   }
+  const meter = Context.current().metricMeter;
+  const started = performance.now();
   try {
     return await work(await deps.sessions.session(keycloak.url, keycloak.realm, credentials));
   } catch (error) {
     if (httpStatus(error) === 401) deps.sessions.invalidate();
+    meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: String(httpStatus(error) ?? 'network') });
     throw error;
+  } finally {
+    meter.createHistogram('kagenti_keycloak_call_duration', 'float', 's', 'Duration of one unit of Keycloak work (login, reads and writes)').record((performance.now() - started) / 1000);
   }
 }
 

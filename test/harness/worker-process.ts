@@ -11,7 +11,7 @@ export interface WorkerProcess {
 }
 
 /** The real worker process (worker/main.ts) with the given settings, for tests that kill it. */
-export function startWorkerProcess(settings: Settings, output: string[] = []): WorkerProcess {
+export function startWorkerProcess(settings: Settings, output: string[] = [], env: NodeJS.ProcessEnv = {}): WorkerProcess {
   const [command, args] = tsxCommand(join(__dirname, '..', '..', 'worker', 'main.ts'));
   const child = spawn(command, args, {
     env: {
@@ -24,7 +24,9 @@ export function startWorkerProcess(settings: Settings, output: string[] = []): W
       RETRY_INTERVAL: String(settings.retryIntervalSeconds),
       WAYPOINT_READY_TIMEOUT: String(settings.waypointReadyTimeoutSeconds),
       HEALTH_PORT: '0',
+      METRICS_PORT: '0',
       LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     const [command, commandArgs] = tsxCommand(join(REPO_ROOT, name, 'main.ts'));
     const child = spawn(command, commandArgs, {
-      env: { ...process.env, ...stackEnvironment(state), OPERATOR_NAMESPACE: operatorNamespace, TEMPORAL_TASK_QUEUE: `bench-${run}`, LOG_LEVEL: 'warn', HEALTH_PORT: String(port) },
+      env: { ...process.env, ...stackEnvironment(state), OPERATOR_NAMESPACE: operatorNamespace, TEMPORAL_TASK_QUEUE: `bench-${run}`, LOG_LEVEL: 'warn', HEALTH_PORT: String(port), METRICS_PORT: String(await freePort()) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push({ name, child });

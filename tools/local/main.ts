@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   for (const name of ['worker', 'watcher']) {
     const [command, args] = tsxCommand(join(REPO_ROOT, name, 'main.ts'));
     const child = spawn(command, args, {
-      env: { ...env, HEALTH_PORT: String(await freePort()) },
+      env: { ...env, HEALTH_PORT: String(await freePort()), METRICS_PORT: String(await freePort()) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     children.push({ name, child });
