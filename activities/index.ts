@@ -76,12 +76,12 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
     },
     async ensureClientCredentialsSecret(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string }) {
       const result = await ensureClientCredentialsSecret(keycloak, input);
-      logChange(result.outcome, `${result.outcome === 'created' ? 'Created' : 'Updated'} credentials Secret`, { namespace: input.namespace, workload: input.workload.name, secret: result.secretName });
+      logChange(result.outcome, `${result.outcome === 'created' ? 'Created' : 'Updated'} credentials Secret`, { namespace: input.namespace, workload: input.workload.name, secretName: result.secretName });
       return result;
     },
     async ensureCredentialsAnnotation(namespace: string, workload: Pick<AgentWorkload, 'kind' | 'name'>, secretName: string) {
       const result = await ensureCredentialsAnnotation(k8s, namespace, workload, secretName);
-      logChange(result.outcome, `Annotated ${workload.kind} with its credentials Secret`, { namespace, workload: workload.name, secret: secretName });
+      logChange(result.outcome, `Annotated ${workload.kind} with its credentials Secret`, { namespace, workload: workload.name, secretName });
       return result;
     },
     async deleteStaleKeycloakClients(input: { namespace: string; keep: string[]; keycloak: KeycloakSettings }) {
