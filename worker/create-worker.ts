@@ -13,5 +13,8 @@ export function createWorker(connection: NativeConnection, settings: Settings, l
     taskQueue: settings.taskQueue,
     workflowBundle: { codePath: WORKFLOW_BUNDLE },
     activities: createActivities({ k8s: kubeClients(settings.kubeconfig), settings, log }),
+    // Bursts of namespaces bring bursts of short tasks: let the server's feedback size the pollers.
+    workflowTaskPollerBehavior: { type: 'autoscaling' },
+    activityTaskPollerBehavior: { type: 'autoscaling' },
   });
 }
