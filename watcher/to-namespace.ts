@@ -1,7 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-
-const AGENT_TYPES = new Set(['agent', 'tool']);
-const TYPE_LABEL = 'kagenti.io/type';
+import { AGENT_TYPES, TYPE_LABEL } from '../activities/kubernetes/desired';
 
 /**
  * The namespace an object belongs to; a Namespace belongs to itself. Items of a list carry no

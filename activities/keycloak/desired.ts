@@ -1,11 +1,12 @@
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
 import type { KeycloakSettings } from '../../workflows/types';
 import { invalidWorkloadSpec } from '../errors';
+import { MANAGED_BY } from '../kubernetes/desired';
 
 export const MANAGED_ATTRIBUTE = 'kagenti.io/managed-by';
 export const NAMESPACE_ATTRIBUTE = 'kagenti.io/namespace';
 export const WORKLOAD_ATTRIBUTE = 'kagenti.io/workload';
-export const MANAGED_BY = 'kagenti-waypoint-provisioner';
+export { MANAGED_BY };
 
 /** `<namespace>/<workload>`, or with SPIRE `spiffe://<trust-domain>/ns/<namespace>/sa/<serviceAccount>` (spec §5). */
 export function keycloakClientId(

@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'kagenti-waypoint-provisioner';
 export const TYPE_LABEL = 'kagenti.io/type';
+/** Values of kagenti.io/type that make a workload an agent or a tool. */
+export const AGENT_TYPES: ReadonlySet<string> = new Set(['agent', 'tool']);
 export const REGISTRATION_INJECT_LABEL = 'kagenti.io/client-registration-inject';
 export const CREDENTIALS_ANNOTATION = 'kagenti.io/keycloak-client-credentials-secret-name';
 export const STATUS_ANNOTATION = 'kagenti.io/waypoint-provisioning-status';

@@ -2,9 +2,7 @@ import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { AgentWorkload, EnsureResult, NamespaceSnapshot, WorkloadType } from '../../workflows/types';
 import { isNotFound } from '../errors';
 import { KubeClients, MERGE_PATCH } from './clients';
-import { ambientLabels, CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL, STATUS_ANNOTATION, TYPE_LABEL } from './desired';
-
-const AGENT_TYPES = new Set<string>(['agent', 'tool']);
+import { AGENT_TYPES, ambientLabels, CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL, STATUS_ANNOTATION, TYPE_LABEL } from './desired';
 
 function toWorkload(kind: AgentWorkload['kind'], object: V1Deployment | V1StatefulSet): AgentWorkload | undefined {
   const template = object.spec?.template;
