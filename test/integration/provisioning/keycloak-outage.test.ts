@@ -1,26 +1,16 @@
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { namespaceWorkflowId } from '../../../workflows/ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { core, createAgentDeployment, createNamespace, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig, testStack, uniqueName } from '../../harness/stack';
+import { provisionedSuite } from '../../harness/provisioned-suite';
+import { testStack, uniqueName } from '../../harness/stack';
 
 const OUTAGE_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
-let istio: { stop(): Promise<void> };
-let provisioner: TestProvisioner;
-beforeAll(async () => {
-  istio = await startIstioStandIn(adminKubeConfig());
-  provisioner = await startProvisioner();
-});
-afterAll(async () => {
-  await provisioner?.stop();
-  await istio?.stop();
-});
+// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+const provisioner = provisionedSuite();
 
 /** Freezes Keycloak (its whole process group): it neither answers nor refuses, the harder kind of outage. */
 function signalKeycloak(signal: 'SIGSTOP' | 'SIGCONT'): void {
@@ -47,7 +37,7 @@ test('Keycloak gone for 30 s mid-run: everything completes once it is back, noth
   for (const ns of namespaces) {
     await eventually(() => readSecretOrUndefined(ns, credentialsSecretName(ns, 'agent')), 90_000, `the Secret of ${ns}`);
     const status = await eventually(async () => {
-      const s = await provisioner.client.workflow.getHandle(namespaceWorkflowId(ns)).query(getStatusQuery);
+      const s = await provisioner().client.workflow.getHandle(namespaceWorkflowId(ns)).query(getStatusQuery);
       return s.last?.phase === 'Ready' ? s : undefined;
     }, 30_000, `${ns} Ready`);
     expect(status.last!.workloads).toEqual([expect.objectContaining({ name: 'agent', state: 'registered' })]);

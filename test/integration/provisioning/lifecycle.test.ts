@@ -1,23 +1,13 @@
 import { namespaceWorkflowId, TASK_QUEUE } from '../../../workflows/ids';
 import { getStatusQuery, resourcesChangedSignal } from '../../../workflows/messages';
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { apps, core, createAgentDeployment, createNamespace, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig, uniqueName } from '../../harness/stack';
+import { provisionedSuite } from '../../harness/provisioned-suite';
+import { uniqueName } from '../../harness/stack';
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
-let istio: { stop(): Promise<void> };
-let provisioner: TestProvisioner;
-beforeAll(async () => {
-  istio = await startIstioStandIn(adminKubeConfig());
-  provisioner = await startProvisioner({ settings: { removeWhenEmpty: true } });
-});
-afterAll(async () => {
-  await provisioner?.stop();
-  await istio?.stop();
-});
+// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+const provisioner = provisionedSuite({ settings: { removeWhenEmpty: true } });
 
 test('a namespace labelled kagenti.io/type=agent is prepared before its first agent arrives', async () => {
   const namespace = uniqueName('optin');
@@ -56,7 +46,7 @@ test('with --remove-when-empty, the last agent leaving removes the Gateway and t
   await createNamespace(namespace, { team: 'x' });
   await createAgentDeployment(namespace, 'agent');
   await eventually(() => readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent')), 20_000, 'provisioning');
-  const handle = provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace));
+  const handle = provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace));
   const firstRun = (await handle.describe()).runId;
 
   await apps.deleteNamespacedDeployment({ namespace, name: 'agent' });
@@ -67,16 +57,16 @@ test('with --remove-when-empty, the last agent leaving removes the Gateway and t
   }, 30_000, 'the ambient labels to be removed');
   expect(labels?.['istio.io/use-waypoint']).toBeUndefined();
   expect(labels?.team).toBe('x');
-  expect(await provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace), firstRun).result()).toBe('idle');
+  expect(await provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace), firstRun).result()).toBe('idle');
 });
 
 test('the workflow continues as new when its history grows, carrying its state', async () => {
   const namespace = uniqueName('long');
   await createNamespace(namespace);
   await createAgentDeployment(namespace, 'agent');
-  const handle = await provisioner.client.workflow.signalWithStart('namespaceWorkflow', {
+  const handle = await provisioner().client.workflow.signalWithStart('namespaceWorkflow', {
     workflowId: namespaceWorkflowId(namespace),
-    taskQueue: provisioner.settings.taskQueue ?? TASK_QUEUE,
+    taskQueue: provisioner().settings.taskQueue ?? TASK_QUEUE,
     args: [{ namespace, historyLimit: 120 }],
     signal: resourcesChangedSignal,
     signalArgs: [{}],
@@ -86,7 +76,7 @@ test('the workflow continues as new when its history grows, carrying its state',
     await handle.signal(resourcesChangedSignal, { reason: 'test' });
     await eventually(async () => ((await handle.query(getStatusQuery)).pending ? undefined : true), 20_000, 'the pass');
   }
-  const latest = provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace));
+  const latest = provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace));
   const description = await latest.describe();
   expect(description.runId).not.toBe(firstRun);
   expect(description.historyLength).toBeLessThan(200);

@@ -3,24 +3,14 @@ import { getStatusQuery } from '../../../workflows/messages';
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
 import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
-import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
+import { provisionedSuite } from '../../harness/provisioned-suite';
+import { keycloakAdmin, uniqueName } from '../../harness/stack';
 import { claims, clientCredentialsToken, exchangeToken } from '../../harness/tokens';
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts),
+// here only in the namespaces this file adds to the set.
 const programmed = new Set<string>();
-let istio: { stop(): Promise<void> };
-let provisioner: TestProvisioner;
-
-beforeAll(async () => {
-  istio = await startIstioStandIn(adminKubeConfig(), (namespace) => programmed.has(namespace));
-  provisioner = await startProvisioner();
-});
-afterAll(async () => {
-  await provisioner?.stop();
-  await istio?.stop();
-});
+const provisioner = provisionedSuite({}, (namespace) => programmed.has(namespace));
 
 describe('an agent Deployment in a fresh namespace is provisioned end to end', () => {
   const namespace = uniqueName('team');
@@ -80,7 +70,7 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
     }, 30_000, 'the credentials annotation');
     expect(annotation).toBe(secretName);
 
-    const history = await provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace)).fetchHistory();
+    const history = await provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)).fetchHistory();
     const scheduled = (history.events ?? [])
       .filter((e) => e.activityTaskScheduledEventAttributes)
       .map((e) => ({ id: e.eventId!.toNumber(), type: e.activityTaskScheduledEventAttributes!.activityType!.name! }));
@@ -143,7 +133,7 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
   });
 
   test('status is visible: the workflow query, search attributes, the namespace annotation and Events', async () => {
-    const handle = provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace));
+    const handle = provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace));
     const status = await eventually(async () => {
       const s = await handle.query(getStatusQuery);
       return s.last?.phase === 'Ready' ? s : undefined;
@@ -151,7 +141,7 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
     expect(status.last).toMatchObject({ waypointReady: true, agentCount: 1, waiting: [] });
     const listed = await eventually(async () => {
       const ids: string[] = [];
-      for await (const w of provisioner.client.workflow.list({ query: `ProvisionerNamespace = '${namespace}' AND ProvisionerPhase = 'Ready' AND WaypointReady = true AND AgentCount = 1` })) ids.push(w.workflowId);
+      for await (const w of provisioner().client.workflow.list({ query: `ProvisionerNamespace = '${namespace}' AND ProvisionerPhase = 'Ready' AND WaypointReady = true AND AgentCount = 1` })) ids.push(w.workflowId);
       return ids.length ? ids : undefined;
     }, 15_000, 'the search attributes');
     expect(listed).toEqual([namespaceWorkflowId(namespace)]);
@@ -173,8 +163,8 @@ describe('no secret leaks', () => {
     expect(secrets.length).toBeGreaterThan(0);
 
     let histories = 0;
-    for await (const execution of provisioner.client.workflow.list({ query: `TaskQueue = '${provisioner.settings.taskQueue}'` })) {
-      const history = await provisioner.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    for await (const execution of provisioner().client.workflow.list({ query: `TaskQueue = '${provisioner().settings.taskQueue}'` })) {
+      const history = await provisioner().client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
       const text = JSON.stringify(history);
       for (const secret of secrets) {
         expect(text).not.toContain(secret);
@@ -183,7 +173,7 @@ describe('no secret leaks', () => {
       histories++;
     }
     expect(histories).toBeGreaterThan(0);
-    const logs = provisioner.logs.join('');
+    const logs = provisioner().logs.join('');
     expect(logs.length).toBeGreaterThan(0);
     for (const secret of secrets) expect(logs).not.toContain(secret);
   });

@@ -3,21 +3,11 @@ import { namespaceWorkflowId } from '../../../workflows/ids';
 import { apps, core, createAgentDeployment, createNamespace, custom, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { MERGE_PATCH } from '../../../activities/kubernetes/clients';
 import { eventually } from '../../harness/eventually';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
-import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
+import { provisionedSuite } from '../../harness/provisioned-suite';
+import { keycloakAdmin, uniqueName } from '../../harness/stack';
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
-let istio: { stop(): Promise<void> };
-let provisioner: TestProvisioner;
-beforeAll(async () => {
-  istio = await startIstioStandIn(adminKubeConfig(), () => true);
-  provisioner = await startProvisioner();
-});
-afterAll(async () => {
-  await provisioner?.stop();
-  await istio?.stop();
-});
+// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+const provisioner = provisionedSuite();
 
 const gatewayRef = (namespace: string) => ({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways', name: `${namespace}-waypoint` });
 
@@ -112,7 +102,7 @@ describe('removal', () => {
     await provisioned(namespace, 'two');
 
     await core.deleteNamespace({ name: namespace });
-    const handle = provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace));
+    const handle = provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace));
     expect(await handle.result()).toBe('deleted');
     expect(await clientExists(`${namespace}/one`)).toBe(false);
     expect(await clientExists(`${namespace}/two`)).toBe(false);

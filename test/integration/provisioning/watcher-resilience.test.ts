@@ -1,22 +1,12 @@
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { restart } from '../../../tools/stack/stack';
 import { core, createAgentDeployment, createNamespace, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig, testStack, uniqueName } from '../../harness/stack';
+import { provisionedSuite } from '../../harness/provisioned-suite';
+import { testStack, uniqueName } from '../../harness/stack';
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
-let istio: { stop(): Promise<void> };
-let provisioner: TestProvisioner;
-beforeAll(async () => {
-  istio = await startIstioStandIn(adminKubeConfig());
-  provisioner = await startProvisioner();
-});
-afterAll(async () => {
-  await provisioner?.stop();
-  await istio?.stop();
-});
+// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+const provisioner = provisionedSuite();
 
 test('after a kube-apiserver restart the watcher re-lists and misses no change', async () => {
   const before = uniqueName('before');
@@ -24,7 +14,7 @@ test('after a kube-apiserver restart the watcher re-lists and misses no change',
   await createAgentDeployment(before, 'agent');
   const secretName = credentialsSecretName(before, 'agent');
   const original = await eventually(() => readSecretOrUndefined(before, secretName), 20_000, 'the first namespace provisioned');
-  expect(provisioner.watcher.ready()).toBe(true);
+  expect(provisioner().watcher.ready()).toBe(true);
 
   await restart(testStack().dir, 'kube-apiserver');
 
@@ -40,6 +30,6 @@ test('after a kube-apiserver restart the watcher re-lists and misses no change',
     return s && s.metadata?.uid !== original.metadata?.uid ? s : undefined;
   }, 60_000, 'the deleted Secret recreated');
   expect(recreated.data).toEqual(original.data);
-  expect(provisioner.watcher.stats.restarts).toBeGreaterThan(0);
-  expect(provisioner.watcher.ready()).toBe(true);
+  expect(provisioner().watcher.stats.restarts).toBeGreaterThan(0);
+  expect(provisioner().watcher.ready()).toBe(true);
 }, 180_000);
