@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { EnsureResult, GatewayEnsureResult, GatewayReadiness } from '../../workflows/types';
-import { isNotFound } from '../errors';
+import { isConflict, isNotFound } from '../errors';
 import { KubeClients, MERGE_PATCH } from './clients';
 import { desiredWaypointGateway, GatewayObject, WAYPOINT_FOR_LABEL, WAYPOINT_GATEWAY_CLASS, waypointGatewayName } from './desired';
 
@@ -48,7 +48,7 @@ export async function ensureWaypointGateway(k8s: KubeClients, namespace: string)
       await k8s.custom.createNamespacedCustomObject({ ...gatewayRef(namespace), body: desired });
       return { outcome: 'created' };
     } catch (createError) {
-      if ((createError as { code?: number }).code !== 409) throw createError;
+      if (!isConflict(createError)) throw createError;
       live = (await k8s.custom.getNamespacedCustomObject(gatewayRef(namespace))) as GatewayObject;
     }
   }

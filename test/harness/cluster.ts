@@ -1,5 +1,6 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment } from '@kubernetes/client-node';
 import { adminKubeConfig } from './stack';
+import { isNotFound } from '../../activities/errors';
 
 export const kc = adminKubeConfig();
 export const core = kc.makeApiClient(CoreV1Api);
@@ -39,7 +40,7 @@ export async function readGateway(namespace: string, name: string): Promise<Reco
   try {
     return (await custom.getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways', name })) as Record<string, any>;
   } catch (error) {
-    if ((error as { code?: number }).code === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -48,7 +49,7 @@ export async function readSecretOrUndefined(namespace: string, name: string) {
   try {
     return await core.readNamespacedSecret({ namespace, name });
   } catch (error) {
-    if ((error as { code?: number }).code === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

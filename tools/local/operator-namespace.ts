@@ -1,11 +1,12 @@
 import { CoreV1Api, KubeConfig, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { StackState } from '../stack/state';
+import { isConflict } from '../../activities/errors';
 
 async function createOrReplace<T extends V1ConfigMap | V1Secret>(create: () => Promise<T>, replace: () => Promise<T>): Promise<void> {
   try {
     await create();
   } catch (error) {
-    if ((error as { code?: number }).code !== 409) throw error;
+    if (!isConflict(error)) throw error;
     await replace();
   }
 }
@@ -19,7 +20,7 @@ export async function prepareOperatorNamespace(kc: KubeConfig, state: StackState
   try {
     await core.createNamespace({ body: { metadata: { name: namespace } } });
   } catch (error) {
-    if ((error as { code?: number }).code !== 409) throw error;
+    if (!isConflict(error)) throw error;
   }
   const config: V1ConfigMap = { metadata: { name: 'kagenti-operator-config' }, data: { KEYCLOAK_URL: state.keycloak.url, KEYCLOAK_REALM: state.keycloak.realm } };
   await createOrReplace(

@@ -1,11 +1,8 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { isConflict } from '../../activities/errors';
 
 export const KAGENTI_REALM = 'kagenti';
 export const PLATFORM_CLIENT_ID = 'kagenti';
-
-function isConflict(error: unknown): boolean {
-  return (error as { response?: { status?: number } }).response?.status === 409;
-}
 
 /** Creates the realm `kagenti` and its platform client `kagenti` (confidential, with a service account). */
 export async function bootstrapKeycloak(url: string, username: string, password: string): Promise<void> {

@@ -14,6 +14,7 @@ import { WAYPOINT_GATEWAY_CLASS } from '../../activities/kubernetes/desired';
 import { StackError } from './errors';
 import { CRD_DIR } from './paths';
 import { waitUntil } from './wait';
+import { isConflict } from '../../activities/errors';
 
 export const KWOK_NODE = 'kwok-node-0';
 
@@ -35,7 +36,7 @@ async function installCrds(kc: KubeConfig): Promise<void> {
       try {
         await objects.create(crd);
       } catch (error) {
-        if ((error as { code?: number }).code !== 409) throw error;
+        if (!isConflict(error)) throw error;
       }
     }
   }
@@ -64,7 +65,7 @@ async function createWaypointGatewayClass(kc: KubeConfig): Promise<void> {
   try {
     await objects.create(gatewayClass);
   } catch (error) {
-    if ((error as { code?: number }).code !== 409) throw error;
+    if (!isConflict(error)) throw error;
   }
 }
 
@@ -86,7 +87,7 @@ async function createKwokNode(kc: KubeConfig): Promise<void> {
       },
     });
   } catch (error) {
-    if ((error as { code?: number }).code !== 409) throw error;
+    if (!isConflict(error)) throw error;
     // A node kept from an earlier run may carry taints from then; start clean.
     await core.patchNode({ name: KWOK_NODE, body: { spec: { taints: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   }
