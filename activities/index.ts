@@ -10,6 +10,7 @@ import { deleteWaypointGateway, ensureWaypointGateway, waitForGatewayProgrammed 
 import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeNamespaceLabels } from './kubernetes/namespaces';
 import { ensureCredentialsAnnotation } from './kubernetes/workloads';
 import { KeycloakAdminSessions } from './keycloak/admin';
+import { createMigrationActivities } from './migration';
 import { deleteStaleKeycloakClients, ensureClientCredentialsSecret, ensureWorkloadClient, WorkloadRef } from './keycloak/registration';
 
 export interface ActivityDeps {
@@ -93,8 +94,13 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
       return recordNamespaceStatus(k8s, namespace, status);
     },
   };
+  const migration = createMigrationActivities({ ...keycloak, log });
   return {
     ...activities,
+    ...migration,
+    holdNamespaceForMigration: inNamespace(migration.holdNamespaceForMigration),
+    removeIstioInjection: inNamespace(migration.removeIstioInjection),
+    switchWorkloadToWaypoint: inNamespace(migration.switchWorkloadToWaypoint),
     ensureNamespaceLabels: inNamespace(activities.ensureNamespaceLabels),
     ensureWaypointGateway: inNamespace(activities.ensureWaypointGateway),
     ensureCredentialsAnnotation: inNamespace(activities.ensureCredentialsAnnotation),

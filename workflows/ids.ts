@@ -12,3 +12,10 @@ export function namespaceWorkflowId(namespace: string): string {
 export function namespaceOfWorkflowId(workflowId: string): string | undefined {
   return workflowId.startsWith(PREFIX) ? workflowId.slice(PREFIX.length) : undefined;
 }
+
+const MIGRATION_PREFIX = 'ns-migration/';
+
+/** The one workflow id of a namespace's sidecar-to-waypoint migration: at most one runs per namespace. */
+export function migrationWorkflowId(namespace: string): string {
+  return `${MIGRATION_PREFIX}${namespace}`;
+}

@@ -1,2 +1,3 @@
 // The workflow bundle's entry: exports every workflow function the worker runs.
 export { namespaceWorkflow } from './namespace-workflow';
+export { migrationWorkflow } from './migration/migration-workflow';

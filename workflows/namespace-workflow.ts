@@ -91,10 +91,13 @@ export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<
       { key: AgentCount, value: last.agentCount },
     ]);
     setCurrentDetails(describe(namespace, last));
-    await withSummary(activities.recordNamespaceStatus, `Write the status annotation of ${namespace}`, [
-      namespace,
-      JSON.stringify({ phase: last.phase, waypointReady: last.waypointReady, agents: last.agentCount, waiting: last.waiting.map((w) => w.reason) }),
-    ]);
+    // A namespace in standby is not written to at all, not even the status annotation.
+    if (last.phase !== 'Standby') {
+      await withSummary(activities.recordNamespaceStatus, `Write the status annotation of ${namespace}`, [
+        namespace,
+        JSON.stringify({ phase: last.phase, waypointReady: last.waypointReady, agents: last.agentCount, waiting: last.waiting.map((w) => w.reason) }),
+      ]);
+    }
 
     if (last.phase === 'Deleting') {
       deleted = true;

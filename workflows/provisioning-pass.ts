@@ -33,6 +33,18 @@ const onWorkload = (w: AgentWorkload, type: Event['type'], reason: string, messa
   message,
 });
 
+/**
+ * Why the provisioner leaves an agent namespace alone, if it does: a namespace in sidecar mode
+ * gets its ambient labels and waypoint from a migration, which holds the namespace while it runs.
+ */
+function standbyReason(s: NamespaceSnapshot): { reason: string; message: string } | undefined {
+  if (s.heldByMigration) return { reason: 'MigrationInProgress', message: `Migration ${s.heldByMigration} holds this namespace; the provisioner stands aside until it ends` };
+  if (s.sidecarMode) {
+    return { reason: 'SidecarMode', message: 'The namespace is in sidecar mode (istio-injection=enabled); the provisioner leaves it alone: migrate it to waypoint mode' };
+  }
+  return undefined;
+}
+
 const isAgentNamespace = (s: NamespaceSnapshot) => s.optedIn || s.agentPods + s.toolPods > 0 || s.workloads.length > 0;
 
 /** Why a workload gets no client from this provisioner, or undefined when it should get one. */
@@ -117,6 +129,16 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
   const waiting: PassOutcome['waiting'] = [];
   const warnings: PassOutcome['warnings'] = [];
   const keycloakUsable = config.keycloak !== undefined && config.adminSecretReady;
+
+  const standby = standbyReason(snapshot);
+  if (standby) {
+    if (!ctx.previous?.waiting.some((w) => w.reason === standby.reason)) events.push(onNamespace(namespace, 'Normal', standby.reason, standby.message));
+    await report(ctx, events);
+    return {
+      outcome: { phase: 'Standby', waypointReady: false, agentCount: snapshot.workloads.length, waiting: [standby], warnings: [], workloads: [], done: false },
+      keycloak: config.keycloak,
+    };
+  }
 
   if (!isAgentNamespace(snapshot)) {
     if (config.removeWhenEmpty) {

@@ -27,6 +27,10 @@ export interface NamespaceSnapshot {
   agentPods: number;
   toolPods: number;
   workloads: AgentWorkload[];
+  /** Namespace label istio-injection=enabled: sidecar mode, left to a migration (absent in older histories). */
+  sidecarMode?: boolean;
+  /** The id of the migration that holds the namespace, from its annotation (absent in older histories). */
+  heldByMigration?: string;
 }
 
 /** Non-secret Keycloak settings from kagenti-operator-config or authbridge-config (spec §4). */
@@ -74,7 +78,8 @@ export interface GatewayReadiness {
   message: string;
 }
 
-export type ProvisionerPhaseValue = 'Waiting' | 'Provisioning' | 'Ready' | 'Idle' | 'Deleting';
+/** Standby: the namespace is in sidecar mode or held by its migration, and the provisioner leaves it alone. */
+export type ProvisionerPhaseValue = 'Waiting' | 'Provisioning' | 'Ready' | 'Idle' | 'Deleting' | 'Standby';
 
 /** One workload's registration state, as shown by the status query. */
 export interface WorkloadStatus {

@@ -25,7 +25,7 @@ export interface RegistrationDeps {
  * Runs `work` with an admin client, the credentials read from the operator namespace each time (so
  * a rotated Secret is picked up). A refused token drops the cache; the activity's retry logs in anew.
  */
-async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
   const credentials = await readAdminCredentials(deps.k8s, deps.settings.operatorNamespace);
   if (!credentials) {
     // Retryable: the workflow checked the Secret a moment ago, so it may be being replaced.

@@ -2,6 +2,7 @@ import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { AgentWorkload, EnsureResult, NamespaceSnapshot, WorkloadType } from '../../workflows/types';
 import { isNotFound } from '../errors';
 import { KubeClients, MERGE_PATCH } from './clients';
+import { ISTIO_INJECTION_LABEL, MIGRATION_ANNOTATION } from '../migration/desired';
 import { AGENT_TYPES, ambientLabels, CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL, STATUS_ANNOTATION, TYPE_LABEL } from './desired';
 
 function toWorkload(kind: AgentWorkload['kind'], object: V1Deployment | V1StatefulSet): AgentWorkload | undefined {
@@ -46,6 +47,8 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
     agentPods: livePods.filter((p) => p.metadata?.labels?.[TYPE_LABEL] === 'agent').length,
     toolPods: livePods.filter((p) => p.metadata?.labels?.[TYPE_LABEL] === 'tool').length,
     workloads,
+    sidecarMode: ns.metadata?.labels?.[ISTIO_INJECTION_LABEL] === 'enabled',
+    heldByMigration: ns.metadata?.annotations?.[MIGRATION_ANNOTATION],
   };
 }
 
