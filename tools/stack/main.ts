@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Temporal:       ${state.temporal.address}`);
       console.log(`Kubernetes:     ${state.kubernetes.server} (KUBECONFIG=${state.kubernetes.kubeconfig})`);
       console.log(`Keycloak:       ${state.keycloak.url} (realm ${state.keycloak.realm})`);
+      console.log(`Injector:       https://127.0.0.1:${state.ports['sidecar-injector']}/mutate (legacy sidecar injector webhook)`);
       return 0;
     }
     case 'down':

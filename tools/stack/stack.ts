@@ -6,6 +6,7 @@ import { etcdComponent } from './components/etcd';
 import { keycloakComponent, KEYCLOAK_ADMIN_USERNAME } from './components/keycloak';
 import { kubeApiserverComponent } from './components/kube-apiserver';
 import { kubeControllerManagerComponent, kubeSchedulerComponent, kwokComponent } from './components/kube-controllers';
+import { sidecarInjectorComponent } from './components/sidecar-injector';
 import { TEMPORAL_NAMESPACE, temporalComponent } from './components/temporal';
 import { StackError } from './errors';
 import { bootstrapKeycloak, KAGENTI_REALM, PLATFORM_CLIENT_ID } from './keycloak-bootstrap';
@@ -15,10 +16,22 @@ import { allocatePorts } from './ports';
 import { isAlive, startProcess, stopProcess, tailOf } from './process';
 import { say } from './progress';
 import { ensureArtifacts } from './setup';
+import { writeInjectorCertificate } from './sidecar-injector/certificate';
+import { registerSidecarInjector, SIDECAR_INJECTOR_WEBHOOK_CONFIG } from './sidecar-injector/webhook-config';
 import { COMPONENTS, ComponentName, PORT_NAMES, readState, StackState, stateFile, writeState } from './state';
 import { waitUntil } from './wait';
 
-const STOP_ORDER: ComponentName[] = ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd', 'keycloak', 'temporal'];
+const STOP_ORDER: ComponentName[] = [
+  'kwok',
+  'kube-scheduler',
+  'kube-controller-manager',
+  'kube-apiserver',
+  'etcd',
+  // After the apiserver, which calls it on every agent pod creation.
+  'sidecar-injector',
+  'keycloak',
+  'temporal',
+];
 
 const KWOK_STAGES = join(__dirname, 'kwok', 'stages.yaml');
 
@@ -35,6 +48,8 @@ function componentSpec(name: ComponentName, ctx: StackContext): ComponentSpec {
       return kubeSchedulerComponent(ctx);
     case 'kwok':
       return kwokComponent(ctx, KWOK_STAGES);
+    case 'sidecar-injector':
+      return sidecarInjectorComponent(ctx);
     case 'temporal':
       return temporalComponent(ctx);
     case 'keycloak':
@@ -93,6 +108,7 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const ports = await allocatePorts(PORT_NAMES);
   const tokens = writeKubePki(dir);
+  await writeInjectorCertificate(dir);
   const ctx: StackContext = {
     dir,
     artifacts,
@@ -131,19 +147,26 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   const startupSeconds: Record<string, number> = {};
 
   const start = (name: ComponentName) => startComponent(componentSpec(name, ctx), state, startupSeconds);
+  const injector = start('sidecar-injector');
   const kubernetes = async (): Promise<void> => {
     await start('etcd');
     await start('kube-apiserver');
     writeKubeconfigs(dir, server, tokens);
     await bootstrapKubernetes(state.kubernetes.kubeconfig);
+    // Registered once the injector answers (it is up long before the apiserver) and before the
+    // controllers run, so no agent pod is refused for want of it or created without it.
+    await injector;
+    await registerSidecarInjector(state.kubernetes.kubeconfig, dir, ports['sidecar-injector']);
+    say(`  sidecar-injector registered (MutatingWebhookConfiguration ${SIDECAR_INJECTOR_WEBHOOK_CONFIG})`);
     await Promise.all([start('kube-controller-manager'), start('kube-scheduler'), start('kwok')]);
   };
   const keycloak = async (): Promise<void> => {
     await start('keycloak');
     await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword);
   };
-  const results = await Promise.allSettled([kubernetes(), start('temporal'), keycloak()]);
-  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+  const results = await Promise.allSettled([kubernetes(), injector, start('temporal'), keycloak()]);
+  // A failed injector also fails the Kubernetes start, which waits for it: report it once.
+  const failures = [...new Set(results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error))];
   if (failures.length > 0) {
     await down(dir);
     throw failures[0] instanceof StackError && failures.length === 1

@@ -7,6 +7,7 @@ export const COMPONENTS = [
   'kube-controller-manager',
   'kube-scheduler',
   'kwok',
+  'sidecar-injector',
   'temporal',
   'keycloak',
 ] as const;
@@ -17,6 +18,7 @@ export const PORT_NAMES = [
   'etcd-peer',
   'kube-apiserver',
   'kwok',
+  'sidecar-injector',
   'temporal',
   'temporal-ui',
   'temporal-http',
