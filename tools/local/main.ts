@@ -8,6 +8,7 @@ import { say } from '../stack/progress';
 import { down, status, up } from '../stack/stack';
 import { stackEnvironment } from '../stack/state';
 import { tsxCommand } from '../tsx';
+import { ensureIstioFootprint } from './istio-footprint';
 import { startIstioStandIn } from './istio-stand-in';
 import { prepareOperatorNamespace } from './operator-namespace';
 
@@ -24,8 +25,10 @@ async function main(): Promise<number> {
   const kc = new KubeConfig();
   kc.loadFromFile(state.kubernetes.kubeconfig);
   await prepareOperatorNamespace(kc, state, OPERATOR_NAMESPACE);
-  // No Istio runs on the embedded stack: a stand-in marks waypoints Programmed, as istiod would.
+  // No Istio runs on the embedded stack: a stand-in marks waypoints Programmed, as istiod would,
+  // and stand-ins of its ztunnel and istiod workloads satisfy a migration's preflight.
   const istio = await startIstioStandIn(kc);
+  await ensureIstioFootprint(kc);
   const env = { ...process.env, ...stackEnvironment(state), OPERATOR_NAMESPACE };
   const children: { name: string; child: ChildProcess }[] = [];
   for (const name of ['worker', 'watcher']) {

@@ -5,9 +5,9 @@ import type { ApprovalRecord, ApproveInput, MigrationProgress, RollbackInput } f
 // and as a Signal of the same name (`temporal workflow signal`, the tctl-era path; a refused signal
 // is recorded in the progress instead).
 
-export const approveUpdate = defineUpdate<ApprovalRecord, [ApproveInput?]>('approve');
+export const approveUpdate = defineUpdate<ApprovalRecord, [ApproveInput]>('approve');
 export const approveSignal = defineSignal<[ApproveInput?]>('approve');
-export const rollbackUpdate = defineUpdate<{ accepted: true; reason: string }, [RollbackInput?]>('rollback');
+export const rollbackUpdate = defineUpdate<{ accepted: true; reason: string }, [RollbackInput]>('rollback');
 export const rollbackSignal = defineSignal<[RollbackInput?]>('rollback');
 /** Phase, wave, each workload's state, the gate awaiting approval, and the compensation log. */
 export const progressQuery = defineQuery<MigrationProgress>('progress');

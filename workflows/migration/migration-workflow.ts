@@ -21,7 +21,7 @@ import { Compensations } from './compensations';
 import { Gates } from './gates';
 import { approveSignal, approveUpdate, progressQuery, rollbackSignal, rollbackUpdate } from './messages';
 import { DEFAULT_STRATEGY, gatesOf, planWaves, strategyProblem, Wave } from './plan';
-import type { ApproveInput, MigrationInput, MigrationPhaseName, MigrationProgress, MigrationResult, RollbackInput, SnapshotWorkload } from './types';
+import type { ApproveInput, MigrationInput, MigrationPhaseName, MigrationProgress, MigrationResult, RollbackInput, SnapshotWorkload, WorkloadName } from './types';
 
 /** Compensations retry a few times per round; the round itself repeats until it succeeds. */
 const compensation = proxyActivities<Activities>({ ...CALL_OPTIONS, retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5 } });
@@ -180,6 +180,14 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     return { outcome: 'preflight-failed', reason: progress.reason };
   }
   const keycloak: KeycloakSettings = preflight.config.keycloak!;
+  // The plan as preflight sees it, so the first approval already shows the waves; the snapshot fixes it.
+  showPlan(planWaves(strategy, preflight.workloads));
+
+  function showPlan(waves: Wave<WorkloadName>[]): void {
+    gates.gates = gatesOf(waves.length);
+    progress.workloads = waves.flatMap((wave) => wave.workloads.map((w) => ({ kind: w.kind, name: w.name, wave: wave.index, state: 'pending' as const })));
+    publish();
+  }
 
   async function forward(): Promise<void> {
     await gate('preflight');
@@ -196,8 +204,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     ]);
     progress.snapshot = snapshot;
     const waves = planWaves(strategy, snapshot.workloads);
-    gates.gates = gatesOf(waves.length);
-    progress.workloads = waves.flatMap((wave) => wave.workloads.map((w) => ({ kind: w.kind, name: w.name, wave: wave.index, state: 'pending' as const })));
+    showPlan(waves);
     await gate('snapshot');
 
     // 2. Prepare: ambient labels, the waypoint Gateway, and its readiness.

@@ -1,9 +1,9 @@
 import type { MigrationStrategy, SnapshotWorkload, WorkloadName } from './types';
 
-export interface Wave {
+export interface Wave<W extends WorkloadName = SnapshotWorkload> {
   /** 1-based. */
   index: number;
-  workloads: SnapshotWorkload[];
+  workloads: W[];
 }
 
 export const DEFAULT_STRATEGY: MigrationStrategy = { kind: 'waves', batchSize: 5 };
@@ -19,11 +19,11 @@ export function strategyProblem(strategy: MigrationStrategy, workloads: Workload
 }
 
 /** The waves, in order: everything at once, or the canary alone and then the rest in batches. */
-export function planWaves(strategy: MigrationStrategy, workloads: SnapshotWorkload[]): Wave[] {
+export function planWaves<W extends WorkloadName>(strategy: MigrationStrategy, workloads: W[]): Wave<W>[] {
   if (strategy.kind === 'all-at-once' || workloads.length === 0) return workloads.length === 0 ? [] : [{ index: 1, workloads }];
   const canary = workloads.find((w) => w.name === strategy.canary) ?? workloads[0];
   const rest = workloads.filter((w) => w !== canary);
-  const waves: Wave[] = [{ index: 1, workloads: [canary] }];
+  const waves: Wave<W>[] = [{ index: 1, workloads: [canary] }];
   for (let i = 0; i < rest.length; i += strategy.batchSize) waves.push({ index: waves.length + 1, workloads: rest.slice(i, i + strategy.batchSize) });
   return waves;
 }

@@ -1,0 +1,118 @@
+import { parseArgs } from 'node:util';
+import { connectClient } from '../config/temporal-connection';
+import { TASK_QUEUE } from '../workflows/ids';
+import type { MigrationInput } from '../workflows/migration/types';
+import { approve, CommandError, list, migrate, rollback, status } from './commands';
+
+const USAGE = `Usage: kagenti-waypoint <command> [namespace] [options]
+
+Commands:
+  migrate <namespace>   start the sidecar-to-waypoint migration of a namespace
+      --strategy waves|all-at-once   (default waves)
+      --batch-size N                 workloads per wave after the canary (default 5)
+      --canary NAME                  the canary workload (default: the first by kind and name)
+      --no-approval                  run every phase and wave without waiting for approval
+      --approval-timeout 4h          how long each approval may take (s, m, h, d)
+      --on-approval-timeout pause|rollback   (default pause)
+      --rollout-timeout SECONDS      per wave (default 300)
+      --waypoint-timeout SECONDS     for the waypoint Gateway to be Programmed (default 60)
+      --legacy-secret-selector SEL   label selector of the legacy Secrets
+  approve <namespace>   approve the gate that awaits approval  [--gate NAME] [--by NAME] [--comment TEXT]
+  rollback <namespace>  roll the migration back to its snapshot  [--reason TEXT] [--by NAME]
+  status <namespace>    phase, wave, workloads, gates and compensations  [--json]
+  list                  every migration with its state and phase
+
+Connection: --address HOST:PORT (TEMPORAL_ADDRESS, default 127.0.0.1:7233),
+            --namespace NAME (TEMPORAL_NAMESPACE, default default),
+            --task-queue NAME (TEMPORAL_TASK_QUEUE, default ${TASK_QUEUE})`;
+
+const OPTIONS = {
+  strategy: { type: 'string' },
+  'batch-size': { type: 'string' },
+  canary: { type: 'string' },
+  'no-approval': { type: 'boolean' },
+  'approval-timeout': { type: 'string' },
+  'on-approval-timeout': { type: 'string' },
+  'rollout-timeout': { type: 'string' },
+  'waypoint-timeout': { type: 'string' },
+  'legacy-secret-selector': { type: 'string' },
+  gate: { type: 'string' },
+  by: { type: 'string' },
+  comment: { type: 'string' },
+  reason: { type: 'string' },
+  json: { type: 'boolean' },
+  address: { type: 'string' },
+  namespace: { type: 'string' },
+  'task-queue': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function positiveInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CommandError(`--${name} must be a whole number of at least 1, not '${value}'`);
+  return n;
+}
+
+function migrationInput(namespace: string, values: Record<string, string | boolean | undefined>): MigrationInput {
+  const strategy = (values.strategy as string | undefined) ?? 'waves';
+  if (strategy !== 'waves' && strategy !== 'all-at-once') throw new CommandError(`--strategy must be waves or all-at-once, not '${strategy}'`);
+  const onTimeout = values['on-approval-timeout'] as string | undefined;
+  if (onTimeout !== undefined && onTimeout !== 'pause' && onTimeout !== 'rollback') throw new CommandError(`--on-approval-timeout must be pause or rollback, not '${onTimeout}'`);
+  return {
+    namespace,
+    strategy:
+      strategy === 'all-at-once'
+        ? { kind: 'all-at-once' }
+        : { kind: 'waves', batchSize: positiveInteger('batch-size', values['batch-size'] as string | undefined) ?? 5, canary: values.canary as string | undefined },
+    requireApproval: !values['no-approval'],
+    approvalTimeout: values['approval-timeout'] as string | undefined,
+    onApprovalTimeout: onTimeout,
+    rolloutTimeoutSeconds: positiveInteger('rollout-timeout', values['rollout-timeout'] as string | undefined),
+    waypointReadyTimeoutSeconds: positiveInteger('waypoint-timeout', values['waypoint-timeout'] as string | undefined),
+    legacySecretSelector: values['legacy-secret-selector'] as string | undefined,
+  };
+}
+
+async function run(argv: string[]): Promise<string> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CommandError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, namespace, ...extra] = positionals;
+  if (values.help || !command) return USAGE;
+  if (extra.length > 0) throw new CommandError(`unexpected argument(s): ${extra.join(' ')}`);
+  if (command !== 'list' && !namespace) throw new CommandError(`${command} needs a namespace`);
+  if (!['migrate', 'approve', 'rollback', 'status', 'list'].includes(command)) throw new CommandError(`unknown command '${command}'\n\n${USAGE}`);
+  const client = await connectClient({
+    temporalAddress: values.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    temporalNamespace: values.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+  });
+  try {
+    switch (command) {
+      case 'migrate':
+        return await migrate(client, values['task-queue'] ?? process.env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE, migrationInput(namespace, values));
+      case 'approve':
+        return await approve(client, namespace, { gate: values.gate, by: values.by, comment: values.comment });
+      case 'rollback':
+        return await rollback(client, namespace, { reason: values.reason, by: values.by });
+      case 'status':
+        return await status(client, namespace, Boolean(values.json));
+      default:
+        return await list(client);
+    }
+  } finally {
+    await client.connection.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (output) => console.log(output),
+  (error: unknown) => {
+    console.error(error instanceof CommandError ? `error: ${error.message}` : error);
+    process.exitCode = 1;
+  },
+);

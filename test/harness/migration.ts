@@ -1,0 +1,139 @@
+import { AppsV1Api, CoreV1Api, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { LEGACY_ADMIN_SECRET, snapshotSecretName } from '../../activities/migration/desired';
+import { migrationWorkflowId } from '../../workflows/ids';
+import { progressQuery } from '../../workflows/migration/messages';
+import type { MigrationInput, MigrationProgress } from '../../workflows/migration/types';
+import { eventually } from './eventually';
+import { adminKubeConfig, testStack, uniqueName } from './stack';
+
+export const core = () => adminKubeConfig().makeApiClient(CoreV1Api);
+export const apps = () => adminKubeConfig().makeApiClient(AppsV1Api);
+
+/** The labels that put a workload in Kagenti's legacy sidecar mode (spec §8). */
+export const SIDECAR_MODE_LABELS = { 'kagenti.io/type': 'agent', 'kagenti.io/inject': 'enabled', 'kagenti.io/client-registration-inject': 'true' };
+
+function sidecarDeployment(name: string): V1Deployment {
+  return {
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name, ...SIDECAR_MODE_LABELS }, annotations: { 'example.com/owner': 'team-a' } },
+        spec: { serviceAccountName: name, containers: [{ name: 'agent', image: 'example/agent:1' }] },
+      },
+    },
+  };
+}
+
+/**
+ * A namespace as Kagenti's sidecar mode leaves it: istio-injection on, agent Deployments with the
+ * legacy opt-in labels (the sidecar injector adds their sidecars at admission), a legacy
+ * client-registration Secret and a keycloak-admin-secret in the namespace, plus a label, an
+ * annotation and a Secret of the user's that a migration must not touch.
+ */
+export async function createSidecarNamespace(workloads: string[], prefix = 'mig'): Promise<string> {
+  const namespace = uniqueName(prefix);
+  await core().createNamespace({
+    body: { metadata: { name: namespace, labels: { 'istio-injection': 'enabled', team: 'a' }, annotations: { 'example.com/contact': 'team-a@example.com' } } },
+  });
+  const secret = (name: string, labels: Record<string, string>, data: Record<string, string>): V1Secret => ({
+    metadata: { name, labels },
+    type: 'Opaque',
+    stringData: data,
+  });
+  await Promise.all([
+    core().createNamespacedSecret({ namespace, body: secret('agent-client-registration', { 'kagenti.io/client-registration': 'legacy' }, { 'client-id.txt': 'legacy-id', 'client-secret.txt': 'legacy-secret-value' }) }),
+    core().createNamespacedSecret({ namespace, body: secret(LEGACY_ADMIN_SECRET, {}, { KEYCLOAK_ADMIN_USERNAME: 'legacy-admin', KEYCLOAK_ADMIN_PASSWORD: 'legacy-admin-password' }) }),
+    core().createNamespacedSecret({ namespace, body: secret('user-data', { app: 'mine' }, { token: 'user-token' }) }),
+    ...workloads.map((name) => core().createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })),
+  ]);
+  for (const name of workloads) await apps().createNamespacedDeployment({ namespace, body: sidecarDeployment(name) });
+  await eventually(async () => ((await podsOf(namespace)).length === workloads.length ? true : undefined), 60_000, `the sidecar-mode pods of ${namespace}`);
+  return namespace;
+}
+
+export async function podsOf(namespace: string, app?: string) {
+  const pods = await core().listNamespacedPod({ namespace, labelSelector: app ? `app=${app}` : 'kagenti.io/type=agent' });
+  return pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running');
+}
+
+/** What a rollback must return to exactly: namespace labels and annotations, pod templates, Secrets. */
+export interface NamespaceState {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  templates: Record<string, unknown>;
+  secrets: Record<string, { type?: string; labels?: Record<string, string>; data?: Record<string, string> }>;
+}
+
+export async function captureState(namespace: string): Promise<NamespaceState> {
+  const [ns, deployments, secrets] = await Promise.all([
+    core().readNamespace({ name: namespace }),
+    apps().listNamespacedDeployment({ namespace }),
+    core().listNamespacedSecret({ namespace }),
+  ]);
+  return {
+    labels: ns.metadata?.labels ?? {},
+    annotations: ns.metadata?.annotations ?? {},
+    templates: Object.fromEntries(deployments.items.map((d) => [d.metadata!.name!, d.spec!.template])),
+    secrets: Object.fromEntries(secrets.items.map((s) => [s.metadata!.name!, { type: s.type, labels: s.metadata?.labels, data: s.data }])),
+  };
+}
+
+export async function snapshotExists(operatorNamespace: string, namespace: string): Promise<boolean> {
+  try {
+    await core().readNamespacedSecret({ namespace: operatorNamespace, name: snapshotSecretName(namespace) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function migrationHandle(client: Client, namespace: string): WorkflowHandle {
+  return client.workflow.getHandle(migrationWorkflowId(namespace));
+}
+
+export async function startMigration(client: Client, taskQueue: string, input: MigrationInput): Promise<WorkflowHandle> {
+  return client.workflow.start('migrationWorkflow', { workflowId: migrationWorkflowId(input.namespace), taskQueue, args: [input] });
+}
+
+export async function progressOf(handle: WorkflowHandle): Promise<MigrationProgress> {
+  return handle.query(progressQuery);
+}
+
+/** Waits until the migration awaits approval of `gate`. */
+export function awaitingGate(handle: WorkflowHandle, gate: string, timeoutMs = 90_000): Promise<MigrationProgress> {
+  return eventually(
+    async () => {
+      const progress = await progressOf(handle);
+      if (progress.state === 'RolledBack' || progress.state === 'Failed') throw new Error(`the migration ended ${progress.state}: ${progress.reason}`);
+      return progress.awaiting?.gate === gate ? progress : undefined;
+    },
+    timeoutMs,
+    `the migration to await approval of ${gate}`,
+  );
+}
+
+const run = promisify(execFile);
+
+/**
+ * Runs a command and returns its output, failing with its output on a non-zero exit. Never
+ * synchronously: the worker under test runs in this process and must keep serving meanwhile.
+ */
+export async function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await run(command, args, { encoding: 'utf8', timeout: 60_000, env });
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} exited ${e.code}: ${e.stderr ?? ''}${e.stdout ?? ''}`, { cause: error });
+  }
+}
+
+/** The real `temporal` CLI against the test stack; returns its stdout. */
+export async function temporalCli(args: string[]): Promise<string> {
+  const { temporal } = testStack();
+  return (await runCommand(temporal.cli, [...args, '--address', temporal.address, '--namespace', temporal.namespace])).stdout;
+}
