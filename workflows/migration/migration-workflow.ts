@@ -2,7 +2,6 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ActivityOptions,
-  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -292,7 +291,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   // Run the forward phases until they finish, a step fails, a rollback is asked for, or the workflow is cancelled.
   const forwardScope = new CancellationScope();
   let rollbackReason: string | undefined;
-  let cancelled = false;
+  let cancellation: unknown;
   // Not awaited: it only cancels the forward scope; its own cancellation (the workflow's) is expected.
   condition(() => rollbackRequest !== undefined).then(
     () => forwardScope.cancel(),
@@ -303,7 +302,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   } catch (error) {
     if (rollbackRequest) rollbackReason = `${rollbackRequest.reason}${rollbackRequest.by ? ` (by ${rollbackRequest.by})` : ''}`;
     else if (isCancellation(error)) {
-      cancelled = true;
+      cancellation = error;
       rollbackReason = 'the workflow was cancelled';
     } else if (error instanceof MigrationStepFailed || error instanceof ActivityFailure) rollbackReason = failureMessage(error);
     else throw error;
@@ -332,7 +331,8 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   finished = 'rolled back';
   progress.state = 'RolledBack';
   enter('Done');
-  if (cancelled) throw ApplicationFailure.create({ type: 'MigrationCancelled', message: `Migration of ${namespace} cancelled and rolled back`, nonRetryable: true });
+  // A cancelled migration ends as cancelled, once it has rolled back.
+  if (cancellation) throw cancellation;
   return { outcome: 'rolled-back', reason: rollbackReason };
 }
 

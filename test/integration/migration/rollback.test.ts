@@ -1,0 +1,131 @@
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { WorkflowFailedError } from '@temporalio/client';
+import { waypointGatewayName } from '../../../activities/kubernetes/desired';
+import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
+import { migrationWorkflowId } from '../../../workflows/ids';
+import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
+import type { MigrationResult } from '../../../workflows/migration/types';
+import { eventually } from '../../harness/eventually';
+import {
+  awaitingGate,
+  captureState,
+  core,
+  createSidecarNamespace,
+  NamespaceState,
+  podsOf,
+  progressOf,
+  snapshotExists,
+  startMigration,
+  temporalCli,
+} from '../../harness/migration';
+import { provisionedSuite } from '../../harness/provisioned-suite';
+import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
+
+// Real stack; only Istio is played (the stand-in marks waypoints Programmed; stand-in ztunnel and
+// istiod satisfy the preflight). The provisioner runs alongside, as in a cluster.
+const provisioner = provisionedSuite();
+const GATES = ['preflight', 'snapshot', 'prepare', 'wave-1', 'wave-2', 'cleanup'];
+const SIDECAR_CONTAINERS = ['agent', 'envoy-proxy', 'kagenti-client-registration', 'spiffe-helper'];
+
+beforeAll(async () => {
+  await ensureIstioFootprint(adminKubeConfig());
+});
+
+async function gatewayExists(namespace: string): Promise<boolean> {
+  try {
+    await adminKubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways', name: waypointGatewayName(namespace) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The namespace is exactly as before the migration, nothing it added is left, and the sidecars are back. */
+async function expectRestored(namespace: string, before: NamespaceState): Promise<void> {
+  expect(await captureState(namespace)).toEqual(before);
+  expect(await gatewayExists(namespace)).toBe(false);
+  expect(await snapshotExists(provisioner().settings.operatorNamespace, namespace)).toBe(false);
+  const admin = await keycloakAdmin();
+  expect(await admin.clients.find({ clientId: `${namespace}/`, search: true })).toEqual([]);
+  await eventually(
+    async () => {
+      const pods = await podsOf(namespace);
+      return pods.length === 2 && pods.every((p) => p.spec!.containers.map((c) => c.name).sort().join() === SIDECAR_CONTAINERS.join()) ? true : undefined;
+    },
+    60_000,
+    'the pods to run with their sidecars again',
+  );
+}
+
+type Trigger = 'update' | 'temporal-cli-signal' | 'cancel';
+
+/** Asks for a rollback the way a person would: an Update, the tctl-style signal through the temporal CLI, or a cancellation. */
+async function requestRollback(namespace: string, trigger: Trigger): Promise<MigrationResult | 'cancelled'> {
+  const handle = provisioner().client.workflow.getHandle(migrationWorkflowId(namespace));
+  if (trigger === 'update') {
+    expect(await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'test rollback', by: 'tester' }] })).toEqual({ accepted: true, reason: 'test rollback' });
+  } else if (trigger === 'temporal-cli-signal') {
+    await temporalCli(['workflow', 'signal', '--workflow-id', migrationWorkflowId(namespace), '--name', 'rollback', '--input', JSON.stringify({ reason: 'test rollback' })]);
+  } else {
+    await handle.cancel();
+  }
+  try {
+    return await handle.result();
+  } catch (error) {
+    if (error instanceof WorkflowFailedError && error.cause?.name === 'CancelledFailure') return 'cancelled';
+    throw error;
+  }
+}
+
+const TRIGGERS: Trigger[] = ['update', 'temporal-cli-signal', 'cancel'];
+
+test.each(GATES.map((gate, i) => [gate, TRIGGERS[i % TRIGGERS.length]] as const))(
+  'rollback at the %s gate (through %s) returns the namespace exactly to its snapshot',
+  async (gate, trigger) => {
+    const namespace = await createSidecarNamespace(['alpha', 'beta'], 'rb');
+    const before = await captureState(namespace);
+    const handle = await startMigration(provisioner().client, provisioner().settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 1 } });
+    for (const earlier of GATES.slice(0, GATES.indexOf(gate))) {
+      await awaitingGate(handle, earlier);
+      await handle.executeUpdate(approveUpdate, { args: [{ gate: earlier }] });
+    }
+    await awaitingGate(handle, gate);
+    const result = await requestRollback(namespace, trigger);
+    expect(result).toEqual(trigger === 'cancel' ? 'cancelled' : { outcome: 'rolled-back', reason: 'test rollback' + (trigger === 'update' ? ' (by tester)' : '') });
+    const progress = await progressOf(handle);
+    expect(progress.state).toBe('RolledBack');
+    // Nothing has changed before the snapshot gate, so there is nothing to undo.
+    expect(progress.compensations.length > 0).toBe(gate !== 'preflight');
+    expect(progress.compensations.every((c) => c.state === 'done')).toBe(true);
+    await expectRestored(namespace, before);
+  },
+);
+
+test('rollback in the middle of a wave, while its rollout cannot finish, restores the snapshot', async () => {
+  const namespace = await createSidecarNamespace(['alpha', 'beta'], 'rb');
+  // Room for the two pods running and no more: the new pods of the switched canary cannot be created.
+  await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
+  const before = await captureState(namespace);
+  const handle = await startMigration(provisioner().client, provisioner().settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 1 }, requireApproval: false });
+  await eventually(async () => ((await progressOf(handle)).workloads[0]?.state === 'rolling-out' ? true : undefined), 60_000, 'the canary to be rolling out');
+  expect(await requestRollback(namespace, 'update')).toEqual({ outcome: 'rolled-back', reason: 'test rollback (by tester)' });
+  await expectRestored(namespace, before);
+});
+
+test('a rollout that does not finish in time rolls the migration back by itself, saying why', async () => {
+  const namespace = await createSidecarNamespace(['alpha', 'beta'], 'rb');
+  await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
+  const before = await captureState(namespace);
+  const handle = await startMigration(provisioner().client, provisioner().settings.taskQueue, {
+    namespace,
+    strategy: { kind: 'waves', batchSize: 1 },
+    requireApproval: false,
+    rolloutTimeoutSeconds: 3,
+  });
+  const result = await handle.result();
+  expect(result.outcome).toBe('rolled-back');
+  expect(result.reason).toMatch(/^wave 1 did not roll out within 3 s: Deployment alpha: /);
+  await expectRestored(namespace, before);
+});
