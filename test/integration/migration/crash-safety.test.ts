@@ -1,0 +1,97 @@
+import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
+import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
+import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
+import type { MigrationProgress } from '../../../workflows/migration/types';
+import { eventually } from '../../harness/eventually';
+import { apps, awaitingGate, captureState, core, createSidecarNamespace, progressOf, startMigration } from '../../harness/migration';
+import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
+import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
+import { startWorkerProcess, WorkerProcess } from '../../harness/worker-process';
+import type { WorkflowHandle } from '@temporalio/client';
+
+// Real stack and a real worker process that is SIGKILLed; only Istio is played (see full-migration.test.ts).
+let istio: { stop(): Promise<void> };
+let provisioner: TestProvisioner;
+let worker: WorkerProcess;
+const output: string[] = [];
+
+beforeAll(async () => {
+  await ensureIstioFootprint(adminKubeConfig());
+  istio = await startIstioStandIn(adminKubeConfig());
+  provisioner = await startProvisioner({ inProcessWorker: false });
+  worker = startWorkerProcess(provisioner.settings, output);
+});
+afterAll(async () => {
+  worker?.child.kill('SIGTERM');
+  await worker?.exited;
+  await provisioner?.stop();
+  await istio?.stop();
+});
+
+async function restartWorker(): Promise<void> {
+  worker.child.kill('SIGKILL');
+  await worker.exited;
+  worker = startWorkerProcess(provisioner.settings, output);
+}
+
+/** Polls the progress often (a query needs a live worker) until `seen` holds. */
+function when(handle: WorkflowHandle, seen: (p: MigrationProgress) => boolean, what: string): Promise<MigrationProgress> {
+  return eventually(async () => {
+    const progress = await progressOf(handle);
+    return seen(progress) ? progress : undefined;
+  }, 120_000, what);
+}
+
+/** Each workload switched exactly once: one new ReplicaSet beside the original, one template change. */
+async function expectSwitchedOnce(namespace: string, names: string[], generation: number): Promise<void> {
+  for (const name of names) {
+    const deployment = await apps().readNamespacedDeployment({ namespace, name });
+    expect([name, deployment.metadata!.generation]).toEqual([name, generation]);
+    const replicaSets = await apps().listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` });
+    expect([name, replicaSets.items.length]).toEqual([name, 2]);
+  }
+}
+
+test('the worker killed during a wave: the migration completes after restart, and no step takes effect twice', async () => {
+  const namespace = await createSidecarNamespace(['alpha', 'beta', 'gamma'], 'cr');
+  // Holds the canary's rollout (no room for its new pod) until the worker has been killed.
+  await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '3' } } } });
+  const handle = await startMigration(provisioner.client, provisioner.settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 2 }, requireApproval: false });
+  await when(handle, (p) => p.workloads[0]?.state === 'rolling-out', 'the canary to be rolling out');
+  await restartWorker();
+  await core().deleteNamespacedResourceQuota({ namespace, name: 'pods' });
+  // And once more in the second wave.
+  await when(handle, (p) => p.wave?.index === 2 && p.workloads.some((w) => w.wave === 2 && w.state !== 'pending'), 'the second wave to start');
+  await restartWorker();
+  expect(await handle.result()).toEqual({ outcome: 'completed' });
+
+  await expectSwitchedOnce(namespace, ['alpha', 'beta', 'gamma'], 2);
+  const admin = await keycloakAdmin();
+  for (const name of ['alpha', 'beta', 'gamma']) expect(await admin.clients.find({ clientId: `${namespace}/${name}` })).toHaveLength(1);
+});
+
+test('the worker killed during compensation: the rollback completes after restart and restores the snapshot exactly', async () => {
+  const namespace = await createSidecarNamespace(['alpha', 'beta'], 'cr');
+  const before = await captureState(namespace);
+  const handle = await startMigration(provisioner.client, provisioner.settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 1 } });
+  for (const gate of ['preflight', 'snapshot', 'prepare', 'wave-1']) {
+    await awaitingGate(handle, gate);
+    await handle.executeUpdate(approveUpdate, { args: [{ gate }] });
+  }
+  await awaitingGate(handle, 'wave-2');
+  await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'crash test' }] });
+  await when(handle, (p) => p.compensations.some((c) => c.state === 'running' || c.state === 'done'), 'a compensation to run');
+  await restartWorker();
+  expect(await handle.result()).toEqual({ outcome: 'rolled-back', reason: 'crash test' });
+
+  const progress = await progressOf(handle);
+  expect(progress.compensations.every((c) => c.state === 'done')).toBe(true);
+  expect(await captureState(namespace)).toEqual(before);
+  // Restoring a template goes back to the original ReplicaSet: each workload changed twice, no third ReplicaSet.
+  await expectSwitchedOnce(namespace, ['alpha', 'beta'], 3);
+  // The kill did interrupt the rollback: a workflow task or an activity of it had to be tried again.
+  const history = await handle.fetchHistory();
+  const rollbackAt = history.events!.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'rollback');
+  const retried = history.events!.slice(rollbackAt).some((e) => e.workflowTaskTimedOutEventAttributes || (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+  expect(retried).toBe(true);
+});
