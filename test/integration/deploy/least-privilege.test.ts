@@ -4,11 +4,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
 import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { startLeaderElection } from '../../../watcher/leader-election';
 import { namespaceWorkflowId } from '../../../workflows/ids';
+import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
 import { apps, core, createAgentDeployment, createNamespace, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
+import { awaitingGate, captureState, createSidecarNamespace, startMigration } from '../../harness/migration';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
 import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
 
@@ -130,4 +133,23 @@ test('the watcher ServiceAccount can hold the leader Lease in the operator names
   const asWatcher = kc.makeApiClient(CoreV1Api);
   await expect(asWatcher.createNamespacedSecret({ namespace: operatorNamespace, body: { metadata: { name: 'nope' } } })).rejects.toMatchObject({ code: 403 });
   await expect(asWatcher.patchNamespace({ name: operatorNamespace, body: { metadata: { labels: { x: 'y' } } } })).rejects.toMatchObject({ code: 403 });
+});
+
+test('a migration, and its rollback from the last gate, work as the shipped worker ServiceAccount', async () => {
+  await ensureIstioFootprint(adminKubeConfig());
+  const completed = await createSidecarNamespace(['agent'], 'rbac-mig');
+  const done = await startMigration(provisioner.client, provisioner.settings.taskQueue, { namespace: completed, requireApproval: false });
+  expect(await done.result()).toEqual({ outcome: 'completed' });
+
+  const rolledBack = await createSidecarNamespace(['agent'], 'rbac-mig');
+  const before = await captureState(rolledBack);
+  const handle = await startMigration(provisioner.client, provisioner.settings.taskQueue, { namespace: rolledBack });
+  for (const gate of ['preflight', 'snapshot', 'prepare', 'wave-1']) {
+    await awaitingGate(handle, gate);
+    await handle.executeUpdate(approveUpdate, { args: [{ gate }] });
+  }
+  await awaitingGate(handle, 'cleanup');
+  await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'rbac test' }] });
+  expect(await handle.result()).toEqual({ outcome: 'rolled-back', reason: 'rbac test' });
+  expect(await captureState(rolledBack)).toEqual(before);
 });
