@@ -13,8 +13,12 @@ import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { testStack, uniqueName } from '../../harness/stack';
 
-/** Embedded in docs/provisioning.md; every run of this test writes it anew. */
-const SCREENSHOT = join(__dirname, '..', '..', '..', 'docs', 'images', 'temporal-ui-provisioning.png');
+/**
+ * Every run saves the screenshot under build/; with KWP_UPDATE_DOCS_SCREENSHOTS=1 it replaces the
+ * one docs/provisioning.md embeds (each run's differs in names and times, so a plain test run
+ * leaves the committed docs alone).
+ */
+const SCREENSHOT = join(__dirname, '..', '..', '..', ...(process.env.KWP_UPDATE_DOCS_SCREENSHOTS === '1' ? ['docs', 'images'] : ['build', 'screenshots']), 'temporal-ui-provisioning.png');
 
 // Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 const provisioner = provisionedSuite();
