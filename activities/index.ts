@@ -11,7 +11,7 @@ import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeN
 import { ensureCredentialsAnnotation } from './kubernetes/workloads';
 import { KeycloakAdminSessions } from './keycloak/admin';
 import { createMigrationActivities } from './migration';
-import { deleteStaleKeycloakClients, ensureClientCredentialsSecret, ensureWorkloadClient, WorkloadRef } from './keycloak/registration';
+import { deleteStaleKeycloakClients, ensureClientCredentialsSecret, ensureWorkloadClient, registerWorkload, WorkloadRef } from './keycloak/registration';
 
 export interface ActivityDeps {
   k8s: KubeClients;
@@ -24,7 +24,7 @@ export interface ActivityDeps {
  * point; results carry names and outcomes, never secret values.
  */
 export function createActivities({ k8s, settings, log }: ActivityDeps) {
-  const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions() };
+  const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions(settings.keycloakConcurrency) };
   const logChange = (outcome: string, message: string, fields: Record<string, unknown>) => {
     if (outcome !== 'unchanged') log.info(fields, message);
   };
@@ -85,6 +85,14 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
       logChange(result.outcome, `Annotated ${workload.kind} with its credentials Secret`, { namespace, workload: workload.name, secretName });
       return result;
     },
+    async registerWorkload(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings }) {
+      const result = await registerWorkload(keycloak, input);
+      const fields = { namespace: input.namespace, workload: input.workload.name, clientId: result.clientId };
+      logChange(result.outcome, `${result.outcome === 'created' ? 'Created' : 'Updated'} Keycloak client`, { ...fields, drift: result.drift });
+      logChange(result.secret, `${result.secret === 'created' ? 'Created' : 'Updated'} credentials Secret`, { ...fields, secretName: result.secretName });
+      logChange(result.annotation, `Annotated ${input.workload.kind} with its credentials Secret`, { ...fields, secretName: result.secretName });
+      return result;
+    },
     async deleteStaleKeycloakClients(input: { namespace: string; keep: string[]; keycloak: KeycloakSettings }) {
       const result = await deleteStaleKeycloakClients(keycloak, input);
       if (result.deleted.length > 0) log.info({ namespace: input.namespace, clients: result.deleted }, 'Deleted Keycloak clients of removed workloads');
@@ -108,6 +116,8 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
       activities.ensureKeycloakClient(input).catch((error: unknown) => classifyGone(error, input.namespace)),
     ensureClientCredentialsSecret: (input: Parameters<typeof activities.ensureClientCredentialsSecret>[0]) =>
       activities.ensureClientCredentialsSecret(input).catch((error: unknown) => classifyGone(error, input.namespace)),
+    registerWorkload: (input: Parameters<typeof activities.registerWorkload>[0]) =>
+      activities.registerWorkload(input).catch((error: unknown) => classifyGone(error, input.namespace)),
     recordEvent,
     /** All Events of a pass in one activity: one round trip through Temporal instead of one per Event. */
     async recordEvents(events: EventInput[]) {

@@ -17,6 +17,8 @@ export interface Settings {
   /** Remove the waypoint Gateway and the ambient labels once a namespace has no agent or tool left. */
   removeWhenEmpty: boolean;
   waypointReadyTimeoutSeconds: number;
+  /** Units of Keycloak work (a registration, a clean-up) one worker runs at once; the rest wait their turn. */
+  keycloakConcurrency: number;
   /** How soon a pass in a waiting state (config missing, waypoint not ready...) runs again without events. */
   retryIntervalSeconds: number;
   /** How often the watcher re-lists everything and tells every agent namespace's workflow. */
@@ -34,7 +36,7 @@ export interface Settings {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
-type Kind = 'boolean' | 'string' | 'port' | 'level' | 'seconds';
+type Kind = 'boolean' | 'string' | 'port' | 'level' | 'seconds' | 'count';
 
 interface FlagDefinition {
   key: keyof Settings;
@@ -54,6 +56,7 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'injectTools', flag: 'inject-tools', env: ['INJECT_TOOLS'], kind: 'boolean', default: 'false', description: 'Register Keycloak clients for tool workloads too (waypoints are provisioned for tools regardless)' },
   { key: 'removeWhenEmpty', flag: 'remove-when-empty', env: ['REMOVE_WHEN_EMPTY'], kind: 'boolean', default: 'false', description: 'Remove the waypoint Gateway and the ambient labels once a namespace has no agent or tool left' },
   { key: 'waypointReadyTimeoutSeconds', flag: 'waypoint-ready-timeout', env: ['WAYPOINT_READY_TIMEOUT'], kind: 'seconds', default: '60', description: 'Seconds a pass waits for the waypoint Gateway to be Programmed before reporting it not ready' },
+  { key: 'keycloakConcurrency', flag: 'keycloak-concurrency', env: ['KEYCLOAK_CONCURRENCY'], kind: 'count', default: '8', description: 'Units of Keycloak work a worker runs at once (more queue in the worker, not in Keycloak)' },
   { key: 'retryIntervalSeconds', flag: 'retry-interval', env: ['RETRY_INTERVAL'], kind: 'seconds', default: '30', description: 'Seconds before a namespace in a waiting state is looked at again without any event' },
   { key: 'resyncIntervalSeconds', flag: 'resync-interval', env: ['RESYNC_INTERVAL'], kind: 'seconds', default: '300', description: 'Seconds between two full re-lists by the watcher (0: only at start)' },
   { key: 'leaderElect', flag: 'leader-elect', env: ['LEADER_ELECT'], kind: 'boolean', default: 'true', description: 'Watcher replicas elect a leader through the Lease kagenti-waypoint-watcher in the operator namespace' },
@@ -87,6 +90,11 @@ function convert(definition: FlagDefinition, raw: string, source: string): unkno
       const seconds = Number(raw);
       if (Number.isInteger(seconds) && seconds >= 0 && seconds <= 86_400) return seconds;
       throw new InvalidSettingError(`${source}=${raw}: expected whole seconds from 0 to 86400`);
+    }
+    case 'count': {
+      const count = Number(raw);
+      if (Number.isInteger(count) && count >= 1 && count <= 1000) return count;
+      throw new InvalidSettingError(`${source}=${raw}: expected a whole number from 1 to 1000`);
     }
     case 'level':
       if (LEVELS.includes(raw)) return raw;

@@ -11,6 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { waypointGatewayName } from '../activities/kubernetes/desired';
+import { isNamespaceEcho, isWorkloadEcho, NamespaceView, namespaceView, WorkloadView, workloadView } from './own-writes';
 import { hasAgentTemplate, isOptedInNamespace, namespaceOf } from './to-namespace';
 
 export interface InformerSet {
@@ -43,42 +44,90 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
   const custom = kc.makeApiClient(CustomObjectsApi);
   const list = <T extends KubernetesObject>(fn: () => Promise<KubernetesListObject<T>>) => fn as () => Promise<KubernetesListObject<KubernetesObject>>;
 
-  // Which events of each kind can call for a pass. Status churn is left out: pod phase changes,
-  // Deployment rollout progress and the Secret the provisioner itself just created are not news.
-  const generations = new Map<string, number>();
-  const specChanged = (o: KubernetesObject) => {
+  // Which events of each kind can call for a pass. Status churn is left out (pod phases, rollout
+  // progress, Gateway conditions), and so are the echoes of the provisioner's own writes (see
+  // own-writes.ts): its labels and status annotation on a Namespace, the credentials annotation on a
+  // workload, the Gateway and the Secrets it creates, and the pods its annotation rolls.
+  const workloadViews = new Map<string, WorkloadView>();
+  const workloadChanged = (o: KubernetesObject) => {
     const uid = o.metadata?.uid ?? '';
-    const generation = o.metadata?.generation ?? 0;
-    if (generations.get(uid) === generation) return false;
-    generations.set(uid, generation);
-    return true;
+    const before = workloadViews.get(uid);
+    const after = workloadView(o);
+    workloadViews.set(uid, after);
+    return !before || !isWorkloadEcho(o.metadata?.namespace ?? '', o.metadata?.name ?? '', before, after);
   };
+  const namespaceViews = new Map<string, NamespaceView>();
+  const namespaceChanged = (o: KubernetesObject) => {
+    const uid = o.metadata?.uid ?? '';
+    const before = namespaceViews.get(uid);
+    const after = namespaceView(o);
+    namespaceViews.set(uid, after);
+    return !before || !isNamespaceEcho(o.metadata?.name ?? '', before, after);
+  };
+  // A Gateway's generation moves with its spec only: a changed listener or class is drift, a status write is not.
+  const gatewayGenerations = new Map<string, number>();
+  const gatewaySpecChanged = (o: KubernetesObject) => {
+    const uid = o.metadata?.uid ?? '';
+    const changed = gatewayGenerations.get(uid) !== o.metadata?.generation;
+    gatewayGenerations.set(uid, o.metadata?.generation ?? 0);
+    return changed;
+  };
+  // Agent pods matter only when they decide whether the namespace holds agents at all: the first
+  // one to arrive, or the last one to go when no agent workload is left.
+  const firstOrLastPod = (o: KubernetesObject) => !holdsAgents(o.metadata?.namespace ?? '', o.metadata?.uid);
+
   const specs: {
     name: string;
     path: string;
     list: () => Promise<KubernetesListObject<KubernetesObject>>;
     labelSelector?: string;
     relevant?: (o: KubernetesObject) => boolean;
+    /** Which additions matter (all when absent); it also sees every addition, to remember what it needs. */
+    add?: (o: KubernetesObject) => boolean;
     /** Which updates matter; all when absent. */
     update?: (o: KubernetesObject) => boolean;
-    add?: boolean;
+    /** Which deletions matter; all when absent. */
+    delete?: (o: KubernetesObject) => boolean;
   }[] = [
     {
       name: 'pods',
       path: '/api/v1/pods',
       labelSelector: 'kagenti.io/type in (agent,tool)',
       list: list(() => core.listPodForAllNamespaces({ labelSelector: 'kagenti.io/type in (agent,tool)' })),
+      add: firstOrLastPod,
       update: () => false,
+      delete: firstOrLastPod,
     },
-    { name: 'deployments', path: '/apis/apps/v1/deployments', list: list(() => apps.listDeploymentForAllNamespaces()), relevant: (o) => hasAgentTemplate(o as never), update: specChanged },
-    { name: 'statefulsets', path: '/apis/apps/v1/statefulsets', list: list(() => apps.listStatefulSetForAllNamespaces()), relevant: (o) => hasAgentTemplate(o as never), update: specChanged },
-    { name: 'namespaces', path: '/api/v1/namespaces', list: list(() => core.listNamespace()) },
+    {
+      name: 'deployments',
+      path: '/apis/apps/v1/deployments',
+      list: list(() => apps.listDeploymentForAllNamespaces()),
+      relevant: (o) => hasAgentTemplate(o as never),
+      add: (o) => workloadChanged(o),
+      update: workloadChanged,
+    },
+    {
+      name: 'statefulsets',
+      path: '/apis/apps/v1/statefulsets',
+      list: list(() => apps.listStatefulSetForAllNamespaces()),
+      relevant: (o) => hasAgentTemplate(o as never),
+      add: (o) => workloadChanged(o),
+      update: workloadChanged,
+    },
+    { name: 'namespaces', path: '/api/v1/namespaces', list: list(() => core.listNamespace()), add: (o) => namespaceChanged(o), update: namespaceChanged },
     {
       name: 'gateways',
       path: '/apis/gateway.networking.k8s.io/v1/gateways',
       list: () => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', resourcePlural: 'gateways' }) as Promise<KubernetesListObject<KubernetesObject>>,
-      // Only the provisioner's own waypoints: other Gateways are not its business.
+      // Only the provisioner's own waypoints: other Gateways are not its business. Creating one is
+      // the provisioner's doing; its readiness is waited for in the pass (and looked at again after
+      // --retry-interval when that wait timed out).
       relevant: (o) => o.metadata?.name === waypointGatewayName(o.metadata?.namespace ?? ''),
+      add: (o) => {
+        gatewaySpecChanged(o);
+        return false;
+      },
+      update: gatewaySpecChanged,
     },
     {
       name: 'secrets',
@@ -86,7 +135,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner',
       list: list(() => core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' })),
       // Its creation is the provisioner's own doing; a change or a deletion is drift.
-      add: false,
+      add: () => false,
     },
   ];
 
@@ -108,21 +157,21 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       }
       if (!spec.relevant || spec.relevant(object)) handlers.changed(namespace);
     };
-    if (spec.add !== false) {
-      informer.on('add', (object) => {
-        spec.update?.(object); // remembers the generation it was added with
-        onChange(object);
-      });
-    }
+    informer.on('add', (object) => {
+      if (!spec.add || spec.add(object)) onChange(object);
+    });
     informer.on('update', (object) => {
       if (!spec.update || spec.update(object)) onChange(object);
     });
     informer.on('delete', (object) => {
       const namespace = namespaceOf(object, spec.name === 'namespaces');
       if (!namespace) return;
-      generations.delete(object.metadata?.uid ?? '');
+      const uid = object.metadata?.uid ?? '';
+      workloadViews.delete(uid);
+      namespaceViews.delete(uid);
+      gatewayGenerations.delete(uid);
       if (spec.name === 'namespaces') handlers.namespaceDeleted(namespace);
-      else if (!spec.relevant || spec.relevant(object)) handlers.changed(namespace);
+      else if ((!spec.relevant || spec.relevant(object)) && (!spec.delete || spec.delete(object))) handlers.changed(namespace);
     });
     informer.on('connect', () => listed.add(spec.name));
     let delay = RESTART_DELAY_MS.min;
@@ -142,10 +191,11 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
     });
   }
 
-  function holdsAgents(namespace: string): boolean {
+  /** Whether the caches hold an agent or tool pod or workload in `namespace`, leaving out the object `except`. */
+  function holdsAgents(namespace: string, except?: string): boolean {
     return ['pods', 'deployments', 'statefulsets'].some((name) => {
       const spec = specs.find((s) => s.name === name)!;
-      return informers.get(name)!.list(namespace).some((o) => !spec.relevant || spec.relevant(o));
+      return informers.get(name)!.list(namespace).some((o) => o.metadata?.uid !== except && (!spec.relevant || spec.relevant(o)));
     });
   }
 

@@ -1,6 +1,6 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { startHealthServer } from '../config/health-server';
+import { loadKubeConfig } from '../config/kube-config';
 import { createLogger } from '../config/logger';
 import { runMain } from '../config/run-main';
 import { loadSettings } from '../config/settings';
@@ -19,9 +19,7 @@ async function main(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('watcher', settings.logLevel);
   log.info({ settings }, 'Effective settings');
-  const kc = new KubeConfig();
-  if (settings.kubeconfig) kc.loadFromFile(settings.kubeconfig);
-  else kc.loadFromCluster();
+  const kc = loadKubeConfig(settings.kubeconfig);
   const client = await connectClient(settings);
   const watch = () => startWatcher(kc, client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds }, log);
 

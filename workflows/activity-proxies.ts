@@ -19,6 +19,12 @@ export const activities = proxyActivities<Activities>(CALL_OPTIONS);
 export const REPORTING_OPTIONS: ActivityOptions = { ...CALL_OPTIONS, retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5 } };
 export const reporting = proxyActivities<Activities>(REPORTING_OPTIONS);
 
+/**
+ * Keycloak work waits its turn in the worker (--keycloak-concurrency), heartbeating, so it gets a
+ * long start-to-close bound; a dead worker is still noticed within the heartbeat timeout.
+ */
+export const KEYCLOAK_OPTIONS: ActivityOptions = { ...CALL_OPTIONS, startToCloseTimeout: '5 minutes', heartbeatTimeout: '15 seconds' };
+
 /** The readiness wait heartbeats; its own timeout bounds it, plus a margin. */
 export function waitOptions(timeoutSeconds: number): ActivityOptions {
   return { ...CALL_OPTIONS, startToCloseTimeout: `${timeoutSeconds + 30} seconds`, heartbeatTimeout: '10 seconds' };

@@ -8,7 +8,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { activities, withSummary } from './activity-proxies';
+import { activities, KEYCLOAK_OPTIONS, withSummary } from './activity-proxies';
 import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
 import { provisioningPass } from './provisioning-pass';
 import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
@@ -30,14 +30,14 @@ const passCount = metricMeter.createCounter('kagenti_provisioning_passes', '1', 
 const DEFAULT_HISTORY_LIMIT = 2_000;
 
 function describe(namespace: string, outcome: PassOutcome): string {
-  const lines = [
-    `**${namespace}**: ${outcome.phase}`,
+  // Markdown, as the Temporal UI renders it: one list item per fact.
+  const items = [
     `waypoint ready: ${outcome.waypointReady ? 'yes' : 'no'}; agent workloads: ${outcome.agentCount}`,
     ...outcome.waiting.map((w) => `waiting: ${w.reason}: ${w.message}`),
     ...outcome.warnings.map((w) => `warning: ${w.reason}: ${w.message}`),
     ...outcome.workloads.map((w) => `${w.kind} ${w.name}: ${w.state}${w.clientId ? ` (${w.clientId})` : ''}${w.detail ? `: ${w.detail}` : ''}`),
   ];
-  return lines.join('\n');
+  return [`**${namespace}**: ${outcome.phase}`, '', ...items.map((item) => `- ${item}`)].join('\n');
 }
 
 /**
@@ -114,7 +114,7 @@ export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<
   // The namespace is gone: its workloads' clients are removed with the settings last in force.
   upsertSearchAttributes([{ key: ProvisionerPhase, value: 'Deleting' }]);
   if (keycloak) {
-    await withSummary(activities.deleteStaleKeycloakClients, `Remove all Keycloak clients of deleted namespace ${namespace}`, [{ namespace, keep: [], keycloak }]);
+    await withSummary(activities.deleteStaleKeycloakClients, `Remove all Keycloak clients of deleted namespace ${namespace}`, [{ namespace, keep: [], keycloak }], KEYCLOAK_OPTIONS);
   }
   return 'deleted';
 }

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { EventInput } from '../activities/kubernetes/events';
-import { activities, reporting, REPORTING_OPTIONS, waitOptions, withSummary } from './activity-proxies';
+import { activities, KEYCLOAK_OPTIONS, reporting, REPORTING_OPTIONS, waitOptions, withSummary } from './activity-proxies';
 import type { AgentWorkload, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from './types';
 
 /** What a pass knows besides the cluster: the previous outcome (to report only changes) and where to key its events. */
@@ -68,16 +68,45 @@ const BATCHED_EVENTS = 'batched-events';
 
 const DELETING: PassOutcome = { phase: 'Deleting', waypointReady: false, agentCount: 0, waiting: [], warnings: [], workloads: [], done: true };
 
+/**
+ * A workload is registered by one activity (histories recorded before ran three: client, Secret,
+ * annotation), and stale clients are removed beside the registrations instead of after them.
+ */
+const ONE_REGISTRATION_ACTIVITY = 'one-registration-activity';
+
 /** Registers one workload: client and audience scope, then the credentials Secret, then (only then) the annotation. */
 async function registerWorkload(namespace: string, workload: AgentWorkload, keycloak: KeycloakSettings, events: Event[]): Promise<WorkloadStatus> {
   const ref = { kind: workload.kind, name: workload.name, uid: workload.uid, serviceAccountName: workload.serviceAccountName };
   const label = `${workload.kind} ${namespace}/${workload.name}`;
   try {
-    const client = await withSummary(activities.ensureKeycloakClient, `Ensure Keycloak client for ${label}`, [{ namespace, workload: ref, keycloak }]);
+    if (patched(ONE_REGISTRATION_ACTIVITY)) {
+      const result = await withSummary(
+        activities.registerWorkload,
+        `Register ${label}: Keycloak client, audience scope, credentials Secret, annotation`,
+        [{ namespace, workload: ref, keycloak }],
+        KEYCLOAK_OPTIONS,
+      );
+      if (result.outcome !== 'unchanged') {
+        events.push(onWorkload(workload, 'Normal', result.outcome === 'created' ? 'KeycloakClientCreated' : 'KeycloakClientUpdated', `Keycloak client ${result.clientId} ${result.outcome}`));
+      }
+      if (result.secret !== 'unchanged') {
+        events.push(onWorkload(workload, 'Normal', result.secret === 'created' ? 'CredentialsSecretCreated' : 'CredentialsSecretUpdated', `Secret ${result.secretName} ${result.secret}`));
+      }
+      if (result.annotation !== 'unchanged') {
+        events.push(onWorkload(workload, 'Normal', 'CredentialsAnnotated', `Pod template annotated with credentials Secret ${result.secretName}`));
+      }
+      return { kind: workload.kind, name: workload.name, clientId: result.clientId, credentialsSecret: result.secretName, state: 'registered' };
+    }
+    const client = await withSummary(activities.ensureKeycloakClient, `Ensure Keycloak client for ${label}`, [{ namespace, workload: ref, keycloak }], KEYCLOAK_OPTIONS);
     if (client.outcome !== 'unchanged') {
       events.push(onWorkload(workload, 'Normal', client.outcome === 'created' ? 'KeycloakClientCreated' : 'KeycloakClientUpdated', `Keycloak client ${client.clientId} ${client.outcome}`));
     }
-    const secret = await withSummary(activities.ensureClientCredentialsSecret, `Ensure credentials Secret for ${label}`, [{ namespace, workload: ref, keycloak, clientId: client.clientId }]);
+    const secret = await withSummary(
+      activities.ensureClientCredentialsSecret,
+      `Ensure credentials Secret for ${label}`,
+      [{ namespace, workload: ref, keycloak, clientId: client.clientId }],
+      KEYCLOAK_OPTIONS,
+    );
     if (secret.outcome !== 'unchanged') {
       events.push(onWorkload(workload, 'Normal', secret.outcome === 'created' ? 'CredentialsSecretCreated' : 'CredentialsSecretUpdated', `Secret ${secret.secretName} ${secret.outcome}`));
     }
@@ -148,7 +177,9 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
         events.push(onNamespace(namespace, 'Normal', 'WaypointRemoved', 'No agent or tool left: waypoint Gateway and ambient labels removed'));
       }
     }
-    if (keycloakUsable) await withSummary(activities.deleteStaleKeycloakClients, `Remove Keycloak clients of ${namespace}`, [{ namespace, keep: [], keycloak: config.keycloak! }]);
+    if (keycloakUsable) {
+      await withSummary(activities.deleteStaleKeycloakClients, `Remove Keycloak clients of ${namespace}`, [{ namespace, keep: [], keycloak: config.keycloak! }], KEYCLOAK_OPTIONS);
+    }
     await report(ctx, events);
     return { outcome: { phase: 'Idle', waypointReady: false, agentCount: 0, waiting: [], warnings: [], workloads: [], done: keycloakUsable || !config.clientRegistration }, keycloak: config.keycloak };
   }
@@ -190,18 +221,23 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
       waiting.push({ reason: 'KeycloakAdminSecretMissing', message: 'Secret keycloak-admin-secret with KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD is missing in the operator namespace' });
     } else {
       const keycloak = config.keycloak;
-      const results = await Promise.all(
+      const registrations = Promise.all(
         snapshot.workloads.map((workload) => {
           const skipped = skipReason(workload, config);
           if (skipped) return Promise.resolve<WorkloadStatus>({ kind: workload.kind, name: workload.name, state: 'skipped', detail: skipped });
           return registerWorkload(namespace, workload, keycloak, events);
         }),
       );
-      workloads.push(...results);
       // Clients of every current workload are kept, even skipped ones: only a workload's removal removes its client.
-      const stale = await withSummary(activities.deleteStaleKeycloakClients, `Remove Keycloak clients of deleted workloads in ${namespace}`, [
-        { namespace, keep: snapshot.workloads.map((w) => w.name), keycloak },
-      ]);
+      const removeStale = () =>
+        withSummary(
+          activities.deleteStaleKeycloakClients,
+          `Remove Keycloak clients of deleted workloads in ${namespace}`,
+          [{ namespace, keep: snapshot.workloads.map((w) => w.name), keycloak }],
+          KEYCLOAK_OPTIONS,
+        );
+      const [results, stale] = patched(ONE_REGISTRATION_ACTIVITY) ? await Promise.all([registrations, removeStale()]) : [await registrations, await removeStale()];
+      workloads.push(...results);
       for (const clientId of stale.deleted) events.push(onNamespace(namespace, 'Normal', 'KeycloakClientDeleted', `Keycloak client ${clientId} deleted: its workload is gone`));
     }
   }

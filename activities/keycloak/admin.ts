@@ -1,4 +1,5 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { Semaphore } from 'async-mutex';
 import { createHash } from 'node:crypto';
 
 export interface AdminCredentials {
@@ -27,6 +28,21 @@ function expiryOf(accessToken: string): number {
  */
 export class KeycloakAdminSessions {
   private readonly tokens = new Map<string, Promise<CachedToken>>();
+  /**
+   * Units of Keycloak work in flight. Keycloak's throughput is bounded by its CPU: a burst of
+   * unbounded concurrent calls only queues inside it, each call then takes seconds and activities
+   * time out and repeat their work. Waiting here instead keeps each call short.
+   */
+  private readonly slots: Semaphore;
+
+  constructor(concurrency: number) {
+    this.slots = new Semaphore(concurrency);
+  }
+
+  /** Runs `work` once a slot is free. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.slots.runExclusive(work);
+  }
 
   private key(url: string, credentials: AdminCredentials): string {
     return createHash('sha256').update(`${url}\x00${credentials.username}\x00${credentials.password}`).digest('hex');

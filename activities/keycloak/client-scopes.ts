@@ -60,10 +60,12 @@ export async function ensureAudienceScope(
 ): Promise<{ outcome: EnsureOutcome; missingPlatformClients: string[] }> {
   const changes: EnsureOutcome[] = [];
   const id = audienceScopeId(scope.name);
+  const desired = desiredMapper(scope.clientId);
   let live = (await admin.clientScopes.findOne({ id })) ?? undefined;
   let created = false;
   if (!live) {
     try {
+      // With its mapper in one request: a scope created now needs no second look.
       await admin.clientScopes.create({
         id,
         name: scope.name,
@@ -76,26 +78,29 @@ export async function ensureAudienceScope(
           [NAMESPACE_ATTRIBUTE]: scope.namespace,
           [WORKLOAD_ATTRIBUTE]: scope.workload,
         },
+        protocolMappers: [desired],
       });
       changes.push('created');
       created = true;
+      live = { id, name: scope.name };
     } catch (error) {
       // Another attempt created it, or a scope of that name exists under another id.
       if (!isConflict(error)) throw error;
+      live = await findScope(admin, scope.name);
+      if (!live) throw new Error(`client scope ${scope.name} vanished right after it was created`, { cause: error });
     }
-    live = await findScope(admin, scope.name);
-    if (!live) throw new Error(`client scope ${scope.name} vanished right after it was created`);
   }
 
-  const desired = desiredMapper(scope.clientId);
-  const mappers = await admin.clientScopes.listProtocolMappers({ id: live.id! });
-  const mapper = mappers.find((m) => m.name === AUDIENCE_MAPPER);
-  if (!mapper) {
-    await admin.clientScopes.addProtocolMapper({ id: live.id! }, desired).catch(alreadyThere);
-    changes.push('updated');
-  } else if (mapperDrifted(mapper, desired)) {
-    await admin.clientScopes.updateProtocolMapper({ id: live.id!, mapperId: mapper.id! }, { ...mapper, ...desired, config: { ...mapper.config, ...desired.config } });
-    changes.push('updated');
+  if (!created) {
+    const mappers = await admin.clientScopes.listProtocolMappers({ id: live.id! });
+    const mapper = mappers.find((m) => m.name === AUDIENCE_MAPPER);
+    if (!mapper) {
+      await admin.clientScopes.addProtocolMapper({ id: live.id! }, desired).catch(alreadyThere);
+      changes.push('updated');
+    } else if (mapperDrifted(mapper, desired)) {
+      await admin.clientScopes.updateProtocolMapper({ id: live.id!, mapperId: mapper.id! }, { ...mapper, ...desired, config: { ...mapper.config, ...desired.config } });
+      changes.push('updated');
+    }
   }
 
   // A scope created just now is in no default list: add it without reading the lists, which grow with every agent.

@@ -7,6 +7,7 @@ import type { KubeClients } from '../kubernetes/clients';
 import { readAdminCredentials } from '../kubernetes/config';
 import { credentialsSecretName } from '../kubernetes/desired';
 import { writeCredentialsSecret } from '../kubernetes/secrets';
+import { ensureCredentialsAnnotation } from '../kubernetes/workloads';
 import { KeycloakAdminSessions } from './admin';
 import { deleteAudienceScope, ensureAudienceScope } from './client-scopes';
 import { ensureClient, findClient, listManagedClients } from './clients';
@@ -31,16 +32,25 @@ export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSet
     // Retryable: the workflow checked the Secret a moment ago, so it may be being replaced.
     throw new Error(`Secret ${deps.settings.operatorNamespace}/keycloak-admin-secret is missing or lacks KEYCLOAK_ADMIN_USERNAME/KEYCLOAK_ADMIN_PASSWORD`);
   }
-  const meter = Context.current().metricMeter;
-  const started = performance.now();
+  const context = Context.current();
+  const meter = context.metricMeter;
+  // Alive while it waits for a slot and while it works: a dead worker is noticed by the heartbeat timeout.
+  const heartbeat = setInterval(() => context.heartbeat(), 1000);
   try {
-    return await work(await deps.sessions.session(keycloak.url, keycloak.realm, credentials));
-  } catch (error) {
-    if (httpStatus(error) === 401) deps.sessions.invalidate();
-    meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: String(httpStatus(error) ?? 'network') });
-    throw error;
+    return await deps.sessions.exclusive(async () => {
+      const started = performance.now();
+      try {
+        return await work(await deps.sessions.session(keycloak.url, keycloak.realm, credentials));
+      } catch (error) {
+        if (httpStatus(error) === 401) deps.sessions.invalidate();
+        meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: String(httpStatus(error) ?? 'network') });
+        throw error;
+      } finally {
+        meter.createHistogram('kagenti_keycloak_call_duration', 'float', 's', 'Duration of one unit of Keycloak work (login, reads and writes)').record((performance.now() - started) / 1000);
+      }
+    });
   } finally {
-    meter.createHistogram('kagenti_keycloak_call_duration', 'float', 's', 'Duration of one unit of Keycloak work (login, reads and writes)').record((performance.now() - started) / 1000);
+    clearInterval(heartbeat);
   }
 }
 
@@ -52,25 +62,64 @@ export interface KeycloakClientResult {
   missingPlatformClients: string[];
 }
 
+/** Within an admin session: the workload's client (created or repaired) and, unless disabled, its audience scope. */
+async function ensureClientAndScope(
+  admin: KcAdminClient,
+  input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string },
+): Promise<KeycloakClientResult & { id: string }> {
+  const { namespace, workload, keycloak, clientId } = input;
+  const client = await ensureClient(admin, desiredClient(namespace, workload.name, clientId, keycloak));
+  const result = { id: client.id, clientId, outcome: client.outcome, drift: client.drift };
+  if (!keycloak.audienceScopeEnabled) return { ...result, missingPlatformClients: [] };
+  const scope = await ensureAudienceScope(admin, {
+    name: audienceScopeName(namespace, workload.name),
+    namespace,
+    workload: workload.name,
+    clientId,
+    platformClientIds: keycloak.platformClientIds,
+  });
+  return { ...result, audienceScope: scope.outcome, missingPlatformClients: scope.missingPlatformClients };
+}
+
 /** The workload's Keycloak client (created or repaired) and, unless disabled, its audience scope. */
 export async function ensureWorkloadClient(
   deps: RegistrationDeps,
   input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings },
 ): Promise<KeycloakClientResult> {
+  const clientId = keycloakClientId(input.namespace, input.workload, input.keycloak, deps.settings.spireTrustDomain);
+  const { clientId: id, outcome, drift, audienceScope, missingPlatformClients } = await withAdmin(deps, input.keycloak, (admin) => ensureClientAndScope(admin, { ...input, clientId }));
+  return { clientId: id, outcome, drift, audienceScope, missingPlatformClients };
+}
+
+export interface WorkloadRegistration extends KeycloakClientResult {
+  secretName: string;
+  secret: EnsureOutcome;
+  annotation: EnsureOutcome;
+}
+
+/**
+ * Registers one workload in one activity, in the order the spec sets: its client and audience
+ * scope, then its credentials Secret (the client secret goes from Keycloak into the Secret here and
+ * nowhere else), then, only once the Secret exists, the pod-template annotation. One admin session
+ * and one round trip through Temporal instead of three; every part is idempotent, so a retry after
+ * a crash at any point converges.
+ */
+export async function registerWorkload(
+  deps: RegistrationDeps,
+  input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings },
+): Promise<WorkloadRegistration> {
   const { namespace, workload, keycloak } = input;
   const clientId = keycloakClientId(namespace, workload, keycloak, deps.settings.spireTrustDomain);
-  return withAdmin(deps, keycloak, async (admin) => {
-    const client = await ensureClient(admin, desiredClient(namespace, workload.name, clientId, keycloak));
-    if (!keycloak.audienceScopeEnabled) return { clientId, outcome: client.outcome, drift: client.drift, missingPlatformClients: [] };
-    const scope = await ensureAudienceScope(admin, {
-      name: audienceScopeName(namespace, workload.name),
-      namespace,
-      workload: workload.name,
-      clientId,
-      platformClientIds: keycloak.platformClientIds,
-    });
-    return { clientId, outcome: client.outcome, drift: client.drift, audienceScope: scope.outcome, missingPlatformClients: scope.missingPlatformClients };
+  const { client, secretValue } = await withAdmin(deps, keycloak, async (admin) => {
+    const { id, ...client } = await ensureClientAndScope(admin, { ...input, clientId });
+    // Clients that authenticate with a signed JWT (federated-jwt) have no secret.
+    const secretValue = keycloak.clientAuthType === 'client-secret' ? ((await admin.clients.getClientSecret({ id })).value ?? '') : '';
+    return { client, secretValue };
   });
+  const secretName = credentialsSecretName(namespace, workload.name);
+  const secret = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue);
+  const annotation = await ensureCredentialsAnnotation(deps.k8s, namespace, workload, secretName);
+  return { ...client, secretName, secret, annotation: annotation.outcome };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { loadKubeConfig } from '../../config/kube-config';
 import { ApisApi, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 /** The typed Kubernetes APIs the activities use, built once per worker process. */
@@ -11,9 +12,7 @@ export interface KubeClients {
 
 /** From a kubeconfig file, or the in-cluster ServiceAccount when `kubeconfig` is empty. */
 export function kubeClients(kubeconfig: string): KubeClients {
-  const kc = new KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromCluster();
+  const kc = loadKubeConfig(kubeconfig);
   return {
     kc,
     core: kc.makeApiClient(CoreV1Api),

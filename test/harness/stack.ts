@@ -3,6 +3,7 @@ import { Connection, Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { randomBytes } from 'node:crypto';
+import { loadKubeConfig } from '../../config/kube-config';
 import { readState, StackState } from '../../tools/stack/state';
 
 /** The stack the test run uses (started by global-setup). */
@@ -19,9 +20,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export function adminKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(testStack().kubernetes.kubeconfig);
-  return kc;
+  return loadKubeConfig(testStack().kubernetes.kubeconfig);
 }
 
 export async function temporalClient(): Promise<{ client: Client; connection: Connection }> {

@@ -1,8 +1,9 @@
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadKubeConfig } from '../../config/kube-config';
 import { credentialsSecretName, waypointGatewayName } from '../../activities/kubernetes/desired';
 import { startIstioStandIn } from '../local/istio-stand-in';
 import { prepareOperatorNamespace } from '../local/operator-namespace';
@@ -56,8 +57,7 @@ async function waitHealthy(port: number, what: string): Promise<void> {
 
 async function main(): Promise<void> {
   const state = await up(stackDir());
-  const kc = new KubeConfig();
-  kc.loadFromFile(state.kubernetes.kubeconfig);
+  const kc = loadKubeConfig(state.kubernetes.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);

@@ -1,6 +1,6 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { loadKubeConfig } from '../../config/kube-config';
 import { StackError } from '../stack/errors';
 import { REPO_ROOT, stackDir } from '../stack/paths';
 import { freePort } from '../stack/ports';
@@ -22,8 +22,7 @@ async function main(): Promise<number> {
   const dir = stackDir();
   const stackWasRunning = status(dir).components.every((c) => c.running);
   const state = await up(dir);
-  const kc = new KubeConfig();
-  kc.loadFromFile(state.kubernetes.kubeconfig);
+  const kc = loadKubeConfig(state.kubernetes.kubeconfig);
   await prepareOperatorNamespace(kc, state, OPERATOR_NAMESPACE);
   // No Istio runs on the embedded stack: a stand-in marks waypoints Programmed, as istiod would,
   // and stand-ins of its ztunnel and istiod workloads satisfy a migration's preflight.

@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { activities, CALL_OPTIONS, waitOptions, withSummary } from '../activity-proxies';
+import { activities, CALL_OPTIONS, KEYCLOAK_OPTIONS, waitOptions, withSummary } from '../activity-proxies';
 import { MigrationPhase, MigrationState, ProvisionerNamespace } from '../search-attributes';
 import type { KeycloakSettings } from '../types';
 import { Compensations } from './compensations';
@@ -80,14 +80,15 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
       { key: MigrationPhase, value: progress.phase },
       { key: MigrationState, value: progress.state },
     ]);
-    const lines = [
-      `**${namespace}**: ${progress.state}, phase ${progress.phase}${progress.wave ? ` (wave ${progress.wave.index} of ${progress.wave.total})` : ''}`,
+    // Markdown, as the Temporal UI renders it: one list item per fact.
+    const items = [
       ...(progress.awaiting ? [`awaiting approval of **${progress.awaiting.gate}**${progress.awaiting.deadline ? ` until ${progress.awaiting.deadline}` : ''}`] : []),
       ...progress.workloads.map((w) => `${label(w)} (wave ${w.wave}): ${w.state}${w.detail ? `: ${w.detail}` : ''}`),
       ...progress.compensations.filter((c) => c.state !== 'recorded').map((c) => `undo: ${c.step}: ${c.state}${c.lastError ? ` (${c.lastError})` : ''}`),
       ...(progress.reason ? [`reason: ${progress.reason}`] : []),
     ];
-    setCurrentDetails(lines.join('\n'));
+    const title = `**${namespace}**: ${progress.state}, phase ${progress.phase}${progress.wave ? ` (wave ${progress.wave.index} of ${progress.wave.total})` : ''}`;
+    setCurrentDetails([title, '', ...items.map((item) => `- ${item}`)].join('\n'));
   }
   const enter = (phase: MigrationPhaseName) => {
     progress.phase = phase;
@@ -162,7 +163,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
 
   // 0. Preflight: every prerequisite checked, nothing changed.
   publish();
-  const preflight = await step(activities.migrationPreflight, `Check the prerequisites of migrating ${namespace}`, [namespace, migrationId]);
+  const preflight = await step(activities.migrationPreflight, `Check the prerequisites of migrating ${namespace}`, [namespace, migrationId], KEYCLOAK_OPTIONS);
   const problem = strategyProblem(strategy, preflight.workloads);
   const timeoutProblem = input.approvalTimeout !== undefined && approvalTimeoutMs(input.approvalTimeout) === undefined;
   progress.preflight = [
@@ -198,9 +199,12 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     );
     await step(activities.holdNamespaceForMigration, `Hold ${namespace} for its migration`, [namespace, migrationId]);
     compensations.add('Delete the snapshot', () => withSummary(compensation.deleteMigrationSnapshot, `Undo: delete the snapshot of ${namespace}`, [namespace]));
-    const snapshot = await step(activities.takeMigrationSnapshot, `Snapshot ${namespace}: labels, pod templates, legacy Secrets`, [
-      { namespace, keycloak, legacySecretSelector: input.legacySecretSelector },
-    ]);
+    const snapshot = await step(
+      activities.takeMigrationSnapshot,
+      `Snapshot ${namespace}: labels, pod templates, legacy Secrets`,
+      [{ namespace, keycloak, legacySecretSelector: input.legacySecretSelector }],
+      KEYCLOAK_OPTIONS,
+    );
     progress.snapshot = snapshot;
     const waves = planWaves(strategy, snapshot.workloads);
     showPlan(waves);
@@ -282,10 +286,10 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
 
   async function register(w: SnapshotWorkload): Promise<void> {
     compensations.add(`Remove the Keycloak client and credentials Secret of ${label(w)}`, () =>
-      withSummary(compensation.removeMigratedRegistration, `Undo: remove the Keycloak client and credentials Secret of ${label(w)}`, [namespace, w, keycloak]),
+      withSummary(compensation.removeMigratedRegistration, `Undo: remove the Keycloak client and credentials Secret of ${label(w)}`, [namespace, w, keycloak], KEYCLOAK_OPTIONS),
     );
-    const client = await step(activities.ensureKeycloakClient, `Ensure Keycloak client for ${label(w)}`, [{ namespace, workload: w, keycloak }]);
-    await step(activities.ensureClientCredentialsSecret, `Ensure credentials Secret for ${label(w)}`, [{ namespace, workload: w, keycloak, clientId: client.clientId }]);
+    const client = await step(activities.ensureKeycloakClient, `Ensure Keycloak client for ${label(w)}`, [{ namespace, workload: w, keycloak }], KEYCLOAK_OPTIONS);
+    await step(activities.ensureClientCredentialsSecret, `Ensure credentials Secret for ${label(w)}`, [{ namespace, workload: w, keycloak, clientId: client.clientId }], KEYCLOAK_OPTIONS);
   }
 
   // Run the forward phases until they finish, a step fails, a rollback is asked for, or the workflow is cancelled.

@@ -1,4 +1,4 @@
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
 import { waypointGatewayName } from '../../../activities/kubernetes/desired';
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
@@ -52,7 +52,7 @@ async function expectRestored(namespace: string, before: NamespaceState): Promis
   await eventually(
     async () => {
       const pods = await podsOf(namespace);
-      return pods.length === 2 && pods.every((p) => p.spec!.containers.map((c) => c.name).sort().join() === SIDECAR_CONTAINERS.join()) ? true : undefined;
+      return pods.length === Object.keys(before.templates).length && pods.every((p) => p.spec!.containers.map((c) => c.name).sort().join() === SIDECAR_CONTAINERS.join()) ? true : undefined;
     },
     60_000,
     'the pods to run with their sidecars again',
@@ -129,3 +129,71 @@ test('a rollout that does not finish in time rolls the migration back by itself,
   expect(result.reason).toMatch(/^wave 1 did not roll out within 3 s: Deployment alpha: /);
   await expectRestored(namespace, before);
 });
+
+test('a waypoint Gateway that existed before the migration is kept by its rollback', async () => {
+  const namespace = await createSidecarNamespace(['alpha'], 'rb');
+  await adminKubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .createNamespacedCustomObject({
+      group: 'gateway.networking.k8s.io',
+      version: 'v1',
+      namespace,
+      plural: 'gateways',
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: waypointGatewayName(namespace), labels: { 'istio.io/waypoint-for': 'all' } },
+        spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+      },
+    });
+  const before = await captureState(namespace);
+  const handle = await startMigration(provisioner().client, provisioner().settings.taskQueue, { namespace });
+  for (const gate of ['preflight', 'snapshot']) {
+    await awaitingGate(handle, gate);
+    await handle.executeUpdate(approveUpdate, { args: [{ gate }] });
+  }
+  await awaitingGate(handle, 'prepare');
+  expect((await progressOf(handle)).snapshot?.gatewayExisted).toBe(true);
+  expect(await requestRollback(namespace, 'update')).toEqual({ outcome: 'rolled-back', reason: 'test rollback (by tester)' });
+  expect(await captureState(namespace)).toEqual(before);
+  expect(await gatewayExists(namespace)).toBe(true);
+});
+
+test('a compensation that keeps failing is reported with its error and retried until it succeeds', async () => {
+  const namespace = await createSidecarNamespace(['alpha'], 'rb');
+  const before = await captureState(namespace);
+  const handle = await startMigration(provisioner().client, provisioner().settings.taskQueue, { namespace });
+  for (const gate of ['preflight', 'snapshot', 'prepare']) {
+    await awaitingGate(handle, gate);
+    await handle.executeUpdate(approveUpdate, { args: [{ gate }] });
+  }
+  await awaitingGate(handle, 'wave-1');
+  // Rotated admin credentials that Keycloak does not know: removing the client cannot succeed.
+  const { operatorNamespace } = provisioner().settings;
+  const secret = await core().readNamespacedSecret({ namespace: operatorNamespace, name: 'keycloak-admin-secret' });
+  await core().patchNamespacedSecret(
+    { namespace: operatorNamespace, name: 'keycloak-admin-secret', body: { stringData: { KEYCLOAK_ADMIN_PASSWORD: 'not-the-password' } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  try {
+    await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'test rollback' }] });
+    const stuck = await eventually(
+      async () => {
+        const progress = await progressOf(handle);
+        return progress.compensations.find((c) => c.state === 'retrying');
+      },
+      60_000,
+      'a compensation to be reported as retrying',
+    );
+    expect(stuck.step).toBe('Remove the Keycloak client and credentials Secret of Deployment alpha');
+    expect(stuck.lastError).toMatch(/401|Unauthorized|invalid/i);
+    expect((await progressOf(handle)).state).toBe('RollingBack');
+  } finally {
+    await core().replaceNamespacedSecret({ namespace: operatorNamespace, name: 'keycloak-admin-secret', body: { ...secret, metadata: { ...secret.metadata, resourceVersion: undefined } } });
+  }
+  expect(await handle.result()).toEqual({ outcome: 'rolled-back', reason: 'test rollback' });
+  const progress = await progressOf(handle);
+  expect(progress.compensations.every((c) => c.state === 'done')).toBe(true);
+  expect(progress.compensations.find((c) => c.step.startsWith('Remove the Keycloak client'))!.attempts).toBeGreaterThan(1);
+  await expectRestored(namespace, before);
+}, 120_000);

@@ -1,10 +1,11 @@
+import { Watch } from '@kubernetes/client-node';
 import { namespaceWorkflowId } from '../../../workflows/ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
 import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
-import { keycloakAdmin, uniqueName } from '../../harness/stack';
+import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
 import { claims, clientCredentialsToken, exchangeToken } from '../../harness/tokens';
 
 // Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts),
@@ -18,11 +19,26 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
   const clientId = `${namespace}/${workload}`;
   const secretName = credentialsSecretName(namespace, workload);
 
+  // Every write to the namespace's Deployments and Secrets, by resourceVersion: on etcd these are
+  // revisions of one counter, so they order writes to different objects.
+  const writes: { kind: string; resourceVersion: bigint; annotated: boolean }[] = [];
+  const watches: { abort(): void }[] = [];
+
   beforeAll(async () => {
     programmed.add(namespace);
     await createNamespace(namespace, { team: 'weather' });
+    const watch = new Watch(adminKubeConfig());
+    for (const [kind, path] of [['Deployment', `/apis/apps/v1/namespaces/${namespace}/deployments`], ['Secret', `/api/v1/namespaces/${namespace}/secrets`]]) {
+      watches.push(
+        await watch.watch(path, {}, (_type: string, object: { metadata: { resourceVersion: string }; spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }) => {
+          const annotated = Boolean(object.spec?.template?.metadata?.annotations?.['kagenti.io/keycloak-client-credentials-secret-name']);
+          writes.push({ kind, resourceVersion: BigInt(object.metadata.resourceVersion), annotated });
+        }, () => undefined),
+      );
+    }
     await createAgentDeployment(namespace, workload);
   });
+  afterAll(() => watches.forEach((w) => w.abort()));
 
   test('the namespace gets exactly the three ambient labels, other labels untouched', async () => {
     const labels = await eventually(async () => {
@@ -69,17 +85,9 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
       return d.spec?.template?.metadata?.annotations?.['kagenti.io/keycloak-client-credentials-secret-name'];
     }, 30_000, 'the credentials annotation');
     expect(annotation).toBe(secretName);
-
-    const history = await provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)).fetchHistory();
-    const scheduled = (history.events ?? [])
-      .filter((e) => e.activityTaskScheduledEventAttributes)
-      .map((e) => ({ id: e.eventId!.toNumber(), type: e.activityTaskScheduledEventAttributes!.activityType!.name! }));
-    const completed = new Map(
-      (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).map((e) => [e.activityTaskCompletedEventAttributes!.scheduledEventId!.toNumber(), e.eventId!.toNumber()]),
-    );
-    const secretDone = completed.get(scheduled.find((s) => s.type === 'ensureClientCredentialsSecret')!.id)!;
-    const annotationScheduled = scheduled.find((s) => s.type === 'ensureCredentialsAnnotation')!.id;
-    expect(secretDone).toBeLessThan(annotationScheduled);
+    const secretCreated = writes.find((w) => w.kind === 'Secret')!;
+    const annotationWritten = writes.find((w) => w.kind === 'Deployment' && w.annotated)!;
+    expect(secretCreated.resourceVersion).toBeLessThan(annotationWritten.resourceVersion);
   });
 
   test('the Keycloak client has exactly the spec representation', async () => {

@@ -97,7 +97,7 @@ test('the Temporal Web UI finds the provisioning workflow by its search attribut
     await page.getByRole('heading', { name: workflowId }).waitFor();
     await mainTextWith(
       page,
-      ['Running', 'Workflow Type', 'namespaceWorkflow', `ensureNamespaceLabels • Label namespace ${namespace} for ambient mode`, `Create or repair the waypoint Gateway of ${namespace}`, `Ensure Keycloak client for Deployment ${namespace}/weather-agent`],
+      ['Running', 'Workflow Type', 'namespaceWorkflow', `ensureNamespaceLabels • Label namespace ${namespace} for ambient mode`, `Create or repair the waypoint Gateway of ${namespace}`, `Register Deployment ${namespace}/weather-agent: Keycloak client, audience scope, credentials Secret, annotation`],
       'the workflow page with its activity summaries',
     );
 
