@@ -1,5 +1,6 @@
 # One image, two entry points: the worker (default) and the watcher
-# (`node dist/watcher/main.js`). Workflows are prebundled at build time.
+# (`node dist/watcher/main.js`), and the CLI (`node dist/cli/main.js migrate <namespace>`).
+# Workflows are prebundled at build time.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -10,6 +11,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY watcher ./watcher
 COPY worker ./worker
+COPY cli ./cli
 RUN npx tsc -p tsconfig.build.json \
  && WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js node dist/worker/bundle.js \
  && npm prune --omit=dev --no-audit --no-fund

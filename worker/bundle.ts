@@ -16,7 +16,8 @@ export async function writeWorkflowBundle(workflowsPath: string, outFile: string
 }
 
 if (require.main === module) {
-  writeWorkflowBundle(join(REPO, 'workflows', 'index.ts'), WORKFLOW_BUNDLE).catch((error: unknown) => {
+  // workflows/index.ts from the sources, workflows/index.js once compiled (the image's build stage).
+  writeWorkflowBundle(require.resolve(join(REPO, 'workflows')), WORKFLOW_BUNDLE).catch((error: unknown) => {
     console.error(error);
     process.exit(1);
   });
