@@ -1,7 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Settings } from '../../config/settings';
+import { startIstioStandIn } from '../../tools/local/istio-stand-in';
 import { tsxCommand } from '../../tools/tsx';
+import { startProvisioner, TestProvisioner } from './provisioner';
+import { adminKubeConfig } from './stack';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -34,4 +37,43 @@ export function startWorkerProcess(settings: Settings, output: string[] = [], en
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { child, output, exited };
+}
+
+export interface KillableWorkerSuite {
+  provisioner(): TestProvisioner;
+  /** Everything the worker processes printed, across restarts. */
+  output: string[];
+  /** SIGKILLs the worker process and starts a new one. */
+  killAndRestartWorker(): Promise<void>;
+}
+
+/**
+ * For a test file: the Istio stand-in (Istio cannot run here; it marks waypoints Programmed), a
+ * provisioner whose worker is a real process that the tests may SIGKILL, all stopped afterwards.
+ */
+export function killableWorkerSuite(): KillableWorkerSuite {
+  let istio: { stop(): Promise<void> } | undefined;
+  let provisioner: TestProvisioner | undefined;
+  let worker: WorkerProcess | undefined;
+  const output: string[] = [];
+  beforeAll(async () => {
+    istio = await startIstioStandIn(adminKubeConfig());
+    provisioner = await startProvisioner({ inProcessWorker: false });
+    worker = startWorkerProcess(provisioner.settings, output);
+  });
+  afterAll(async () => {
+    worker?.child.kill('SIGTERM');
+    await worker?.exited;
+    await provisioner?.stop();
+    await istio?.stop();
+  });
+  return {
+    provisioner: () => provisioner!,
+    output,
+    async killAndRestartWorker() {
+      worker!.child.kill('SIGKILL');
+      await worker!.exited;
+      worker = startWorkerProcess(provisioner!.settings, output);
+    },
+  };
 }

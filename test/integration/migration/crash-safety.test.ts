@@ -1,38 +1,19 @@
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
 import type { MigrationProgress } from '../../../workflows/migration/types';
 import { eventually } from '../../harness/eventually';
 import { apps, awaitingGate, captureState, core, createSidecarNamespace, progressOf, startMigration } from '../../harness/migration';
-import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
 import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
-import { startWorkerProcess, WorkerProcess } from '../../harness/worker-process';
+import { killableWorkerSuite } from '../../harness/worker-process';
 import type { WorkflowHandle } from '@temporalio/client';
 
 // Real stack and a real worker process that is SIGKILLed; only Istio is played (see full-migration.test.ts).
-let istio: { stop(): Promise<void> };
-let provisioner: TestProvisioner;
-let worker: WorkerProcess;
-const output: string[] = [];
+const suite = killableWorkerSuite();
+const restartWorker = suite.killAndRestartWorker;
 
 beforeAll(async () => {
   await ensureIstioFootprint(adminKubeConfig());
-  istio = await startIstioStandIn(adminKubeConfig());
-  provisioner = await startProvisioner({ inProcessWorker: false });
-  worker = startWorkerProcess(provisioner.settings, output);
 });
-afterAll(async () => {
-  worker?.child.kill('SIGTERM');
-  await worker?.exited;
-  await provisioner?.stop();
-  await istio?.stop();
-});
-
-async function restartWorker(): Promise<void> {
-  worker.child.kill('SIGKILL');
-  await worker.exited;
-  worker = startWorkerProcess(provisioner.settings, output);
-}
 
 /** Polls the progress often (a query needs a live worker) until `seen` holds. */
 function when(handle: WorkflowHandle, seen: (p: MigrationProgress) => boolean, what: string): Promise<MigrationProgress> {
@@ -56,7 +37,7 @@ test('the worker killed during a wave: the migration completes after restart, an
   const namespace = await createSidecarNamespace(['alpha', 'beta', 'gamma'], 'cr');
   // Holds the canary's rollout (no room for its new pod) until the worker has been killed.
   await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '3' } } } });
-  const handle = await startMigration(provisioner.client, provisioner.settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 2 }, requireApproval: false });
+  const handle = await startMigration(suite.provisioner().client, suite.provisioner().settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 2 }, requireApproval: false });
   await when(handle, (p) => p.workloads[0]?.state === 'rolling-out', 'the canary to be rolling out');
   await restartWorker();
   await core().deleteNamespacedResourceQuota({ namespace, name: 'pods' });
@@ -73,7 +54,7 @@ test('the worker killed during a wave: the migration completes after restart, an
 test('the worker killed during compensation: the rollback completes after restart and restores the snapshot exactly', async () => {
   const namespace = await createSidecarNamespace(['alpha', 'beta'], 'cr');
   const before = await captureState(namespace);
-  const handle = await startMigration(provisioner.client, provisioner.settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 1 } });
+  const handle = await startMigration(suite.provisioner().client, suite.provisioner().settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 1 } });
   for (const gate of ['preflight', 'snapshot', 'prepare', 'wave-1']) {
     await awaitingGate(handle, gate);
     await handle.executeUpdate(approveUpdate, { args: [{ gate }] });

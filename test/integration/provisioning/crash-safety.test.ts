@@ -1,32 +1,15 @@
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { apps, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
-import { startWorkerProcess, WorkerProcess } from '../../harness/worker-process';
+import { keycloakAdmin, uniqueName } from '../../harness/stack';
+import { killableWorkerSuite } from '../../harness/worker-process';
 
 const NAMESPACES = 50;
 const KILLS = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
-let istio: { stop(): Promise<void> };
-let provisioner: TestProvisioner;
-let worker: WorkerProcess;
-const output: string[] = [];
-
-beforeAll(async () => {
-  istio = await startIstioStandIn(adminKubeConfig());
-  provisioner = await startProvisioner({ inProcessWorker: false });
-  worker = startWorkerProcess(provisioner.settings, output);
-});
-afterAll(async () => {
-  worker?.child.kill('SIGTERM');
-  await worker?.exited;
-  await provisioner?.stop();
-  await istio?.stop();
-});
+const { output, killAndRestartWorker } = killableWorkerSuite();
 
 test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is SIGKILLed ${KILLS} times`, async () => {
   const prefix = uniqueName('crash');
@@ -45,9 +28,7 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
   // Kill the worker at random moments of the burst, and start a new one each time.
   for (let kill = 0; kill < KILLS; kill++) {
     await sleep(1000 + Math.random() * 3000);
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-    worker = startWorkerProcess(provisioner.settings, output);
+    await killAndRestartWorker();
   }
   await creating;
 
