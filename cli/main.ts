@@ -79,7 +79,8 @@ async function run(argv: string[]): Promise<string> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new CommandError((error as Error).message);
+    // Node's message goes on about positional arguments; its first sentence says what is wrong.
+    throw new CommandError(`${(error as Error).message.split('. ')[0]}; see --help`);
   }
   const { values, positionals } = parsed;
   const [command, namespace, ...extra] = positionals;
@@ -87,6 +88,8 @@ async function run(argv: string[]): Promise<string> {
   if (extra.length > 0) throw new CommandError(`unexpected argument(s): ${extra.join(' ')}`);
   if (command !== 'list' && !namespace) throw new CommandError(`${command} needs a namespace`);
   if (!['migrate', 'approve', 'rollback', 'status', 'list'].includes(command)) throw new CommandError(`unknown command '${command}'\n\n${USAGE}`);
+  // Bad input is refused before anything connects.
+  const input = command === 'migrate' ? migrationInput(namespace, values) : undefined;
   const client = await connectClient({
     temporalAddress: values.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
     temporalNamespace: values.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
@@ -94,7 +97,7 @@ async function run(argv: string[]): Promise<string> {
   try {
     switch (command) {
       case 'migrate':
-        return await migrate(client, values['task-queue'] ?? process.env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE, migrationInput(namespace, values));
+        return await migrate(client, values['task-queue'] ?? process.env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE, input!);
       case 'approve':
         return await approve(client, namespace, { gate: values.gate, by: values.by, comment: values.comment });
       case 'rollback':
