@@ -3,6 +3,7 @@ import type { Settings } from '../../config/settings';
 import type { KeycloakSettings, ProvisioningConfig } from '../../workflows/types';
 import type { AdminCredentials } from '../keycloak/admin';
 import { isNotFound } from '../errors';
+import { ConfigKey, configValue } from './config-keys';
 import type { KubeClients } from './clients';
 
 export const OPERATOR_CONFIG = 'kagenti-operator-config';
@@ -21,16 +22,17 @@ async function readConfigMap(k8s: KubeClients, namespace: string, name: string):
 /** A ConfigMap is used only when it has both KEYCLOAK_URL and KEYCLOAK_REALM; the two are never merged (spec §4). */
 function keycloakSettings(data: Record<string, string> | undefined, source: KeycloakSettings['source']): KeycloakSettings | undefined {
   if (!data?.KEYCLOAK_URL || !data.KEYCLOAK_REALM) return undefined;
+  const value = (key: ConfigKey) => configValue(data, key);
   return {
     source,
-    url: data.KEYCLOAK_URL.replace(/\/+$/, ''),
-    realm: data.KEYCLOAK_REALM,
-    spireEnabled: data.SPIRE_ENABLED === 'true',
-    clientAuthType: data.CLIENT_AUTH_TYPE || 'client-secret',
-    spiffeIdpAlias: data.SPIFFE_IDP_ALIAS || 'spire-spiffe',
-    tokenExchangeEnabled: data.KEYCLOAK_TOKEN_EXCHANGE_ENABLED !== 'false',
-    platformClientIds: (data.PLATFORM_CLIENT_IDS ?? 'kagenti').split(',').map((s) => s.trim()).filter(Boolean),
-    audienceScopeEnabled: data.KEYCLOAK_AUDIENCE_SCOPE_ENABLED !== 'false',
+    url: value('KEYCLOAK_URL').replace(/\/+$/, ''),
+    realm: value('KEYCLOAK_REALM'),
+    spireEnabled: value('SPIRE_ENABLED') === 'true',
+    clientAuthType: value('CLIENT_AUTH_TYPE'),
+    spiffeIdpAlias: value('SPIFFE_IDP_ALIAS'),
+    tokenExchangeEnabled: value('KEYCLOAK_TOKEN_EXCHANGE_ENABLED') !== 'false',
+    platformClientIds: value('PLATFORM_CLIENT_IDS').split(',').map((s) => s.trim()).filter(Boolean),
+    audienceScopeEnabled: value('KEYCLOAK_AUDIENCE_SCOPE_ENABLED') !== 'false',
   };
 }
 

@@ -1,0 +1,27 @@
+/**
+ * The keys of `kagenti-operator-config` and `authbridge-config` (spec §4): one definition that the
+ * parser reads its defaults from and the configuration reference is generated from.
+ */
+export const CONFIG_KEYS = {
+  KEYCLOAK_URL: { default: '', meaning: 'Keycloak base URL; required (with KEYCLOAK_REALM) for the ConfigMap to be used' },
+  KEYCLOAK_REALM: { default: '', meaning: 'Realm of the agent clients; required (with KEYCLOAK_URL)' },
+  SPIRE_ENABLED: { default: 'false', meaning: '`true`: client ids are SPIFFE ids of the workload ServiceAccount (needs `--spire-trust-domain`)' },
+  CLIENT_AUTH_TYPE: { default: 'client-secret', meaning: 'clientAuthenticatorType of the clients; `federated-jwt` also sets the JWT issuer and subject' },
+  SPIFFE_IDP_ALIAS: { default: 'spire-spiffe', meaning: 'jwt.credential.issuer of `federated-jwt` clients' },
+  KEYCLOAK_TOKEN_EXCHANGE_ENABLED: { default: 'true', meaning: 'standard token exchange on the clients; on unless exactly `false`' },
+  PLATFORM_CLIENT_IDS: { default: 'kagenti', meaning: 'comma-separated platform clients that get each agent audience scope as a default scope' },
+  KEYCLOAK_AUDIENCE_SCOPE_ENABLED: { default: 'true', meaning: 'one audience scope per agent client; on unless exactly `false`' },
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** A key's value, or its default when absent or empty. */
+export function configValue(data: Record<string, string>, key: ConfigKey): string {
+  return data[key] || CONFIG_KEYS[key].default;
+}
+
+/** The ConfigMap keys as a Markdown table, for the configuration reference. */
+export function configKeyTable(): string {
+  const rows = Object.entries(CONFIG_KEYS).map(([key, { default: fallback, meaning }]) => `| \`${key}\` | ${fallback ? `\`${fallback}\`` : '—'} | ${meaning} |`);
+  return ['| key | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
