@@ -6,6 +6,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -13,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { activities, CALL_OPTIONS, KEYCLOAK_OPTIONS, waitOptions, withSummary } from '../activity-proxies';
+import { activities, CALL_OPTIONS, KEYCLOAK_OPTIONS, reporting, REPORTING_OPTIONS, waitOptions, withSummary } from '../activity-proxies';
 import { MigrationPhase, MigrationState, ProvisionerNamespace } from '../search-attributes';
 import type { KeycloakSettings } from '../types';
 import { Compensations } from './compensations';
@@ -39,6 +40,9 @@ function step<A extends unknown[], R>(
 ): Promise<R> {
   return withSummary(fn, summary, args, { ...options, cancellationType: STEP.cancellationType });
 }
+
+/** Milestones are recorded as Kubernetes Events on the namespace (histories recorded before had none). */
+const MIGRATION_EVENTS = 'migration-events';
 
 /** A forward step that cannot go on: the migration rolls back with this reason. */
 class MigrationStepFailed extends Error {}
@@ -94,6 +98,16 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     progress.phase = phase;
     publish();
   };
+  let events = 0;
+  /** A milestone, where `kubectl get events` shows it; a few tries, and the migration goes on without it. */
+  async function milestone(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    if (!patched(MIGRATION_EVENTS)) return;
+    const info = workflowInfo();
+    const event = { namespace, involved: { kind: 'Namespace' as const, name: namespace }, type, reason, message, key: `${info.workflowId}/${info.runId}/event/${events++}` };
+    await CancellationScope.nonCancellable(() => withSummary(reporting.recordEvents, `Record Event ${reason} in ${namespace}`, [[event]], REPORTING_OPTIONS)).catch(() =>
+      log.warn('A migration Event could not be recorded', { reason }),
+    );
+  }
   const setWorkloads = (wave: Wave, state: MigrationProgress['workloads'][number]['state'], detail?: string) => {
     for (const w of progress.workloads) {
       if (wave.workloads.some((x) => x.kind === w.kind && x.name === w.name)) Object.assign(w, { state, detail });
@@ -177,6 +191,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     progress.state = 'Failed';
     progress.reason = `preflight failed: ${failed.map((c) => `${c.name}: ${c.message}`).join('; ')}`;
     publish();
+    await milestone('Warning', 'MigrationPreflightFailed', progress.reason);
     return { outcome: 'preflight-failed', reason: progress.reason };
   }
   const keycloak: KeycloakSettings = preflight.config.keycloak!;
@@ -208,6 +223,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     progress.snapshot = snapshot;
     const waves = planWaves(strategy, snapshot.workloads);
     showPlan(waves);
+    await milestone('Normal', 'MigrationStarted', `Migration ${migrationId} holds the namespace; snapshot ${snapshot.secretName}; ${waves.length} wave(s)`);
     await gate('snapshot');
 
     // 2. Prepare: ambient labels, the waypoint Gateway, and its readiness.
@@ -233,6 +249,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
       enter('Wave');
       progress.wave = { index: wave.index, total: waves.length };
       await migrateWave(wave, wave.index === 1);
+      await milestone('Normal', 'MigrationWaveCompleted', `Wave ${wave.index} of ${waves.length} in waypoint mode and validated: ${wave.workloads.map(label).join(', ')}`);
       await gate(`wave-${wave.index}`);
     }
 
@@ -322,6 +339,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     finished = 'completed';
     progress.state = 'Completed';
     enter('Done');
+    await milestone('Normal', 'MigrationCompleted', 'The namespace is in waypoint mode; the snapshot is deleted and the provisioner takes over');
     return { outcome: 'completed' };
   }
 
@@ -331,10 +349,12 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   gates.awaiting = undefined;
   for (const w of progress.workloads) if (w.state !== 'pending') w.state = 'restored';
   publish();
+  await milestone('Warning', 'MigrationRollingBack', `Rolling back: ${rollbackReason}`);
   await compensations.unwind();
   finished = 'rolled back';
   progress.state = 'RolledBack';
   enter('Done');
+  await milestone('Normal', 'MigrationRolledBack', 'The namespace is back as its snapshot had it');
   // A cancelled migration ends as cancelled, once it has rolled back.
   if (cancellation) throw cancellation;
   return { outcome: 'rolled-back', reason: rollbackReason };

@@ -4,6 +4,7 @@ import { MIGRATION_ANNOTATION } from '../../../activities/migration/desired';
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
 import { tsxCommand } from '../../../tools/tsx';
 import { migrationWorkflowId } from '../../../workflows/ids';
+import { eventReasons } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import {
   apps,
@@ -86,6 +87,7 @@ async function expectMigrated(namespace: string, before: Awaited<ReturnType<type
   expect(secrets).not.toContain('keycloak-admin-secret');
   expect(secrets).toContain('user-data');
   expect(await snapshotExists(provisioner().settings.operatorNamespace, namespace)).toBe(false);
+  expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['MigrationStarted', 'MigrationWaveCompleted', 'MigrationCompleted']));
   // Handed back: the provisioner takes over and reports the namespace Ready.
   await eventually(
     async () => {

@@ -2,6 +2,7 @@ import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { MIGRATION_ANNOTATION } from '../../../activities/migration/desired';
 import { WAYPOINT_GATEWAY_CLASS } from '../../../activities/kubernetes/desired';
 import { ensureIstioFootprint, ISTIO_NAMESPACE } from '../../../tools/local/istio-footprint';
+import { eventReasons } from '../../harness/cluster';
 import { captureState, core, createSidecarNamespace, progressOf, snapshotExists, startMigration } from '../../harness/migration';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
 import { adminKubeConfig } from '../../harness/stack';
@@ -44,6 +45,7 @@ test('a failed preflight lists every missing prerequisite at once and changes no
   expect(result.reason).toContain(`ztunnel: DaemonSet ${ISTIO_NAMESPACE}/ztunnel is missing`);
   expect(result.reason).toContain('strategy: canary omega is not one of the agent workloads: alpha');
   expect(progress.compensations).toEqual([]);
+  expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['MigrationPreflightFailed']));
   // Nothing was changed: no hold on the namespace, no snapshot, the namespace as it was.
   expect(await captureState(namespace)).toEqual(before);
   expect((await core().readNamespace({ name: namespace })).metadata?.annotations?.[MIGRATION_ANNOTATION]).toBeUndefined();

@@ -5,6 +5,7 @@ import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
 import { migrationWorkflowId } from '../../../workflows/ids';
 import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
 import type { MigrationResult } from '../../../workflows/migration/types';
+import { eventReasons } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import {
   awaitingGate,
@@ -47,6 +48,7 @@ async function expectRestored(namespace: string, before: NamespaceState): Promis
   expect(await captureState(namespace)).toEqual(before);
   expect(await gatewayExists(namespace)).toBe(false);
   expect(await snapshotExists(provisioner().settings.operatorNamespace, namespace)).toBe(false);
+  expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['MigrationRollingBack', 'MigrationRolledBack']));
   const admin = await keycloakAdmin();
   expect(await admin.clients.find({ clientId: `${namespace}/`, search: true })).toEqual([]);
   await eventually(
