@@ -11,7 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { waypointGatewayName } from '../activities/kubernetes/desired';
-import { isNamespaceEcho, isWorkloadEcho, NamespaceView, namespaceView, WorkloadView, workloadView } from './own-writes';
+import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from './own-writes';
 import { hasAgentTemplate, isOptedInNamespace, namespaceOf } from './to-namespace';
 
 export interface InformerSet {
@@ -34,6 +34,32 @@ type Watched = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 const RESTART_DELAY_MS = { min: 500, max: 30_000 };
 
 /**
+ * What the last event showed of each object, so an update can be compared with it. With
+ * `byGeneration`, an update whose generation did not move is status churn and is not looked at
+ * further: no view is computed for it.
+ */
+function memory<V>(view: (o: KubernetesObject) => V, isEcho: (o: KubernetesObject, before: V, after: V) => boolean, byGeneration = false) {
+  const views = new Map<string, V>();
+  const generations = new Map<string, number | undefined>();
+  return {
+    /** True when the event is news: the first sight of the object, or a change that is not an echo. */
+    changed(o: KubernetesObject): boolean {
+      const uid = o.metadata?.uid ?? '';
+      const before = views.get(uid);
+      if (byGeneration && before !== undefined && generations.get(uid) === o.metadata?.generation) return false;
+      generations.set(uid, o.metadata?.generation);
+      const after = view(o);
+      views.set(uid, after);
+      return before === undefined || !isEcho(o, before, after);
+    },
+    forget(o: KubernetesObject): void {
+      views.delete(o.metadata?.uid ?? '');
+      generations.delete(o.metadata?.uid ?? '');
+    },
+  };
+}
+
+/**
  * Lists and watches, cluster-wide, everything whose change can call for a provisioning pass, and
  * reports each change as the namespace it belongs to. The client's informer re-lists on 410 Gone
  * by itself; on any other error it stops, so it is restarted here with backoff.
@@ -48,30 +74,10 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
   // progress, Gateway conditions), and so are the echoes of the provisioner's own writes (see
   // own-writes.ts): its labels and status annotation on a Namespace, the credentials annotation on a
   // workload, the Gateway and the Secrets it creates, and the pods its annotation rolls.
-  const workloadViews = new Map<string, WorkloadView>();
-  const workloadChanged = (o: KubernetesObject) => {
-    const uid = o.metadata?.uid ?? '';
-    const before = workloadViews.get(uid);
-    const after = workloadView(o);
-    workloadViews.set(uid, after);
-    return !before || !isWorkloadEcho(o.metadata?.namespace ?? '', o.metadata?.name ?? '', before, after);
-  };
-  const namespaceViews = new Map<string, NamespaceView>();
-  const namespaceChanged = (o: KubernetesObject) => {
-    const uid = o.metadata?.uid ?? '';
-    const before = namespaceViews.get(uid);
-    const after = namespaceView(o);
-    namespaceViews.set(uid, after);
-    return !before || !isNamespaceEcho(o.metadata?.name ?? '', before, after);
-  };
+  const workloads = memory(workloadView, (o, before, after) => isWorkloadEcho(o.metadata?.namespace ?? '', o.metadata?.name ?? '', before, after), true);
+  const namespaces = memory(namespaceView, (o, before, after) => isNamespaceEcho(o.metadata?.name ?? '', before, after));
   // A Gateway's generation moves with its spec only: a changed listener or class is drift, a status write is not.
-  const gatewayGenerations = new Map<string, number>();
-  const gatewaySpecChanged = (o: KubernetesObject) => {
-    const uid = o.metadata?.uid ?? '';
-    const changed = gatewayGenerations.get(uid) !== o.metadata?.generation;
-    gatewayGenerations.set(uid, o.metadata?.generation ?? 0);
-    return changed;
-  };
+  const gateways = memory(() => true, () => false, true);
   // Agent pods matter only when they decide whether the namespace holds agents at all: the first
   // one to arrive, or the last one to go when no agent workload is left.
   const firstOrLastPod = (o: KubernetesObject) => !holdsAgents(o.metadata?.namespace ?? '', o.metadata?.uid);
@@ -103,18 +109,18 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       path: '/apis/apps/v1/deployments',
       list: list(() => apps.listDeploymentForAllNamespaces()),
       relevant: (o) => hasAgentTemplate(o as never),
-      add: (o) => workloadChanged(o),
-      update: workloadChanged,
+      add: workloads.changed,
+      update: workloads.changed,
     },
     {
       name: 'statefulsets',
       path: '/apis/apps/v1/statefulsets',
       list: list(() => apps.listStatefulSetForAllNamespaces()),
       relevant: (o) => hasAgentTemplate(o as never),
-      add: (o) => workloadChanged(o),
-      update: workloadChanged,
+      add: workloads.changed,
+      update: workloads.changed,
     },
-    { name: 'namespaces', path: '/api/v1/namespaces', list: list(() => core.listNamespace()), add: (o) => namespaceChanged(o), update: namespaceChanged },
+    { name: 'namespaces', path: '/api/v1/namespaces', list: list(() => core.listNamespace()), add: namespaces.changed, update: namespaces.changed },
     {
       name: 'gateways',
       path: '/apis/gateway.networking.k8s.io/v1/gateways',
@@ -124,10 +130,10 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       // --retry-interval when that wait timed out).
       relevant: (o) => o.metadata?.name === waypointGatewayName(o.metadata?.namespace ?? ''),
       add: (o) => {
-        gatewaySpecChanged(o);
+        gateways.changed(o);
         return false;
       },
-      update: gatewaySpecChanged,
+      update: gateways.changed,
     },
     {
       name: 'secrets',
@@ -155,23 +161,22 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
         if (isOptedInNamespace(object) || object.metadata?.deletionTimestamp || holdsAgents(namespace)) handlers.changed(namespace);
         return;
       }
-      if (!spec.relevant || spec.relevant(object)) handlers.changed(namespace);
+      handlers.changed(namespace);
     };
+    // Relevance first, so that nothing is remembered of objects that are not the provisioner's business.
+    const relevant = (object: KubernetesObject) => !spec.relevant || spec.relevant(object);
     informer.on('add', (object) => {
-      if (!spec.add || spec.add(object)) onChange(object);
+      if (relevant(object) && (!spec.add || spec.add(object))) onChange(object);
     });
     informer.on('update', (object) => {
-      if (!spec.update || spec.update(object)) onChange(object);
+      if (relevant(object) && (!spec.update || spec.update(object))) onChange(object);
     });
     informer.on('delete', (object) => {
       const namespace = namespaceOf(object, spec.name === 'namespaces');
       if (!namespace) return;
-      const uid = object.metadata?.uid ?? '';
-      workloadViews.delete(uid);
-      namespaceViews.delete(uid);
-      gatewayGenerations.delete(uid);
+      for (const remembered of [workloads, namespaces, gateways]) remembered.forget(object);
       if (spec.name === 'namespaces') handlers.namespaceDeleted(namespace);
-      else if ((!spec.relevant || spec.relevant(object)) && (!spec.delete || spec.delete(object))) handlers.changed(namespace);
+      else if (relevant(object) && (!spec.delete || spec.delete(object))) handlers.changed(namespace);
     });
     informer.on('connect', () => listed.add(spec.name));
     let delay = RESTART_DELAY_MS.min;

@@ -47,7 +47,7 @@ interface Workload extends KubernetesObject {
 }
 
 export function workloadView(workload: Workload): WorkloadView {
-  const spec = JSON.parse(JSON.stringify(workload.spec ?? {})) as Workload['spec'];
+  const spec = structuredClone(workload.spec ?? {});
   const annotations = spec?.template?.metadata?.annotations;
   const credentialsAnnotation = annotations?.[CREDENTIALS_ANNOTATION];
   if (annotations) delete annotations[CREDENTIALS_ANNOTATION];

@@ -1,5 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { AGENT_TYPES, TYPE_LABEL } from '../activities/kubernetes/desired';
+import { TYPE_LABEL } from '../activities/kubernetes/desired';
+
+export { hasAgentTemplate } from '../activities/kubernetes/desired';
 
 /**
  * The namespace an object belongs to; a Namespace belongs to itself. Items of a list carry no
@@ -7,11 +9,6 @@ import { AGENT_TYPES, TYPE_LABEL } from '../activities/kubernetes/desired';
  */
 export function namespaceOf(object: KubernetesObject, isNamespace: boolean): string | undefined {
   return isNamespace ? object.metadata?.name : object.metadata?.namespace;
-}
-
-/** A Deployment or StatefulSet whose pod template says agent or tool. */
-export function hasAgentTemplate(object: { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } }): boolean {
-  return AGENT_TYPES.has(object.spec?.template?.metadata?.labels?.[TYPE_LABEL] ?? '');
 }
 
 /** A Namespace opted in by its own label, before any agent arrives. */

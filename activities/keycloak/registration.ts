@@ -142,6 +142,20 @@ export async function ensureClientCredentialsSecret(
   return { secretName, outcome };
 }
 
+/** Deletes a workload's client (when it has an `id`) and, if this provisioner created it, its audience scope; gone already counts as done. */
+export async function deleteWorkloadClient(
+  admin: KcAdminClient,
+  input: { namespace: string; workload: string; id?: string; platformClientIds: string[] },
+): Promise<void> {
+  await deleteAudienceScope(admin, audienceScopeName(input.namespace, input.workload), input.platformClientIds);
+  if (!input.id) return;
+  try {
+    await admin.clients.del({ id: input.id });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
 /** Deletes this provisioner's clients (and audience scopes) in `namespace` whose workload is not in `keep`. */
 export async function deleteStaleKeycloakClients(
   deps: RegistrationDeps,
@@ -152,12 +166,7 @@ export async function deleteStaleKeycloakClients(
     for (const client of await listManagedClients(admin, input.namespace)) {
       const workload = client.attributes?.[WORKLOAD_ATTRIBUTE] ?? '';
       if (input.keep.includes(workload)) continue;
-      await deleteAudienceScope(admin, audienceScopeName(input.namespace, workload), input.keycloak.platformClientIds);
-      try {
-        await admin.clients.del({ id: client.id! });
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
+      await deleteWorkloadClient(admin, { namespace: input.namespace, workload, id: client.id!, platformClientIds: input.keycloak.platformClientIds });
       deleted.push(client.clientId!);
     }
     return { deleted };

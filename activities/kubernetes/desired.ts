@@ -7,6 +7,10 @@ export const MANAGED_BY = 'kagenti-waypoint-provisioner';
 export const TYPE_LABEL = 'kagenti.io/type';
 /** Values of kagenti.io/type that make a workload an agent or a tool. */
 export const AGENT_TYPES: ReadonlySet<string> = new Set(['agent', 'tool']);
+/** A Deployment or StatefulSet whose pod template says agent or tool (spec §1). */
+export function hasAgentTemplate(object: { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } }): boolean {
+  return AGENT_TYPES.has(object.spec?.template?.metadata?.labels?.[TYPE_LABEL] ?? '');
+}
 export const REGISTRATION_INJECT_LABEL = 'kagenti.io/client-registration-inject';
 export const CREDENTIALS_ANNOTATION = 'kagenti.io/keycloak-client-credentials-secret-name';
 export const STATUS_ANNOTATION = 'kagenti.io/waypoint-provisioning-status';

@@ -1,15 +1,20 @@
+import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { AgentWorkload, EnsureResult } from '../../workflows/types';
 import { KubeClients, MERGE_PATCH } from './clients';
 import { CREDENTIALS_ANNOTATION } from './desired';
 
 type WorkloadRef = Pick<AgentWorkload, 'kind' | 'name'>;
 
-async function readTemplateAnnotation(k8s: KubeClients, namespace: string, workload: WorkloadRef): Promise<string | undefined> {
-  const object =
-    workload.kind === 'Deployment'
-      ? await k8s.apps.readNamespacedDeployment({ namespace, name: workload.name })
-      : await k8s.apps.readNamespacedStatefulSet({ namespace, name: workload.name });
-  return object.spec?.template?.metadata?.annotations?.[CREDENTIALS_ANNOTATION];
+export function readWorkload(k8s: KubeClients, namespace: string, workload: WorkloadRef): Promise<V1Deployment | V1StatefulSet> {
+  return workload.kind === 'Deployment'
+    ? k8s.apps.readNamespacedDeployment({ namespace, name: workload.name })
+    : k8s.apps.readNamespacedStatefulSet({ namespace, name: workload.name });
+}
+
+/** Patches a Deployment or StatefulSet: a JSON merge patch with MERGE_PATCH, a JSON Patch (an array of operations) without. */
+export async function patchWorkload(k8s: KubeClients, namespace: string, workload: WorkloadRef, body: object, options?: typeof MERGE_PATCH): Promise<void> {
+  if (workload.kind === 'Deployment') await k8s.apps.patchNamespacedDeployment({ namespace, name: workload.name, body }, options);
+  else await k8s.apps.patchNamespacedStatefulSet({ namespace, name: workload.name, body }, options);
 }
 
 /**
@@ -17,9 +22,8 @@ async function readTemplateAnnotation(k8s: KubeClients, namespace: string, workl
  * is written only when different, and only after the Secret exists (the workflow orders that).
  */
 export async function ensureCredentialsAnnotation(k8s: KubeClients, namespace: string, workload: WorkloadRef, secretName: string): Promise<EnsureResult> {
-  if ((await readTemplateAnnotation(k8s, namespace, workload)) === secretName) return { outcome: 'unchanged' };
-  const body = { spec: { template: { metadata: { annotations: { [CREDENTIALS_ANNOTATION]: secretName } } } } };
-  if (workload.kind === 'Deployment') await k8s.apps.patchNamespacedDeployment({ namespace, name: workload.name, body }, MERGE_PATCH);
-  else await k8s.apps.patchNamespacedStatefulSet({ namespace, name: workload.name, body }, MERGE_PATCH);
+  const live = await readWorkload(k8s, namespace, workload);
+  if (live.spec?.template?.metadata?.annotations?.[CREDENTIALS_ANNOTATION] === secretName) return { outcome: 'unchanged' };
+  await patchWorkload(k8s, namespace, workload, { spec: { template: { metadata: { annotations: { [CREDENTIALS_ANNOTATION]: secretName } } } } }, MERGE_PATCH);
   return { outcome: 'updated' };
 }

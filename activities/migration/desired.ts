@@ -5,10 +5,16 @@ import { ambientLabels, CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL } from
 /** Istio's sidecar injection switch on a namespace; the first wave removes it. */
 export const ISTIO_INJECTION_LABEL = 'istio-injection';
 export const AUTH_MODE_LABEL = 'kagenti.io/auth-mode';
-/** Pod-template labels that opt a workload into the legacy sidecars. */
-export const LEGACY_OPT_IN_LABELS = ['kagenti.io/inject', 'kagenti.io/envoy-proxy-inject', 'kagenti.io/spiffe-helper-inject'] as const;
-/** The containers the legacy sidecar injector adds. */
-export const LEGACY_CONTAINERS: ReadonlySet<string> = new Set(['envoy-proxy', 'spiffe-helper', 'kagenti-client-registration']);
+/** Pod-template labels that opt a workload into the legacy sidecars (spec §8). */
+export const INJECT_LABEL = 'kagenti.io/inject';
+export const ENVOY_PROXY_INJECT_LABEL = 'kagenti.io/envoy-proxy-inject';
+export const SPIFFE_HELPER_INJECT_LABEL = 'kagenti.io/spiffe-helper-inject';
+export const LEGACY_OPT_IN_LABELS = [INJECT_LABEL, ENVOY_PROXY_INJECT_LABEL, SPIFFE_HELPER_INJECT_LABEL] as const;
+/** The containers Kagenti's legacy sidecar injector adds (spec §8). */
+export const ENVOY_PROXY_CONTAINER = 'envoy-proxy';
+export const SPIFFE_HELPER_CONTAINER = 'spiffe-helper';
+export const CLIENT_REGISTRATION_CONTAINER = 'kagenti-client-registration';
+export const LEGACY_CONTAINERS: ReadonlySet<string> = new Set([ENVOY_PROXY_CONTAINER, SPIFFE_HELPER_CONTAINER, CLIENT_REGISTRATION_CONTAINER]);
 /** The annotation `kubectl rollout restart` sets; a new value rolls the workload. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 /**

@@ -1,13 +1,11 @@
 import type { Logger } from 'pino';
 import type { SnapshotWorkload, WorkloadName } from '../../workflows/migration/types';
 import type { KeycloakSettings } from '../../workflows/types';
-import { deleteAudienceScope } from '../keycloak/client-scopes';
 import { findClient } from '../keycloak/clients';
-import { audienceScopeName, keycloakClientId } from '../keycloak/desired';
-import { RegistrationDeps, withAdmin } from '../keycloak/registration';
+import { keycloakClientId } from '../keycloak/desired';
+import { deleteWorkloadClient, RegistrationDeps, withAdmin } from '../keycloak/registration';
 import { deleteWaypointGateway } from '../kubernetes/gateways';
 import { credentialsSecretName } from '../kubernetes/desired';
-import { isNotFound } from '../errors';
 import { holdNamespace, releaseNamespace, removeIstioInjection, restoreNamespaceLabels } from './namespace';
 import { runPreflight } from './preflight';
 import { deleteAddedSecret, deleteLegacySecrets, restoreLegacySecrets } from './secrets';
@@ -71,13 +69,9 @@ export function createMigrationActivities(deps: RegistrationDeps & { log: Logger
       let clientDeleted = false;
       if (!snapshot.keycloakClientIds.includes(clientId)) {
         clientDeleted = await withAdmin(deps, keycloak, async (admin) => {
-          await deleteAudienceScope(admin, audienceScopeName(namespace, workload.name), keycloak.platformClientIds);
           const client = await findClient(admin, clientId);
-          if (!client) return false;
-          await admin.clients.del({ id: client.id! }).catch((error: unknown) => {
-            if (!isNotFound(error)) throw error;
-          });
-          return true;
+          await deleteWorkloadClient(admin, { namespace, workload: workload.name, id: client?.id, platformClientIds: keycloak.platformClientIds });
+          return client !== undefined;
         });
       }
       const secret = await deleteAddedSecret(k8s, snapshot, credentialsSecretName(namespace, workload.name));

@@ -1,12 +1,11 @@
 import type { Settings } from '../../config/settings';
-import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { PreflightCheck, WorkloadName } from '../../workflows/migration/types';
 import type { ProvisioningConfig } from '../../workflows/types';
 import { isNotFound } from '../errors';
 import { RegistrationDeps, withAdmin } from '../keycloak/registration';
 import { ADMIN_SECRET, OPERATOR_CONFIG, resolveProvisioningConfig } from '../kubernetes/config';
-import { AGENT_TYPES, TYPE_LABEL, WAYPOINT_GATEWAY_CLASS } from '../kubernetes/desired';
-import { MIGRATION_ANNOTATION } from './desired';
+import { WAYPOINT_GATEWAY_CLASS } from '../kubernetes/desired';
+import { inspectNamespace } from '../kubernetes/namespaces';
 
 const ISTIO_NAMESPACE = 'istio-system';
 
@@ -20,66 +19,44 @@ async function check(name: string, probe: () => Promise<string | undefined>, okM
   }
 }
 
-const missingIfNotFound = (what: string) => (error: unknown) => {
-  if (isNotFound(error)) return `${what} is missing`;
-  throw error;
+/** A probe that passes when `read` finds the object, and names it as missing when the API says 404. */
+const exists = (what: string, read: () => Promise<unknown>) => async (): Promise<string | undefined> => {
+  try {
+    await read();
+    return undefined;
+  } catch (error) {
+    if (isNotFound(error)) return `${what} is missing`;
+    throw error;
+  }
 };
-
-/** The agent and tool Deployments and StatefulSets of the namespace (none when it does not exist). */
-async function agentWorkloads(deps: RegistrationDeps, namespace: string): Promise<WorkloadName[]> {
-  const isAgent = (w: V1Deployment | V1StatefulSet) => AGENT_TYPES.has(w.spec?.template.metadata?.labels?.[TYPE_LABEL] ?? '');
-  const [deployments, statefulSets] = await Promise.all([deps.k8s.apps.listNamespacedDeployment({ namespace }), deps.k8s.apps.listNamespacedStatefulSet({ namespace })]);
-  return [
-    ...deployments.items.filter(isAgent).map((d) => ({ kind: 'Deployment' as const, name: d.metadata!.name! })),
-    ...statefulSets.items.filter(isAgent).map((s) => ({ kind: 'StatefulSet' as const, name: s.metadata!.name! })),
-  ].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
-}
 
 /**
  * The prerequisites of a migration (spec §8, phase 1), all checked every time so that one look
  * lists everything missing. Nothing is changed. Returns the config so the workflow can use it.
  */
 export async function runPreflight(deps: RegistrationDeps & { settings: Settings }, namespace: string, migrationId: string): Promise<{ checks: PreflightCheck[]; config: ProvisioningConfig; workloads: WorkloadName[] }> {
-  const { core, apps, custom } = deps.k8s;
-  const [config, workloads] = await Promise.all([resolveProvisioningConfig(deps.k8s, deps.settings, namespace), agentWorkloads(deps, namespace)]);
+  const { apps, custom } = deps.k8s;
+  const [config, snapshot] = await Promise.all([resolveProvisioningConfig(deps.k8s, deps.settings, namespace), inspectNamespace(deps.k8s, namespace)]);
+  const workloads = snapshot.workloads.map(({ kind, name }) => ({ kind, name }));
   const operatorNs = deps.settings.operatorNamespace;
   const checks = await Promise.all([
     check(
       'namespace',
       async () => {
-        const ns = await core.readNamespace({ name: namespace }).catch(missingIfNotFound(`Namespace ${namespace}`));
-        if (typeof ns === 'string') return ns;
-        if (ns.metadata?.deletionTimestamp) return `Namespace ${namespace} is being deleted`;
-        const holder = ns.metadata?.annotations?.[MIGRATION_ANNOTATION];
-        if (holder && holder !== migrationId) return `Namespace ${namespace} is held by ${holder}`;
+        if (!snapshot.exists) return `Namespace ${namespace} is missing`;
+        if (snapshot.terminating) return `Namespace ${namespace} is being deleted`;
+        if (snapshot.heldByMigration && snapshot.heldByMigration !== migrationId) return `Namespace ${namespace} is held by ${snapshot.heldByMigration}`;
         return workloads.length === 0 ? `Namespace ${namespace} has no agent or tool Deployment or StatefulSet to migrate` : undefined;
       },
       `Namespace ${namespace} exists and has agent workloads`,
     ),
-    check(
-      'ztunnel',
-      async () => {
-        const ds = await apps.readNamespacedDaemonSet({ namespace: ISTIO_NAMESPACE, name: 'ztunnel' }).catch(missingIfNotFound(`DaemonSet ${ISTIO_NAMESPACE}/ztunnel`));
-        return typeof ds === 'string' ? ds : undefined;
-      },
-      `DaemonSet ${ISTIO_NAMESPACE}/ztunnel exists`,
-    ),
-    check(
-      'istiod',
-      async () => {
-        const d = await apps.readNamespacedDeployment({ namespace: ISTIO_NAMESPACE, name: 'istiod' }).catch(missingIfNotFound(`Deployment ${ISTIO_NAMESPACE}/istiod`));
-        return typeof d === 'string' ? d : undefined;
-      },
-      `Deployment ${ISTIO_NAMESPACE}/istiod exists`,
-    ),
+    check('ztunnel', exists(`DaemonSet ${ISTIO_NAMESPACE}/ztunnel`, () => apps.readNamespacedDaemonSet({ namespace: ISTIO_NAMESPACE, name: 'ztunnel' })), `DaemonSet ${ISTIO_NAMESPACE}/ztunnel exists`),
+    check('istiod', exists(`Deployment ${ISTIO_NAMESPACE}/istiod`, () => apps.readNamespacedDeployment({ namespace: ISTIO_NAMESPACE, name: 'istiod' })), `Deployment ${ISTIO_NAMESPACE}/istiod exists`),
     check(
       'gateway-class',
-      async () => {
-        const gc = await custom
-          .getClusterCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses', name: WAYPOINT_GATEWAY_CLASS })
-          .catch(missingIfNotFound(`GatewayClass ${WAYPOINT_GATEWAY_CLASS} (or the Gateway API CRDs)`));
-        return typeof gc === 'string' ? gc : undefined;
-      },
+      exists(`GatewayClass ${WAYPOINT_GATEWAY_CLASS} (or the Gateway API CRDs)`, () =>
+        custom.getClusterCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses', name: WAYPOINT_GATEWAY_CLASS }),
+      ),
       `GatewayClass ${WAYPOINT_GATEWAY_CLASS} exists`,
     ),
     check(

@@ -5,7 +5,7 @@ import type { KeycloakSettings } from '../../workflows/types';
 import { isConflict, isNotFound } from '../errors';
 import { listManagedClients } from '../keycloak/clients';
 import { RegistrationDeps, withAdmin } from '../keycloak/registration';
-import { AGENT_TYPES, MANAGED_BY, MANAGED_BY_LABEL, TYPE_LABEL, waypointGatewayName } from '../kubernetes/desired';
+import { hasAgentTemplate, MANAGED_BY, MANAGED_BY_LABEL, waypointGatewayName } from '../kubernetes/desired';
 import { LEGACY_ADMIN_SECRET, LEGACY_SECRET_SELECTOR, MIGRATION_ANNOTATION, snapshotSecretName } from './desired';
 
 /** A Secret as saved for rollback: enough to recreate it exactly. */
@@ -81,10 +81,9 @@ async function readLiveState(deps: RegistrationDeps, namespace: string, keycloak
     core.listNamespacedSecret({ namespace, labelSelector: legacySecretSelector }),
     gatewayExists(deps, namespace),
   ]);
-  const isAgent = (template?: V1PodTemplateSpec) => AGENT_TYPES.has(template?.metadata?.labels?.[TYPE_LABEL] ?? '');
   const workloads: SavedWorkload[] = [
-    ...deployments.items.filter((d) => isAgent(d.spec?.template)).map((d) => ({ kind: 'Deployment' as const, object: d })),
-    ...statefulSets.items.filter((s) => isAgent(s.spec?.template)).map((s) => ({ kind: 'StatefulSet' as const, object: s })),
+    ...deployments.items.filter(hasAgentTemplate).map((d) => ({ kind: 'Deployment' as const, object: d })),
+    ...statefulSets.items.filter(hasAgentTemplate).map((s) => ({ kind: 'StatefulSet' as const, object: s })),
   ]
     .map(({ kind, object }) => ({
       kind,

@@ -4,7 +4,7 @@ import { isNotFound } from '../errors';
 import type { KubeClients } from '../kubernetes/clients';
 import { credentialsSecretName } from '../kubernetes/desired';
 import { LEGACY_CONTAINERS } from './desired';
-import { readWorkload } from './workloads';
+import { readWorkload } from '../kubernetes/workloads';
 
 function selectorOf(matchLabels: Record<string, string> | undefined): string {
   return Object.entries(matchLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(',');

@@ -4,16 +4,11 @@ import type { RolloutResult, WorkloadName } from '../../workflows/migration/type
 import type { EnsureResult } from '../../workflows/types';
 import { isNotFound } from '../errors';
 import type { KubeClients } from '../kubernetes/clients';
+import { patchWorkload, readWorkload } from '../kubernetes/workloads';
 import { TemplateMetadata, waypointTemplateMetadata } from './desired';
 import type { Snapshot } from './snapshot';
 
 type Workload = V1Deployment | V1StatefulSet;
-
-export async function readWorkload(k8s: KubeClients, namespace: string, workload: WorkloadName): Promise<Workload> {
-  return workload.kind === 'Deployment'
-    ? k8s.apps.readNamespacedDeployment({ namespace, name: workload.name })
-    : k8s.apps.readNamespacedStatefulSet({ namespace, name: workload.name });
-}
 
 function metadataOf(template: V1PodTemplateSpec | undefined): TemplateMetadata {
   return { labels: template?.metadata?.labels ?? {}, annotations: template?.metadata?.annotations ?? {} };
@@ -36,8 +31,7 @@ async function writeTemplateMetadata(k8s: KubeClients, namespace: string, worklo
     if (value && Object.keys(value).length > 0) ops.push({ op: 'add', path: `/spec/template/metadata/${field}`, value });
     else if (current[field] !== undefined) ops.push({ op: 'remove', path: `/spec/template/metadata/${field}` });
   }
-  if (workload.kind === 'Deployment') await k8s.apps.patchNamespacedDeployment({ namespace, name: workload.name, body: ops });
-  else await k8s.apps.patchNamespacedStatefulSet({ namespace, name: workload.name, body: ops });
+  await patchWorkload(k8s, namespace, workload, ops);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -6,11 +6,10 @@ import { LEGACY_ADMIN_SECRET, snapshotSecretName } from '../../activities/migrat
 import { migrationWorkflowId } from '../../workflows/ids';
 import { progressQuery } from '../../workflows/migration/messages';
 import type { MigrationInput, MigrationProgress } from '../../workflows/migration/types';
+import { apps, core, readSecretOrUndefined } from './cluster';
 import { eventually } from './eventually';
-import { adminKubeConfig, testStack, uniqueName } from './stack';
+import { testStack, uniqueName } from './stack';
 
-export const core = () => adminKubeConfig().makeApiClient(CoreV1Api);
-export const apps = () => adminKubeConfig().makeApiClient(AppsV1Api);
 
 /** The labels that put a workload in Kagenti's legacy sidecar mode (spec §8). */
 export const SIDECAR_MODE_LABELS = { 'kagenti.io/type': 'agent', 'kagenti.io/inject': 'enabled', 'kagenti.io/client-registration-inject': 'true' };
@@ -37,7 +36,7 @@ function sidecarDeployment(name: string): V1Deployment {
  */
 export async function createSidecarNamespace(workloads: string[], prefix = 'mig'): Promise<string> {
   const namespace = uniqueName(prefix);
-  await core().createNamespace({
+  await core.createNamespace({
     body: { metadata: { name: namespace, labels: { 'istio-injection': 'enabled', team: 'a' }, annotations: { 'example.com/contact': 'team-a@example.com' } } },
   });
   const secret = (name: string, labels: Record<string, string>, data: Record<string, string>): V1Secret => ({
@@ -46,18 +45,18 @@ export async function createSidecarNamespace(workloads: string[], prefix = 'mig'
     stringData: data,
   });
   await Promise.all([
-    core().createNamespacedSecret({ namespace, body: secret('agent-client-registration', { 'kagenti.io/client-registration': 'legacy' }, { 'client-id.txt': 'legacy-id', 'client-secret.txt': 'legacy-secret-value' }) }),
-    core().createNamespacedSecret({ namespace, body: secret(LEGACY_ADMIN_SECRET, {}, { KEYCLOAK_ADMIN_USERNAME: 'legacy-admin', KEYCLOAK_ADMIN_PASSWORD: 'legacy-admin-password' }) }),
-    core().createNamespacedSecret({ namespace, body: secret('user-data', { app: 'mine' }, { token: 'user-token' }) }),
-    ...workloads.map((name) => core().createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })),
+    core.createNamespacedSecret({ namespace, body: secret('agent-client-registration', { 'kagenti.io/client-registration': 'legacy' }, { 'client-id.txt': 'legacy-id', 'client-secret.txt': 'legacy-secret-value' }) }),
+    core.createNamespacedSecret({ namespace, body: secret(LEGACY_ADMIN_SECRET, {}, { KEYCLOAK_ADMIN_USERNAME: 'legacy-admin', KEYCLOAK_ADMIN_PASSWORD: 'legacy-admin-password' }) }),
+    core.createNamespacedSecret({ namespace, body: secret('user-data', { app: 'mine' }, { token: 'user-token' }) }),
+    ...workloads.map((name) => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })),
   ]);
-  for (const name of workloads) await apps().createNamespacedDeployment({ namespace, body: sidecarDeployment(name) });
+  for (const name of workloads) await apps.createNamespacedDeployment({ namespace, body: sidecarDeployment(name) });
   await eventually(async () => ((await podsOf(namespace)).length === workloads.length ? true : undefined), 60_000, `the sidecar-mode pods of ${namespace}`);
   return namespace;
 }
 
 export async function podsOf(namespace: string, app?: string) {
-  const pods = await core().listNamespacedPod({ namespace, labelSelector: app ? `app=${app}` : 'kagenti.io/type=agent' });
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: app ? `app=${app}` : 'kagenti.io/type=agent' });
   return pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running');
 }
 
@@ -71,9 +70,9 @@ export interface NamespaceState {
 
 export async function captureState(namespace: string): Promise<NamespaceState> {
   const [ns, deployments, secrets] = await Promise.all([
-    core().readNamespace({ name: namespace }),
-    apps().listNamespacedDeployment({ namespace }),
-    core().listNamespacedSecret({ namespace }),
+    core.readNamespace({ name: namespace }),
+    apps.listNamespacedDeployment({ namespace }),
+    core.listNamespacedSecret({ namespace }),
   ]);
   return {
     labels: ns.metadata?.labels ?? {},
@@ -84,12 +83,7 @@ export async function captureState(namespace: string): Promise<NamespaceState> {
 }
 
 export async function snapshotExists(operatorNamespace: string, namespace: string): Promise<boolean> {
-  try {
-    await core().readNamespacedSecret({ namespace: operatorNamespace, name: snapshotSecretName(namespace) });
-    return true;
-  } catch {
-    return false;
-  }
+  return (await readSecretOrUndefined(operatorNamespace, snapshotSecretName(namespace))) !== undefined;
 }
 
 export function migrationHandle(client: Client, namespace: string): WorkflowHandle {

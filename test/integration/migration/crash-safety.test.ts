@@ -1,8 +1,9 @@
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
 import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
 import type { MigrationProgress } from '../../../workflows/migration/types';
+import { apps, core } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { apps, awaitingGate, captureState, core, createSidecarNamespace, progressOf, startMigration } from '../../harness/migration';
+import { awaitingGate, captureState, createSidecarNamespace, progressOf, startMigration } from '../../harness/migration';
 import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
 import { killableWorkerSuite } from '../../harness/worker-process';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -26,9 +27,9 @@ function when(handle: WorkflowHandle, seen: (p: MigrationProgress) => boolean, w
 /** Each workload switched exactly once: one new ReplicaSet beside the original, one template change. */
 async function expectSwitchedOnce(namespace: string, names: string[], generation: number): Promise<void> {
   for (const name of names) {
-    const deployment = await apps().readNamespacedDeployment({ namespace, name });
+    const deployment = await apps.readNamespacedDeployment({ namespace, name });
     expect([name, deployment.metadata!.generation]).toEqual([name, generation]);
-    const replicaSets = await apps().listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` });
+    const replicaSets = await apps.listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` });
     expect([name, replicaSets.items.length]).toEqual([name, 2]);
   }
 }
@@ -36,11 +37,11 @@ async function expectSwitchedOnce(namespace: string, names: string[], generation
 test('the worker killed during a wave: the migration completes after restart, and no step takes effect twice', async () => {
   const namespace = await createSidecarNamespace(['alpha', 'beta', 'gamma'], 'cr');
   // Holds the canary's rollout (no room for its new pod) until the worker has been killed.
-  await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '3' } } } });
+  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '3' } } } });
   const handle = await startMigration(suite.provisioner().client, suite.provisioner().settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 2 }, requireApproval: false });
   await when(handle, (p) => p.workloads[0]?.state === 'rolling-out', 'the canary to be rolling out');
   await restartWorker();
-  await core().deleteNamespacedResourceQuota({ namespace, name: 'pods' });
+  await core.deleteNamespacedResourceQuota({ namespace, name: 'pods' });
   // And once more in the second wave.
   await when(handle, (p) => p.wave?.index === 2 && p.workloads.some((w) => w.wave === 2 && w.state !== 'pending'), 'the second wave to start');
   await restartWorker();

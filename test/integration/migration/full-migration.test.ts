@@ -4,25 +4,12 @@ import { MIGRATION_ANNOTATION } from '../../../activities/migration/desired';
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
 import { tsxCommand } from '../../../tools/tsx';
 import { migrationWorkflowId } from '../../../workflows/ids';
-import { eventReasons } from '../../harness/cluster';
+import { apps, core, eventReasons, readGateway } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import {
-  apps,
-  awaitingGate,
-  captureState,
-  core,
-  createSidecarNamespace,
-  migrationHandle,
-  podsOf,
-  progressOf,
-  runCommand,
-  snapshotExists,
-  temporalCli,
-} from '../../harness/migration';
+import { awaitingGate, captureState, createSidecarNamespace, migrationHandle, podsOf, progressOf, runCommand, snapshotExists, temporalCli } from '../../harness/migration';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { adminKubeConfig, keycloakAdmin, testStack } from '../../harness/stack';
 import { clientCredentialsToken } from '../../harness/tokens';
-import { CustomObjectsApi } from '@kubernetes/client-node';
 
 // Real stack; only Istio is played: the stand-in marks the waypoint Programmed, and stand-in
 // ztunnel/istiod workloads satisfy the preflight. The legacy sidecars come from the stack's
@@ -46,7 +33,7 @@ function projectCli(args: string[]): Promise<{ stdout: string; stderr: string }>
 
 /** Field by field, the namespace once migrated and handed back to the provisioner. */
 async function expectMigrated(namespace: string, before: Awaited<ReturnType<typeof captureState>>): Promise<void> {
-  const ns = await core().readNamespace({ name: namespace });
+  const ns = await core.readNamespace({ name: namespace });
   expect(ns.metadata!.labels).toEqual({
     ...Object.fromEntries(Object.entries(before.labels).filter(([key]) => key !== 'istio-injection')),
     'istio-discovery': 'enabled',
@@ -55,13 +42,10 @@ async function expectMigrated(namespace: string, before: Awaited<ReturnType<type
   });
   expect(ns.metadata!.annotations?.[MIGRATION_ANNOTATION]).toBeUndefined();
   expect(ns.metadata!.annotations?.['example.com/contact']).toBe('team-a@example.com');
-  const gateway = await adminKubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways', name: waypointGatewayName(namespace) });
-  expect(gateway).toBeDefined();
+  expect(await readGateway(namespace, waypointGatewayName(namespace))).toBeDefined();
   const admin = await keycloakAdmin();
   for (const name of WORKLOADS) {
-    const deployment = await apps().readNamespacedDeployment({ namespace, name });
+    const deployment = await apps.readNamespacedDeployment({ namespace, name });
     const template = deployment.spec!.template.metadata!;
     const secretName = credentialsSecretName(namespace, name);
     expect(template.labels).toEqual({ app: name, 'kagenti.io/type': 'agent', 'kagenti.io/auth-mode': 'waypoint' });
@@ -75,14 +59,14 @@ async function expectMigrated(namespace: string, before: Awaited<ReturnType<type
       const containers = await containersOf(namespace, name);
       return containers.length === 1 && containers[0].length === 1 && containers[0][0] === 'agent' ? true : undefined;
     }, 60_000, `${name} to run one container`);
-    const secret = await core().readNamespacedSecret({ namespace, name: secretName });
+    const secret = await core.readNamespacedSecret({ namespace, name: secretName });
     const clientId = Buffer.from(secret.data!['client-id.txt'], 'base64').toString();
     expect(clientId).toBe(`${namespace}/${name}`);
     const token = await clientCredentialsToken(clientId, Buffer.from(secret.data!['client-secret.txt'], 'base64').toString());
     expect(token.status).toBe(200);
     expect(await admin.clients.find({ clientId })).toHaveLength(1);
   }
-  const secrets = (await core().listNamespacedSecret({ namespace })).items.map((s) => s.metadata!.name!);
+  const secrets = (await core.listNamespacedSecret({ namespace })).items.map((s) => s.metadata!.name!);
   expect(secrets).not.toContain('agent-client-registration');
   expect(secrets).not.toContain('keycloak-admin-secret');
   expect(secrets).toContain('user-data');
@@ -91,7 +75,7 @@ async function expectMigrated(namespace: string, before: Awaited<ReturnType<type
   // Handed back: the provisioner takes over and reports the namespace Ready.
   await eventually(
     async () => {
-      const status = (await core().readNamespace({ name: namespace })).metadata?.annotations?.['kagenti.io/waypoint-provisioning-status'];
+      const status = (await core.readNamespace({ name: namespace })).metadata?.annotations?.['kagenti.io/waypoint-provisioning-status'];
       return status && JSON.parse(status).phase === 'Ready' ? true : undefined;
     },
     60_000,
@@ -120,7 +104,7 @@ test('a full migration, canary then the rest, approved through the real temporal
       expect(await containersOf(namespace, 'alpha')).toEqual([['agent']]);
       for (const name of ['beta', 'gamma']) {
         expect(await containersOf(namespace, name)).toEqual([['agent', ...LEGACY].sort()]);
-        expect((await apps().readNamespacedDeployment({ namespace, name })).spec!.template).toEqual(before.templates[name]);
+        expect((await apps.readNamespacedDeployment({ namespace, name })).spec!.template).toEqual(before.templates[name]);
       }
     }
     if (gate === 'snapshot') {

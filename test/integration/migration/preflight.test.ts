@@ -2,8 +2,8 @@ import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { MIGRATION_ANNOTATION } from '../../../activities/migration/desired';
 import { WAYPOINT_GATEWAY_CLASS } from '../../../activities/kubernetes/desired';
 import { ensureIstioFootprint, ISTIO_NAMESPACE } from '../../../tools/local/istio-footprint';
-import { eventReasons } from '../../harness/cluster';
-import { captureState, core, createSidecarNamespace, progressOf, snapshotExists, startMigration } from '../../harness/migration';
+import { core, eventReasons } from '../../harness/cluster';
+import { captureState, createSidecarNamespace, progressOf, snapshotExists, startMigration } from '../../harness/migration';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
 import { adminKubeConfig } from '../../harness/stack';
 
@@ -48,13 +48,13 @@ test('a failed preflight lists every missing prerequisite at once and changes no
   expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['MigrationPreflightFailed']));
   // Nothing was changed: no hold on the namespace, no snapshot, the namespace as it was.
   expect(await captureState(namespace)).toEqual(before);
-  expect((await core().readNamespace({ name: namespace })).metadata?.annotations?.[MIGRATION_ANNOTATION]).toBeUndefined();
+  expect((await core.readNamespace({ name: namespace })).metadata?.annotations?.[MIGRATION_ANNOTATION]).toBeUndefined();
   expect(await snapshotExists(provisioner.settings.operatorNamespace, namespace)).toBe(false);
 });
 
 test('a namespace without agent workloads fails the preflight', async () => {
   const namespace = `pf-empty-${Date.now()}`;
-  await core().createNamespace({ body: { metadata: { name: namespace } } });
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
   const handle = await startMigration(provisioner.client, provisioner.settings.taskQueue, { namespace });
   expect((await handle.result()).reason).toContain(`namespace: Namespace ${namespace} has no agent or tool Deployment or StatefulSet to migrate`);
 });

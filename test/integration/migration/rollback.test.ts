@@ -1,24 +1,13 @@
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
 import { waypointGatewayName } from '../../../activities/kubernetes/desired';
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
 import { migrationWorkflowId } from '../../../workflows/ids';
 import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
 import type { MigrationResult } from '../../../workflows/migration/types';
-import { eventReasons } from '../../harness/cluster';
+import { core, custom, eventReasons, readGateway } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import {
-  awaitingGate,
-  captureState,
-  core,
-  createSidecarNamespace,
-  NamespaceState,
-  podsOf,
-  progressOf,
-  snapshotExists,
-  startMigration,
-  temporalCli,
-} from '../../harness/migration';
+import { awaitingGate, captureState, createSidecarNamespace, NamespaceState, podsOf, progressOf, snapshotExists, startMigration, temporalCli } from '../../harness/migration';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
 
@@ -32,16 +21,7 @@ beforeAll(async () => {
   await ensureIstioFootprint(adminKubeConfig());
 });
 
-async function gatewayExists(namespace: string): Promise<boolean> {
-  try {
-    await adminKubeConfig()
-      .makeApiClient(CustomObjectsApi)
-      .getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways', name: waypointGatewayName(namespace) });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const gatewayExists = async (namespace: string) => (await readGateway(namespace, waypointGatewayName(namespace))) !== undefined;
 
 /** The namespace is exactly as before the migration, nothing it added is left, and the sidecars are back. */
 async function expectRestored(namespace: string, before: NamespaceState): Promise<void> {
@@ -108,7 +88,7 @@ test.each(GATES.map((gate, i) => [gate, TRIGGERS[i % TRIGGERS.length]] as const)
 test('rollback in the middle of a wave, while its rollout cannot finish, restores the snapshot', async () => {
   const namespace = await createSidecarNamespace(['alpha', 'beta'], 'rb');
   // Room for the two pods running and no more: the new pods of the switched canary cannot be created.
-  await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
+  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
   const before = await captureState(namespace);
   const handle = await startMigration(provisioner().client, provisioner().settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 1 }, requireApproval: false });
   await eventually(async () => ((await progressOf(handle)).workloads[0]?.state === 'rolling-out' ? true : undefined), 60_000, 'the canary to be rolling out');
@@ -118,7 +98,7 @@ test('rollback in the middle of a wave, while its rollout cannot finish, restore
 
 test('a rollout that does not finish in time rolls the migration back by itself, saying why', async () => {
   const namespace = await createSidecarNamespace(['alpha', 'beta'], 'rb');
-  await core().createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
+  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
   const before = await captureState(namespace);
   const handle = await startMigration(provisioner().client, provisioner().settings.taskQueue, {
     namespace,
@@ -134,9 +114,7 @@ test('a rollout that does not finish in time rolls the migration back by itself,
 
 test('a waypoint Gateway that existed before the migration is kept by its rollback', async () => {
   const namespace = await createSidecarNamespace(['alpha'], 'rb');
-  await adminKubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .createNamespacedCustomObject({
+  await custom.createNamespacedCustomObject({
       group: 'gateway.networking.k8s.io',
       version: 'v1',
       namespace,
@@ -172,8 +150,8 @@ test('a compensation that keeps failing is reported with its error and retried u
   await awaitingGate(handle, 'wave-1');
   // Rotated admin credentials that Keycloak does not know: removing the client cannot succeed.
   const { operatorNamespace } = provisioner().settings;
-  const secret = await core().readNamespacedSecret({ namespace: operatorNamespace, name: 'keycloak-admin-secret' });
-  await core().patchNamespacedSecret(
+  const secret = await core.readNamespacedSecret({ namespace: operatorNamespace, name: 'keycloak-admin-secret' });
+  await core.patchNamespacedSecret(
     { namespace: operatorNamespace, name: 'keycloak-admin-secret', body: { stringData: { KEYCLOAK_ADMIN_PASSWORD: 'not-the-password' } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
@@ -191,7 +169,7 @@ test('a compensation that keeps failing is reported with its error and retried u
     expect(stuck.lastError).toMatch(/401|Unauthorized|invalid/i);
     expect((await progressOf(handle)).state).toBe('RollingBack');
   } finally {
-    await core().replaceNamespacedSecret({ namespace: operatorNamespace, name: 'keycloak-admin-secret', body: { ...secret, metadata: { ...secret.metadata, resourceVersion: undefined } } });
+    await core.replaceNamespacedSecret({ namespace: operatorNamespace, name: 'keycloak-admin-secret', body: { ...secret, metadata: { ...secret.metadata, resourceVersion: undefined } } });
   }
   expect(await handle.result()).toEqual({ outcome: 'rolled-back', reason: 'test rollback' });
   const progress = await progressOf(handle);

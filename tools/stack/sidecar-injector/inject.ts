@@ -1,17 +1,28 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { AGENT_TYPES, REGISTRATION_INJECT_LABEL, TYPE_LABEL } from '../../../activities/kubernetes/desired';
+import {
+  AUTH_MODE_LABEL,
+  CLIENT_REGISTRATION_CONTAINER,
+  ENVOY_PROXY_CONTAINER,
+  ENVOY_PROXY_INJECT_LABEL,
+  INJECT_LABEL,
+  SPIFFE_HELPER_CONTAINER,
+  SPIFFE_HELPER_INJECT_LABEL,
+} from '../../../activities/migration/desired';
 
 // What Kagenti's legacy injector adds to an agent or tool pod in sidecar mode. Pure: the server
 // only decodes the request and encodes the answer.
 
-export const ENVOY_PROXY_CONTAINER = 'envoy-proxy';
-export const SPIFFE_HELPER_CONTAINER = 'spiffe-helper';
-export const CLIENT_REGISTRATION_CONTAINER = 'kagenti-client-registration';
-
-export const AUTH_MODE_LABEL = 'kagenti.io/auth-mode';
-export const INJECT_LABEL = 'kagenti.io/inject';
-export const ENVOY_PROXY_INJECT_LABEL = 'kagenti.io/envoy-proxy-inject';
-export const SPIFFE_HELPER_INJECT_LABEL = 'kagenti.io/spiffe-helper-inject';
+// The names are the spec's, defined once beside the migration that removes these sidecars.
+export {
+  AUTH_MODE_LABEL,
+  CLIENT_REGISTRATION_CONTAINER,
+  ENVOY_PROXY_CONTAINER,
+  ENVOY_PROXY_INJECT_LABEL,
+  INJECT_LABEL,
+  SPIFFE_HELPER_CONTAINER,
+  SPIFFE_HELPER_INJECT_LABEL,
+} from '../../../activities/migration/desired';
 
 // No registry host: kwok runs pods without pulling anything.
 const IMAGES: Record<string, string> = {
