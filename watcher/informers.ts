@@ -153,30 +153,31 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
   for (const spec of specs) {
     const informer = makeInformer<KubernetesObject>(kc, spec.path, spec.list, spec.labelSelector);
     informers.set(spec.name, informer);
-    const onChange = (object: KubernetesObject) => {
+    const onChange = (object: KubernetesObject, event: string) => {
       const namespace = namespaceOf(object, spec.name === 'namespaces');
       if (!namespace) return;
-      if (spec.name === 'namespaces') {
-        // A Namespace matters when it opts in, is being deleted, or holds agents (its labels may have drifted).
-        if (isOptedInNamespace(object) || object.metadata?.deletionTimestamp || holdsAgents(namespace)) handlers.changed(namespace);
-        return;
-      }
+      // A Namespace matters when it opts in, is being deleted, or holds agents (its labels may have drifted).
+      if (spec.name === 'namespaces' && !(isOptedInNamespace(object) || object.metadata?.deletionTimestamp || holdsAgents(namespace))) return;
+      log.debug({ namespace, resource: spec.name, name: object.metadata?.name, event }, 'Change that calls for a pass');
       handlers.changed(namespace);
     };
     // Relevance first, so that nothing is remembered of objects that are not the provisioner's business.
     const relevant = (object: KubernetesObject) => !spec.relevant || spec.relevant(object);
     informer.on('add', (object) => {
-      if (relevant(object) && (!spec.add || spec.add(object))) onChange(object);
+      if (relevant(object) && (!spec.add || spec.add(object))) onChange(object, 'add');
     });
     informer.on('update', (object) => {
-      if (relevant(object) && (!spec.update || spec.update(object))) onChange(object);
+      if (relevant(object) && (!spec.update || spec.update(object))) onChange(object, 'update');
     });
     informer.on('delete', (object) => {
       const namespace = namespaceOf(object, spec.name === 'namespaces');
       if (!namespace) return;
       for (const remembered of [workloads, namespaces, gateways]) remembered.forget(object);
       if (spec.name === 'namespaces') handlers.namespaceDeleted(namespace);
-      else if (relevant(object) && (!spec.delete || spec.delete(object))) handlers.changed(namespace);
+      else if (relevant(object) && (!spec.delete || spec.delete(object))) {
+        log.debug({ namespace, resource: spec.name, name: object.metadata?.name, event: 'delete' }, 'Change that calls for a pass');
+        handlers.changed(namespace);
+      }
     });
     informer.on('connect', () => listed.add(spec.name));
     let delay = RESTART_DELAY_MS.min;

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
+import stringify from 'safe-stable-stringify';
 import { ambientLabels, CREDENTIALS_ANNOTATION, credentialsSecretName, STATUS_ANNOTATION } from '../activities/kubernetes/desired';
 
 // The provisioner's own writes come back as watch events. A pass already accounts for them, so a
@@ -50,10 +51,15 @@ export function workloadView(workload: Workload): WorkloadView {
   const spec = structuredClone(workload.spec ?? {});
   const annotations = spec?.template?.metadata?.annotations;
   const credentialsAnnotation = annotations?.[CREDENTIALS_ANNOTATION];
-  if (annotations) delete annotations[CREDENTIALS_ANNOTATION];
+  if (annotations) {
+    delete annotations[CREDENTIALS_ANNOTATION];
+    // A template that had no annotations before the provisioner's gets an empty map, not none.
+    if (Object.keys(annotations).length === 0) delete spec.template!.metadata!.annotations;
+  }
   return {
     generation: workload.metadata?.generation ?? 0,
-    spec: createHash('sha256').update(JSON.stringify(spec)).digest('hex'),
+    // Keys sorted: a listed object (the client's typed models) and a watched one (plain JSON) order them differently.
+    spec: createHash('sha256').update(stringify(spec) ?? '').digest('hex'),
     credentialsAnnotation,
   };
 }

@@ -1,4 +1,4 @@
-import { ActivityOptions, proxyActivities } from '@temporalio/workflow';
+import { ActivityOptions, LocalActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 const NON_RETRYABLE = ['InvalidWorkloadSpec', 'NamespaceGone', 'WorkloadGone'];
@@ -14,6 +14,15 @@ export const CALL_OPTIONS: ActivityOptions = {
 };
 
 export const activities = proxyActivities<Activities>(CALL_OPTIONS);
+
+/**
+ * The pass's short Kubernetes reads and writes run as local activities: inside the workflow task
+ * that needs them, with no round trip through the server's task queues. Same timeout and retries;
+ * their results are recorded as markers, so a replay does not call them again.
+ */
+export const LOCAL_CALL_OPTIONS: LocalActivityOptions = { startToCloseTimeout: CALL_OPTIONS.startToCloseTimeout, retry: CALL_OPTIONS.retry };
+export const localActivities = proxyLocalActivities<Activities>(LOCAL_CALL_OPTIONS);
+export const LOCAL_REPORTING_OPTIONS: LocalActivityOptions = { ...LOCAL_CALL_OPTIONS, retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5 } };
 
 /** Events are reports, not work: a few tries, then the pass goes on without them. */
 export const REPORTING_OPTIONS: ActivityOptions = { ...CALL_OPTIONS, retry: { ...CALL_OPTIONS.retry, maximumAttempts: 5 } };
@@ -36,6 +45,16 @@ export function withSummary<A extends unknown[], R>(
   summary: string,
   args: A,
   options: ActivityOptions = CALL_OPTIONS,
+): Promise<R> {
+  return fn.executeWithOptions({ ...options, summary }, args);
+}
+
+/** The same for a local activity. */
+export function locallyWithSummary<A extends unknown[], R>(
+  fn: { executeWithOptions(options: LocalActivityOptions, args: A): Promise<R> },
+  summary: string,
+  args: A,
+  options: LocalActivityOptions = LOCAL_CALL_OPTIONS,
 ): Promise<R> {
   return fn.executeWithOptions({ ...options, summary }, args);
 }

@@ -9,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { activities, KEYCLOAK_OPTIONS, withSummary } from './activity-proxies';
+import { clusterStep } from './cluster-steps';
 import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
 import { provisioningPass } from './provisioning-pass';
 import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
@@ -93,7 +94,7 @@ export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<
     setCurrentDetails(describe(namespace, last));
     // A namespace in standby is not written to at all, not even the status annotation.
     if (last.phase !== 'Standby') {
-      await withSummary(activities.recordNamespaceStatus, `Write the status annotation of ${namespace}`, [
+      await clusterStep('recordNamespaceStatus', `Write the status annotation of ${namespace}`, [
         namespace,
         JSON.stringify({ phase: last.phase, waypointReady: last.waypointReady, agents: last.agentCount, waiting: last.waiting.map((w) => w.reason) }),
       ]);

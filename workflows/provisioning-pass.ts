@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { EventInput } from '../activities/kubernetes/events';
-import { activities, KEYCLOAK_OPTIONS, reporting, REPORTING_OPTIONS, waitOptions, withSummary } from './activity-proxies';
+import { activities, KEYCLOAK_OPTIONS, reporting, waitOptions, withSummary } from './activity-proxies';
+import { clusterStep } from './cluster-steps';
 import type { AgentWorkload, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from './types';
 
 /** What a pass knows besides the cluster: the previous outcome (to report only changes) and where to key its events. */
@@ -142,8 +143,8 @@ export async function provisioningPass(ctx: PassContext): Promise<PassResult> {
 
 async function runPass(ctx: PassContext): Promise<PassResult> {
   const { namespace } = ctx;
-  const inspect = () => withSummary(activities.inspectNamespace, `Inspect namespace ${namespace}`, [namespace]);
-  const resolveConfig = () => withSummary(activities.resolveProvisioningConfig, `Resolve provisioning config for ${namespace}`, [namespace]);
+  const inspect = () => clusterStep('inspectNamespace', `Inspect namespace ${namespace}`, [namespace]);
+  const resolveConfig = () => clusterStep('resolveProvisioningConfig', `Resolve provisioning config for ${namespace}`, [namespace]);
   let snapshot: NamespaceSnapshot;
   let config: ProvisioningConfig;
   if (patched(PARALLEL_STEPS)) {
@@ -171,8 +172,8 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
 
   if (!isAgentNamespace(snapshot)) {
     if (config.removeWhenEmpty) {
-      const gateway = await withSummary(activities.deleteWaypointGateway, `Remove waypoint Gateway of ${namespace} (no agent or tool left)`, [namespace]);
-      const labels = await withSummary(activities.removeNamespaceLabels, `Remove ambient labels of ${namespace}`, [namespace]);
+      const gateway = await clusterStep('deleteWaypointGateway', `Remove waypoint Gateway of ${namespace} (no agent or tool left)`, [namespace]);
+      const labels = await clusterStep('removeNamespaceLabels', `Remove ambient labels of ${namespace}`, [namespace]);
       if (gateway.outcome !== 'unchanged' || labels.outcome !== 'unchanged') {
         events.push(onNamespace(namespace, 'Normal', 'WaypointRemoved', 'No agent or tool left: waypoint Gateway and ambient labels removed'));
       }
@@ -186,8 +187,8 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
 
   let waypointReady = false;
   if (config.waypointProvisioning) {
-    const label = () => withSummary(activities.ensureNamespaceLabels, `Label namespace ${namespace} for ambient mode`, [namespace]);
-    const ensureGateway = () => withSummary(activities.ensureWaypointGateway, `Create or repair the waypoint Gateway of ${namespace}`, [namespace]);
+    const label = () => clusterStep('ensureNamespaceLabels', `Label namespace ${namespace} for ambient mode`, [namespace]);
+    const ensureGateway = () => clusterStep('ensureWaypointGateway', `Create or repair the waypoint Gateway of ${namespace}`, [namespace]);
     // The labels and the Gateway do not depend on each other (Istio reconciles either order).
     const [labels, gateway] = patched(PARALLEL_STEPS) ? await Promise.all([label(), ensureGateway()]) : [await label(), await ensureGateway()];
     if (labels.outcome !== 'unchanged') events.push(onNamespace(namespace, 'Normal', 'AmbientLabelsSet', 'Namespace labelled for ambient mode and its waypoint'));
@@ -269,7 +270,7 @@ async function report(ctx: PassContext, events: Event[]): Promise<void> {
   const keyed = events.map((event, index) => ({ ...event, namespace: ctx.namespace, key: `${ctx.eventKeyPrefix}/${index}` }));
   if (patched(BATCHED_EVENTS)) {
     if (keyed.length === 0) return;
-    await withSummary(reporting.recordEvents, `Record ${keyed.length} Event(s) in ${ctx.namespace}`, [keyed], REPORTING_OPTIONS).catch(() =>
+    await clusterStep('recordEvents', `Record ${keyed.length} Event(s) in ${ctx.namespace}`, [keyed]).catch(() =>
       log.warn('Kubernetes Events could not be recorded', { namespace: ctx.namespace, events: keyed.length }),
     );
     return;

@@ -27,7 +27,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** Ready, nothing pending, and no new history for a while (the annotation it writes causes one more pass). */
+/** Ready, nothing pending, and no new history for a while. */
 async function settledReady(handle: WorkflowHandle): Promise<void> {
   let length = -1;
   let changedAt = Date.now();
@@ -92,12 +92,20 @@ test('the Temporal Web UI finds the provisioning workflow by its search attribut
     // The filter the UI applied is the search attribute.
     await page.getByText('ProvisionerNamespace', { exact: false }).first().waitFor();
 
-    // The workflow's page: header, then the event history with one summary per activity.
+    // The workflow's page: header, then the event history with one summary per activity: in the
+    // timeline for the Keycloak activities, in the event list for the local Kubernetes steps.
     await link.click();
     await page.getByRole('heading', { name: workflowId }).waitFor();
     await mainTextWith(
       page,
-      ['Running', 'Workflow Type', 'namespaceWorkflow', `ensureNamespaceLabels • Label namespace ${namespace} for ambient mode`, `Create or repair the waypoint Gateway of ${namespace}`, `Register Deployment ${namespace}/weather-agent: Keycloak client, audience scope, credentials Secret, annotation`],
+      [
+        'Running',
+        'Workflow Type',
+        'namespaceWorkflow',
+        `registerWorkload • Register Deployment ${namespace}/weather-agent: Keycloak client, audience scope, credentials Secret`,
+        `Local Activity Activity Type ensureNamespaceLabels Summary Label namespace ${namespace} for ambient mode`,
+        `Local Activity Activity Type ensureWaypointGateway Summary Create or repair the waypoint Gateway of ${namespace}`,
+      ],
       'the workflow page with its activity summaries',
     );
 
@@ -112,12 +120,12 @@ test('the Temporal Web UI finds the provisioning workflow by its search attribut
     await page.getByRole('tab', { name: 'User Metadata' }).click();
     await mainTextWith(
       page,
-      [`Waypoint provisioning of namespace ${namespace}`, 'Current Details', `${namespace}: Ready`, 'waypoint ready: yes; agent workloads: 1', `Label namespace ${namespace} for ambient mode`],
+      [`Waypoint provisioning of namespace ${namespace}`, 'Current Details', `${namespace}: Ready`, 'waypoint ready: yes; agent workloads: 1'],
       'the summary and current details',
     );
 
     await page.getByRole('tab', { name: 'History' }).click();
-    await page.getByText(`ensureNamespaceLabels • Label namespace ${namespace} for ambient mode`).first().waitFor();
+    await page.getByText(`Register Deployment ${namespace}/weather-agent`).first().waitFor();
     await page.mouse.move(700, 24); // off the sidebar, whose hover state would show in the picture
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });

@@ -25,21 +25,33 @@ describe('namespace updates', () => {
 });
 
 describe('workload updates', () => {
-  const deployment = (generation: number, annotations: Record<string, string>, image = 'agent:1') =>
+  const deployment = (generation: number, annotations: Record<string, string> | undefined, image = 'agent:1') =>
     workloadView({
       metadata: { name: 'weather', namespace: 'team1', generation },
-      spec: { template: { metadata: { annotations }, spec: { containers: [{ name: 'agent', image }] } } } as never,
+      spec: { template: { metadata: annotations ? { annotations } : {}, spec: { containers: [{ name: 'agent', image }] } } } as never,
     });
   const secret = credentialsSecretName('team1', 'weather');
 
   test('status churn and the credentials annotation set to the provisioner value are echoes', () => {
     expect(isWorkloadEcho('team1', 'weather', deployment(1, {}), deployment(1, {}))).toBe(true);
     expect(isWorkloadEcho('team1', 'weather', deployment(1, { a: 'b' }), deployment(2, { a: 'b', 'kagenti.io/keycloak-client-credentials-secret-name': secret }))).toBe(true);
+    // A template without annotations: the provisioner's is the only one after its write.
+    expect(isWorkloadEcho('team1', 'weather', deployment(1, undefined), deployment(2, { 'kagenti.io/keycloak-client-credentials-secret-name': secret }))).toBe(true);
+  });
+
+  test('a workload first seen by a list and then by a watch is compared by content, not key order', () => {
+    const listed = workloadView({
+      metadata: { name: 'weather', namespace: 'team1', generation: 1 },
+      spec: { template: { spec: { containers: [{ image: 'agent:1', name: 'agent' }] }, metadata: {} } } as never,
+    });
+    expect(isWorkloadEcho('team1', 'weather', listed, deployment(2, { 'kagenti.io/keycloak-client-credentials-secret-name': secret }))).toBe(true);
   });
 
   test('the annotation removed or changed, or any other spec change, are changes', () => {
     const annotated = deployment(2, { 'kagenti.io/keycloak-client-credentials-secret-name': secret });
     expect(isWorkloadEcho('team1', 'weather', annotated, deployment(3, {}))).toBe(false);
+    expect(isWorkloadEcho('team1', 'weather', annotated, deployment(3, undefined))).toBe(false);
+    expect(isWorkloadEcho('team1', 'weather', deployment(1, undefined), deployment(2, { other: 'x' }))).toBe(false);
     expect(isWorkloadEcho('team1', 'weather', deployment(1, {}), deployment(2, { 'kagenti.io/keycloak-client-credentials-secret-name': 'other' }))).toBe(false);
     expect(isWorkloadEcho('team1', 'weather', annotated, deployment(3, { 'kagenti.io/keycloak-client-credentials-secret-name': secret }, 'agent:2'))).toBe(false);
   });
