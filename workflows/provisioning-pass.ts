@@ -1,8 +1,8 @@
 import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { EventInput } from '../activities/kubernetes/events';
-import { activities, KEYCLOAK_OPTIONS, reporting, waitOptions, withSummary } from './activity-proxies';
+import { activities, KEYCLOAK_OPTIONS, localActivities, locallyWithSummary, reporting, waitOptions, withSummary } from './activity-proxies';
 import { clusterStep } from './cluster-steps';
-import type { AgentWorkload, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from './types';
+import type { AgentWorkload, GatewayReadiness, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from './types';
 
 /** What a pass knows besides the cluster: the previous outcome (to report only changes) and where to key its events. */
 export interface PassContext {
@@ -127,6 +127,23 @@ async function registerWorkload(namespace: string, workload: AgentWorkload, keyc
 }
 
 /**
+ * Readiness is first looked for in a local activity of a few seconds, as Istio is usually that
+ * fast; only a slower waypoint costs a heartbeating activity for the rest of the bound (histories
+ * recorded before waited in that activity alone).
+ */
+const LOCAL_FIRST_READINESS_LOOK = 'local-first-readiness-look';
+const FIRST_LOOK_SECONDS = 5;
+
+async function waitForWaypoint(namespace: string, timeoutSeconds: number): Promise<GatewayReadiness> {
+  const wait = (seconds: number) =>
+    withSummary(activities.waitForGatewayProgrammed, `Wait up to ${seconds} s for the waypoint of ${namespace} to be Programmed`, [namespace, seconds], waitOptions(seconds));
+  if (!patched(LOCAL_FIRST_READINESS_LOOK)) return wait(timeoutSeconds);
+  const firstLook = Math.min(FIRST_LOOK_SECONDS, timeoutSeconds);
+  const readiness = await locallyWithSummary(localActivities.waitForGatewayProgrammed, `Look for up to ${firstLook} s for the waypoint of ${namespace} to be Programmed`, [namespace, firstLook]);
+  return readiness.ready || timeoutSeconds <= firstLook ? readiness : wait(timeoutSeconds - firstLook);
+}
+
+/**
  * One provisioning pass over a namespace, in the order of the runbook it replaces: read the
  * namespace and the config, label the namespace, create or repair the waypoint Gateway, wait for
  * it to be Programmed (bounded), register each agent workload, remove the clients of workloads that
@@ -198,12 +215,7 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
       if (gateway.outcome !== 'unchanged') {
         events.push(onNamespace(namespace, 'Normal', gateway.outcome === 'created' ? 'WaypointCreated' : 'WaypointRepaired', `Waypoint Gateway ${gateway.outcome}`));
       }
-      const readiness = await withSummary(
-        activities.waitForGatewayProgrammed,
-        `Wait up to ${config.waypointReadyTimeoutSeconds} s for the waypoint of ${namespace} to be Programmed`,
-        [namespace, config.waypointReadyTimeoutSeconds],
-        waitOptions(config.waypointReadyTimeoutSeconds),
-      );
+      const readiness = await waitForWaypoint(namespace, config.waypointReadyTimeoutSeconds);
       waypointReady = readiness.ready;
       if (!readiness.ready) waiting.push({ reason: 'WaypointNotReady', message: `Waypoint Gateway not Programmed after ${config.waypointReadyTimeoutSeconds} s: ${readiness.reason} ${readiness.message}`.trim() });
       else if (!ctx.previous?.waypointReady) events.push(onNamespace(namespace, 'Normal', 'WaypointReady', 'Waypoint Gateway is Programmed'));

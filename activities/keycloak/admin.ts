@@ -1,6 +1,7 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { Semaphore } from 'async-mutex';
 import { createHash } from 'node:crypto';
+import { PlatformClients } from './platform-clients';
 
 export interface AdminCredentials {
   username: string;
@@ -34,6 +35,8 @@ export class KeycloakAdminSessions {
    * time out and repeat their work. Waiting here instead keeps each call short.
    */
   private readonly slots: Semaphore;
+  /** The platform clients' internal ids, looked up once per realm. */
+  readonly platformClients = new PlatformClients();
 
   constructor(concurrency: number) {
     this.slots = new Semaphore(concurrency);

@@ -5,6 +5,7 @@ import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/l
 import type { EnsureOutcome } from '../../workflows/types';
 import { isConflict, isNotFound } from '../errors';
 import { findClient } from './clients';
+import type { PlatformClients } from './platform-clients';
 import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from './desired';
 
 const AUDIENCE_MAPPER = 'audience';
@@ -57,11 +58,13 @@ async function findScope(admin: KcAdminClient, name: string): Promise<ClientScop
 export async function ensureAudienceScope(
   admin: KcAdminClient,
   scope: { name: string; namespace: string; workload: string; clientId: string; platformClientIds: string[] },
+  context: { platformClients: PlatformClients; clientJustCreated: boolean },
 ): Promise<{ outcome: EnsureOutcome; missingPlatformClients: string[] }> {
   const changes: EnsureOutcome[] = [];
   const id = audienceScopeId(scope.name);
   const desired = desiredMapper(scope.clientId);
-  let live = (await admin.clientScopes.findOne({ id })) ?? undefined;
+  // The scope of a client created just now is most likely absent too: create it without a look (a 409 says otherwise).
+  let live = context.clientJustCreated ? undefined : ((await admin.clientScopes.findOne({ id })) ?? undefined);
   let created = false;
   if (!live) {
     try {
@@ -112,16 +115,14 @@ export async function ensureAudienceScope(
 
   const missingPlatformClients: string[] = [];
   for (const platformClientId of scope.platformClientIds) {
-    const platform = await findClient(admin, platformClientId);
-    if (!platform) {
-      missingPlatformClients.push(platformClientId);
-      continue;
-    }
-    const defaults = created ? [] : await admin.clients.listDefaultClientScopes({ id: platform.id! });
-    if (!defaults.some((s) => s.id === live.id)) {
-      await admin.clients.addDefaultClientScope({ id: platform.id!, clientScopeId: live.id! }).catch(alreadyThere);
-      changes.push('updated');
-    }
+    const added = await context.platformClients.withId(admin, platformClientId, async (platformId) => {
+      const defaults = created ? [] : await admin.clients.listDefaultClientScopes({ id: platformId });
+      if (defaults.some((s) => s.id === live.id)) return false;
+      await admin.clients.addDefaultClientScope({ id: platformId, clientScopeId: live.id! }).catch(alreadyThere);
+      return true;
+    });
+    if (added === 'missing') missingPlatformClients.push(platformClientId);
+    else if (added) changes.push('updated');
   }
   const outcome: EnsureOutcome = changes.includes('created') ? 'created' : changes.length > 0 ? 'updated' : 'unchanged';
   return { outcome, missingPlatformClients };

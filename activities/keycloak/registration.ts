@@ -11,6 +11,7 @@ import { ensureCredentialsAnnotation } from '../kubernetes/workloads';
 import { KeycloakAdminSessions } from './admin';
 import { deleteAudienceScope, ensureAudienceScope } from './client-scopes';
 import { ensureClient, findClient, listManagedClients } from './clients';
+import type { PlatformClients } from './platform-clients';
 import { audienceScopeName, desiredClient, keycloakClientId, WORKLOAD_ATTRIBUTE } from './desired';
 
 export type WorkloadRef = Pick<AgentWorkload, 'kind' | 'name' | 'uid' | 'serviceAccountName'>;
@@ -65,19 +66,18 @@ export interface KeycloakClientResult {
 /** Within an admin session: the workload's client (created or repaired) and, unless disabled, its audience scope. */
 async function ensureClientAndScope(
   admin: KcAdminClient,
+  platformClients: PlatformClients,
   input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string },
 ): Promise<KeycloakClientResult & { id: string }> {
   const { namespace, workload, keycloak, clientId } = input;
   const client = await ensureClient(admin, desiredClient(namespace, workload.name, clientId, keycloak));
   const result = { id: client.id, clientId, outcome: client.outcome, drift: client.drift };
   if (!keycloak.audienceScopeEnabled) return { ...result, missingPlatformClients: [] };
-  const scope = await ensureAudienceScope(admin, {
-    name: audienceScopeName(namespace, workload.name),
-    namespace,
-    workload: workload.name,
-    clientId,
-    platformClientIds: keycloak.platformClientIds,
-  });
+  const scope = await ensureAudienceScope(
+    admin,
+    { name: audienceScopeName(namespace, workload.name), namespace, workload: workload.name, clientId, platformClientIds: keycloak.platformClientIds },
+    { platformClients, clientJustCreated: client.outcome === 'created' },
+  );
   return { ...result, audienceScope: scope.outcome, missingPlatformClients: scope.missingPlatformClients };
 }
 
@@ -87,7 +87,7 @@ export async function ensureWorkloadClient(
   input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings },
 ): Promise<KeycloakClientResult> {
   const clientId = keycloakClientId(input.namespace, input.workload, input.keycloak, deps.settings.spireTrustDomain);
-  const { clientId: id, outcome, drift, audienceScope, missingPlatformClients } = await withAdmin(deps, input.keycloak, (admin) => ensureClientAndScope(admin, { ...input, clientId }));
+  const { clientId: id, outcome, drift, audienceScope, missingPlatformClients } = await withAdmin(deps, input.keycloak, (admin) => ensureClientAndScope(admin, deps.sessions.platformClients, { ...input, clientId }));
   return { clientId: id, outcome, drift, audienceScope, missingPlatformClients };
 }
 
@@ -111,7 +111,7 @@ export async function registerWorkload(
   const { namespace, workload, keycloak } = input;
   const clientId = keycloakClientId(namespace, workload, keycloak, deps.settings.spireTrustDomain);
   const { client, secretValue } = await withAdmin(deps, keycloak, async (admin) => {
-    const { id, ...client } = await ensureClientAndScope(admin, { ...input, clientId });
+    const { id, ...client } = await ensureClientAndScope(admin, deps.sessions.platformClients, { ...input, clientId });
     // Clients that authenticate with a signed JWT (federated-jwt) have no secret.
     const secretValue = keycloak.clientAuthType === 'client-secret' ? ((await admin.clients.getClientSecret({ id })).value ?? '') : '';
     return { client, secretValue };

@@ -108,7 +108,8 @@ export async function waitForGatewayProgrammed(k8s: KubeClients, namespace: stri
   for (;;) {
     const readiness = await readReadiness(k8s, namespace);
     if (readiness.ready || Date.now() >= deadline) return readiness;
-    context.heartbeat();
+    // A local activity (the workflow's first short look) cannot heartbeat.
+    if (!context.info.isLocal) context.heartbeat();
     await context.sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())));
     delayMs = Math.min(1000, delayMs * 1.5);
   }

@@ -1,0 +1,47 @@
+import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { audienceScopeId } from '../../../activities/keycloak/client-scopes';
+import { audienceScopeName } from '../../../activities/keycloak/desired';
+import { createAgentDeployment, createNamespace, readSecretOrUndefined } from '../../harness/cluster';
+import { eventually } from '../../harness/eventually';
+import { provisionedSuite } from '../../harness/provisioned-suite';
+import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
+
+// The worker remembers each platform client's internal id; a platform client deleted and created
+// anew (a new id) must still receive the audience scopes of later registrations.
+// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+const platformClientId = uniqueName('platform');
+provisionedSuite({
+  operatorConfig: { KEYCLOAK_URL: testStack().keycloak.url, KEYCLOAK_REALM: testStack().keycloak.realm, PLATFORM_CLIENT_IDS: platformClientId },
+});
+
+async function createPlatformClient(): Promise<string> {
+  const admin = await keycloakAdmin();
+  return (await admin.clients.create({ clientId: platformClientId, publicClient: false, serviceAccountsEnabled: true })).id;
+}
+
+async function provisionAgent(prefix: string): Promise<string> {
+  const namespace = uniqueName(prefix);
+  await createNamespace(namespace);
+  await createAgentDeployment(namespace, 'agent');
+  await eventually(() => readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent')), 30_000, `the credentials Secret in ${namespace}`);
+  return namespace;
+}
+
+async function defaultScopeIds(platformId: string): Promise<string[]> {
+  const admin = await keycloakAdmin();
+  return (await admin.clients.listDefaultClientScopes({ id: platformId })).map((s) => s.id!);
+}
+
+test('a platform client created anew still gets the audience scopes of later registrations', async () => {
+  const first = await createPlatformClient();
+  const before = await provisionAgent('platform-a');
+  expect(await defaultScopeIds(first)).toContain(audienceScopeId(audienceScopeName(before, 'agent')));
+
+  const admin = await keycloakAdmin();
+  await admin.clients.del({ id: first });
+  const second = await createPlatformClient();
+  expect(second).not.toBe(first);
+
+  const after = await provisionAgent('platform-b');
+  expect(await defaultScopeIds(second)).toContain(audienceScopeId(audienceScopeName(after, 'agent')));
+});
