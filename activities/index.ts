@@ -85,7 +85,7 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
       logChange(result.outcome, `Annotated ${workload.kind} with its credentials Secret`, { namespace, workload: workload.name, secretName });
       return result;
     },
-    async registerWorkload(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings }) {
+    async registerWorkload(input: Parameters<typeof registerWorkload>[1]) {
       const result = await registerWorkload(keycloak, input);
       const fields = { namespace: input.namespace, workload: input.workload.name, clientId: result.clientId };
       logChange(result.outcome, `${result.outcome === 'created' ? 'Created' : 'Updated'} Keycloak client`, { ...fields, drift: result.drift });

@@ -76,7 +76,7 @@ const DELETING: PassOutcome = { phase: 'Deleting', waypointReady: false, agentCo
 const ONE_REGISTRATION_ACTIVITY = 'one-registration-activity';
 
 /** Registers one workload: client and audience scope, then the credentials Secret, then (only then) the annotation. */
-async function registerWorkload(namespace: string, workload: AgentWorkload, keycloak: KeycloakSettings, events: Event[]): Promise<WorkloadStatus> {
+async function registerWorkload(namespace: string, workload: AgentWorkload, keycloak: KeycloakSettings, events: Event[], previous?: PassOutcome): Promise<WorkloadStatus> {
   const ref = { kind: workload.kind, name: workload.name, uid: workload.uid, serviceAccountName: workload.serviceAccountName };
   const label = `${workload.kind} ${namespace}/${workload.name}`;
   try {
@@ -84,7 +84,7 @@ async function registerWorkload(namespace: string, workload: AgentWorkload, keyc
       const result = await withSummary(
         activities.registerWorkload,
         `Register ${label}: Keycloak client, audience scope, credentials Secret, annotation`,
-        [{ namespace, workload: ref, keycloak }],
+        [{ namespace, workload: ref, keycloak, newWorkload: !previous?.workloads.some((w) => w.kind === workload.kind && w.name === workload.name && w.state === 'registered') }],
         KEYCLOAK_OPTIONS,
       );
       if (result.outcome !== 'unchanged') {
@@ -238,7 +238,7 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
         snapshot.workloads.map((workload) => {
           const skipped = skipReason(workload, config);
           if (skipped) return Promise.resolve<WorkloadStatus>({ kind: workload.kind, name: workload.name, state: 'skipped', detail: skipped });
-          return registerWorkload(namespace, workload, keycloak, events);
+          return registerWorkload(namespace, workload, keycloak, events, ctx.previous);
         }),
       );
       // Clients of every current workload are kept, even skipped ones: only a workload's removal removes its client.

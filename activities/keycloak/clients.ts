@@ -15,9 +15,10 @@ export const isManaged = (client: ClientRepresentation) => client.attributes?.[M
 /**
  * Creates the client when absent, or updates the fields the provisioner owns when they drifted
  * (keeping the server's other fields). A 409 on create means another writer won: re-read and compare.
+ * With `createFirst` (a client most likely absent), it creates without looking first.
  */
-export async function ensureClient(admin: KcAdminClient, desired: ClientRepresentation): Promise<{ outcome: EnsureOutcome; id: string; drift: string[] }> {
-  let live = await findClient(admin, desired.clientId!);
+export async function ensureClient(admin: KcAdminClient, desired: ClientRepresentation, createFirst = false): Promise<{ outcome: EnsureOutcome; id: string; drift: string[] }> {
+  let live = createFirst ? undefined : await findClient(admin, desired.clientId!);
   if (!live) {
     try {
       const { id } = await admin.clients.create(desired);

@@ -67,10 +67,10 @@ export interface KeycloakClientResult {
 async function ensureClientAndScope(
   admin: KcAdminClient,
   platformClients: PlatformClients,
-  input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string },
+  input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string; newWorkload?: boolean },
 ): Promise<KeycloakClientResult & { id: string }> {
   const { namespace, workload, keycloak, clientId } = input;
-  const client = await ensureClient(admin, desiredClient(namespace, workload.name, clientId, keycloak));
+  const client = await ensureClient(admin, desiredClient(namespace, workload.name, clientId, keycloak), input.newWorkload);
   const result = { id: client.id, clientId, outcome: client.outcome, drift: client.drift };
   if (!keycloak.audienceScopeEnabled) return { ...result, missingPlatformClients: [] };
   const scope = await ensureAudienceScope(
@@ -106,7 +106,13 @@ export interface WorkloadRegistration extends KeycloakClientResult {
  */
 export async function registerWorkload(
   deps: RegistrationDeps,
-  input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings },
+  input: {
+    namespace: string;
+    workload: WorkloadRef;
+    keycloak: KeycloakSettings;
+    /** No earlier pass registered it: its client is most likely absent and is created without a look first. */
+    newWorkload?: boolean;
+  },
 ): Promise<WorkloadRegistration> {
   const { namespace, workload, keycloak } = input;
   const clientId = keycloakClientId(namespace, workload, keycloak, deps.settings.spireTrustDomain);

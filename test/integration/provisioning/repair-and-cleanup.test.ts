@@ -76,6 +76,22 @@ describe('drift is repaired within seconds', () => {
 });
 
 describe('removal', () => {
+  test('a client that exists before its workload is first seen is repaired in place, not duplicated', async () => {
+    const namespace = uniqueName('existing');
+    const admin = await keycloakAdmin();
+    // Made elsewhere before the provisioner ever saw the workload: its create (a new workload's first) meets a 409.
+    const { id } = await admin.clients.create({ clientId: `${namespace}/agent`, publicClient: false, directAccessGrantsEnabled: false });
+    await createNamespace(namespace);
+    await createAgentDeployment(namespace, 'agent');
+    await provisioned(namespace, 'agent');
+
+    const clients = await admin.clients.find({ clientId: `${namespace}/agent` });
+    expect(clients.map((c) => c.id)).toEqual([id]);
+    expect(clients[0]).toMatchObject({ directAccessGrantsEnabled: true, serviceAccountsEnabled: true });
+    const secret = await readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent'));
+    expect(Buffer.from(secret!.data!['client-secret.txt'], 'base64').toString()).toBe((await admin.clients.getClientSecret({ id })).value);
+  });
+
   test('a deleted workload loses its Keycloak client and audience scope; the other keeps its own', async () => {
     const namespace = uniqueName('removal');
     await createNamespace(namespace);
