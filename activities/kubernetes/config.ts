@@ -40,27 +40,7 @@ function keycloakSettings(data: Record<string, string> | undefined, source: Keyc
  * Reads the admin credentials from the operator namespace only: never from an agent namespace,
  * whose compromise must not yield realm admin (spec §4). Undefined when absent or incomplete.
  */
-/**
- * Nearly every activity of a pass reads the admin Secret (the config, then each unit of Keycloak
- * work), so in a burst of namespaces most reads are copies of one. Reads within this long share one
- * result: a rotated or removed Secret is still seen within seconds.
- */
-const ADMIN_CREDENTIALS_SHARED_MS = 2_000;
-const recentReads = new WeakMap<KubeClients, Map<string, { at: number; read: Promise<AdminCredentials | undefined> }>>();
-
-export function readAdminCredentials(k8s: KubeClients, operatorNamespace: string): Promise<AdminCredentials | undefined> {
-  let reads = recentReads.get(k8s);
-  if (!reads) recentReads.set(k8s, (reads = new Map()));
-  const recent = reads.get(operatorNamespace);
-  if (recent && Date.now() - recent.at < ADMIN_CREDENTIALS_SHARED_MS) return recent.read;
-  const entry = { at: Date.now(), read: readAdminCredentialsNow(k8s, operatorNamespace) };
-  reads.set(operatorNamespace, entry);
-  // A failed read is not shared: the next caller tries again.
-  entry.read.catch(() => reads.get(operatorNamespace) === entry && reads.delete(operatorNamespace));
-  return entry.read;
-}
-
-async function readAdminCredentialsNow(k8s: KubeClients, operatorNamespace: string): Promise<AdminCredentials | undefined> {
+export async function readAdminCredentials(k8s: KubeClients, operatorNamespace: string): Promise<AdminCredentials | undefined> {
   try {
     const secret = await k8s.core.readNamespacedSecret({ namespace: operatorNamespace, name: ADMIN_SECRET });
     const username = secret.data?.KEYCLOAK_ADMIN_USERNAME;
