@@ -44,6 +44,8 @@ export interface KeycloakSettings {
   tokenExchangeEnabled: boolean;
   platformClientIds: string[];
   audienceScopeEnabled: boolean;
+  /** Audience scopes are realm default scopes too (spec §5); absent in settings recorded before it existed: true. */
+  audienceScopeRealmDefault?: boolean;
 }
 
 /** Everything a pass needs to decide, resolved by one activity from flags, ConfigMaps and Secrets. */

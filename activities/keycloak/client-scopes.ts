@@ -29,6 +29,11 @@ function mapperDrifted(live: ProtocolMapperRepresentation, desired: ProtocolMapp
   return Object.entries(desired.config ?? {}).some(([key, value]) => live.config?.[key] !== value);
 }
 
+/** A 404 on a removal means it is gone already. */
+function ignoreNotFound(error: unknown): void {
+  if (!isNotFound(error)) throw error;
+}
+
 /** A 409 on an add means an earlier, interrupted attempt of this same activity got there first. */
 function alreadyThere(error: unknown): void {
   if (!isConflict(error)) throw error;
@@ -52,12 +57,13 @@ async function findScope(admin: KcAdminClient, name: string): Promise<ClientScop
 
 /**
  * The audience scope of one agent client: a client scope with an oidc-audience-mapper that puts the
- * client's id into access tokens, added as a realm default scope and as a default scope of each
- * platform client that exists (spec §5). Returns the most significant change made.
+ * client's id into access tokens, added as a default scope of each platform client that exists and,
+ * unless `realmDefault` is off, as a realm default scope (spec §5). Returns the most significant
+ * change made.
  */
 export async function ensureAudienceScope(
   admin: KcAdminClient,
-  scope: { name: string; namespace: string; workload: string; clientId: string; platformClientIds: string[] },
+  scope: { name: string; namespace: string; workload: string; clientId: string; platformClientIds: string[]; realmDefault: boolean },
   context: { platformClients: PlatformClients; clientJustCreated: boolean },
 ): Promise<{ outcome: EnsureOutcome; missingPlatformClients: string[] }> {
   const changes: EnsureOutcome[] = [];
@@ -107,9 +113,12 @@ export async function ensureAudienceScope(
   }
 
   // A scope created just now is in no default list: add it without reading the lists, which grow with every agent.
-  const realmDefaults = created ? [] : await admin.clientScopes.listDefaultClientScopes();
-  if (!realmDefaults.some((s) => s.id === live.id)) {
+  const isRealmDefault = created ? false : (await admin.clientScopes.listDefaultClientScopes()).some((s) => s.id === live.id);
+  if (scope.realmDefault && !isRealmDefault) {
     await admin.clientScopes.addDefaultClientScope({ id: live.id! }).catch(alreadyThere);
+    changes.push('updated');
+  } else if (!scope.realmDefault && isRealmDefault) {
+    await admin.clientScopes.delDefaultClientScope({ id: live.id! }).catch(ignoreNotFound);
     changes.push('updated');
   }
 
@@ -132,9 +141,6 @@ export async function ensureAudienceScope(
 export async function deleteAudienceScope(admin: KcAdminClient, name: string, platformClientIds: string[]): Promise<boolean> {
   const live = await findScope(admin, name);
   if (!live || live.attributes?.[MANAGED_ATTRIBUTE] !== MANAGED_BY) return false;
-  const ignoreNotFound = (error: unknown) => {
-    if (!isNotFound(error)) throw error;
-  };
   await admin.clientScopes.delDefaultClientScope({ id: live.id! }).catch(ignoreNotFound);
   for (const platformClientId of platformClientIds) {
     const platform = await findClient(admin, platformClientId);

@@ -75,7 +75,14 @@ async function ensureClientAndScope(
   if (!keycloak.audienceScopeEnabled) return { ...result, missingPlatformClients: [] };
   const scope = await ensureAudienceScope(
     admin,
-    { name: audienceScopeName(namespace, workload.name), namespace, workload: workload.name, clientId, platformClientIds: keycloak.platformClientIds },
+    {
+      name: audienceScopeName(namespace, workload.name),
+      namespace,
+      workload: workload.name,
+      clientId,
+      platformClientIds: keycloak.platformClientIds,
+      realmDefault: keycloak.audienceScopeRealmDefault !== false,
+    },
     { platformClients, clientJustCreated: client.outcome === 'created' },
   );
   return { ...result, audienceScope: scope.outcome, missingPlatformClients: scope.missingPlatformClients };

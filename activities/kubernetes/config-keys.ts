@@ -11,6 +11,10 @@ export const CONFIG_KEYS = {
   KEYCLOAK_TOKEN_EXCHANGE_ENABLED: { default: 'true', meaning: 'standard token exchange on the clients; on unless exactly `false`' },
   PLATFORM_CLIENT_IDS: { default: 'kagenti', meaning: 'comma-separated platform clients that get each agent audience scope as a default scope' },
   KEYCLOAK_AUDIENCE_SCOPE_ENABLED: { default: 'true', meaning: 'one audience scope per agent client; on unless exactly `false`' },
+  KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT: {
+    default: 'true',
+    meaning: 'the audience scopes are also realm default scopes (spec §5), which Keycloak copies onto every client created later: tokens of later clients carry the audience of every earlier agent; `false`: only the platform clients get them',
+  },
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
