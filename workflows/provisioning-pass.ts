@@ -75,6 +75,10 @@ const DELETING: PassOutcome = { phase: 'Deleting', waypointReady: false, agentCo
  */
 const ONE_REGISTRATION_ACTIVITY = 'one-registration-activity';
 
+/** Whether the previous pass registered `workload` (its client then most likely exists). */
+const registeredBefore = (workload: AgentWorkload, previous?: PassOutcome) =>
+  previous?.workloads.some((w) => w.kind === workload.kind && w.name === workload.name && w.state === 'registered') ?? false;
+
 /** Registers one workload: client and audience scope, then the credentials Secret, then (only then) the annotation. */
 async function registerWorkload(namespace: string, workload: AgentWorkload, keycloak: KeycloakSettings, events: Event[], previous?: PassOutcome): Promise<WorkloadStatus> {
   const ref = { kind: workload.kind, name: workload.name, uid: workload.uid, serviceAccountName: workload.serviceAccountName };
@@ -84,7 +88,7 @@ async function registerWorkload(namespace: string, workload: AgentWorkload, keyc
       const result = await withSummary(
         activities.registerWorkload,
         `Register ${label}: Keycloak client, audience scope, credentials Secret, annotation`,
-        [{ namespace, workload: ref, keycloak, newWorkload: !previous?.workloads.some((w) => w.kind === workload.kind && w.name === workload.name && w.state === 'registered') }],
+        [{ namespace, workload: ref, keycloak, newWorkload: !registeredBefore(workload, previous) }],
         KEYCLOAK_OPTIONS,
       );
       if (result.outcome !== 'unchanged') {
