@@ -4,7 +4,7 @@ import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
  * A KubeConfig whose API clients reuse their connections. @kubernetes/client-node 2.0.1 builds a
  * new undici Agent for every request, so every call to the apiserver paid a TCP and TLS handshake
  * on both sides: in a burst of namespaces most of the worker's CPU time, and much of the
- * apiserver's. Here each cluster and user gets one keep-alive Agent, made on first use.
+ * apiserver's. Here each context (a cluster and a user) gets one keep-alive Agent, made on first use.
  * (A client certificate rotated on disk under the same path is picked up on restart.)
  */
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
@@ -16,7 +16,8 @@ export class PooledKubeConfig extends KubeConfig {
     await super.applySecurityAuthentication(context);
     const fresh = context.getDispatcher();
     if (!fresh) return;
-    const key = JSON.stringify([this.getCurrentCluster(), this.getCurrentUser()]);
+    // A context names one cluster and one user; the name is cheaper to key by than their contents.
+    const key = this.getCurrentContext();
     const pooled = this.dispatchers.get(key);
     if (pooled) {
       context.setDispatcher(pooled);

@@ -82,7 +82,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
   // one to arrive, or the last one to go when no agent workload is left.
   const firstOrLastPod = (o: KubernetesObject) => !holdsAgents(o.metadata?.namespace ?? '', o.metadata?.uid);
 
-  const specs: {
+  interface Spec {
     name: string;
     path: string;
     list: () => Promise<KubernetesListObject<KubernetesObject>>;
@@ -94,7 +94,18 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
     update?: (o: KubernetesObject) => boolean;
     /** Which deletions matter; all when absent. */
     delete?: (o: KubernetesObject) => boolean;
-  }[] = [
+  }
+  /** Deployments or StatefulSets whose pod template is an agent's or a tool's. */
+  const agentWorkloads = (name: 'deployments' | 'statefulsets', listAll: Spec['list']): Spec => ({
+    name,
+    path: `/apis/apps/v1/${name}`,
+    list: listAll,
+    relevant: (o) => hasAgentTemplate(o as never),
+    add: workloads.changed,
+    update: workloads.changed,
+  });
+
+  const specs: Spec[] = [
     {
       name: 'pods',
       path: '/api/v1/pods',
@@ -104,22 +115,8 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       update: () => false,
       delete: firstOrLastPod,
     },
-    {
-      name: 'deployments',
-      path: '/apis/apps/v1/deployments',
-      list: list(() => apps.listDeploymentForAllNamespaces()),
-      relevant: (o) => hasAgentTemplate(o as never),
-      add: workloads.changed,
-      update: workloads.changed,
-    },
-    {
-      name: 'statefulsets',
-      path: '/apis/apps/v1/statefulsets',
-      list: list(() => apps.listStatefulSetForAllNamespaces()),
-      relevant: (o) => hasAgentTemplate(o as never),
-      add: workloads.changed,
-      update: workloads.changed,
-    },
+    agentWorkloads('deployments', list(() => apps.listDeploymentForAllNamespaces())),
+    agentWorkloads('statefulsets', list(() => apps.listStatefulSetForAllNamespaces())),
     { name: 'namespaces', path: '/api/v1/namespaces', list: list(() => core.listNamespace()), add: namespaces.changed, update: namespaces.changed },
     {
       name: 'gateways',
@@ -174,10 +171,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       if (!namespace) return;
       for (const remembered of [workloads, namespaces, gateways]) remembered.forget(object);
       if (spec.name === 'namespaces') handlers.namespaceDeleted(namespace);
-      else if (relevant(object) && (!spec.delete || spec.delete(object))) {
-        log.debug({ namespace, resource: spec.name, name: object.metadata?.name, event: 'delete' }, 'Change that calls for a pass');
-        handlers.changed(namespace);
-      }
+      else if (relevant(object) && (!spec.delete || spec.delete(object))) onChange(object, 'delete');
     });
     informer.on('connect', () => listed.add(spec.name));
     let delay = RESTART_DELAY_MS.min;

@@ -1,11 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import {
-  CLIENT_REGISTRATION_CONTAINER,
-  ENVOY_PROXY_CONTAINER,
-  injectionPatch,
-  SPIFFE_HELPER_CONTAINER,
-  wantedSidecars,
-} from '../../../tools/stack/sidecar-injector/inject';
+import { CLIENT_REGISTRATION_CONTAINER, ENVOY_PROXY_CONTAINER, SPIFFE_HELPER_CONTAINER } from '../../../activities/migration/desired';
+import { injectionPatch, wantedSidecars } from '../../../tools/stack/sidecar-injector/inject';
 
 function pod(labels: Record<string, string>, annotations: Record<string, string> = {}, containers = ['agent']): V1Pod {
   return { metadata: { labels, annotations }, spec: { containers: containers.map((name) => ({ name, image: `example.invalid/${name}:1` })) } };

@@ -11,18 +11,8 @@ import {
 } from '../../../activities/migration/desired';
 
 // What Kagenti's legacy injector adds to an agent or tool pod in sidecar mode. Pure: the server
-// only decodes the request and encodes the answer.
-
-// The names are the spec's, defined once beside the migration that removes these sidecars.
-export {
-  AUTH_MODE_LABEL,
-  CLIENT_REGISTRATION_CONTAINER,
-  ENVOY_PROXY_CONTAINER,
-  ENVOY_PROXY_INJECT_LABEL,
-  INJECT_LABEL,
-  SPIFFE_HELPER_CONTAINER,
-  SPIFFE_HELPER_INJECT_LABEL,
-} from '../../../activities/migration/desired';
+// only decodes the request and encodes the answer. The names are the spec's, defined once beside
+// the migration that removes these sidecars.
 
 // No registry host: kwok runs pods without pulling anything.
 const IMAGES: Record<string, string> = {
