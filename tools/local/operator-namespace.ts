@@ -13,16 +13,17 @@ async function createOrReplace<T extends V1ConfigMap | V1Secret>(create: () => P
 
 /**
  * Prepares the operator namespace of the local mode as an operator install would: the
- * kagenti-operator-config ConfigMap pointing at the embedded Keycloak and the keycloak-admin-secret.
+ * kagenti-operator-config ConfigMap pointing at the embedded Keycloak (plus any `extraConfig` keys)
+ * and the keycloak-admin-secret.
  */
-export async function prepareOperatorNamespace(kc: KubeConfig, state: StackState, namespace: string): Promise<void> {
+export async function prepareOperatorNamespace(kc: KubeConfig, state: StackState, namespace: string, extraConfig: Record<string, string> = {}): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   try {
     await core.createNamespace({ body: { metadata: { name: namespace } } });
   } catch (error) {
     if (!isConflict(error)) throw error;
   }
-  const config: V1ConfigMap = { metadata: { name: 'kagenti-operator-config' }, data: { KEYCLOAK_URL: state.keycloak.url, KEYCLOAK_REALM: state.keycloak.realm } };
+  const config: V1ConfigMap = { metadata: { name: 'kagenti-operator-config' }, data: { KEYCLOAK_URL: state.keycloak.url, KEYCLOAK_REALM: state.keycloak.realm, ...extraConfig } };
   await createOrReplace(
     () => core.createNamespacedConfigMap({ namespace, body: config }),
     () => core.replaceNamespacedConfigMap({ namespace, name: 'kagenti-operator-config', body: config }),
