@@ -44,7 +44,7 @@ export interface KeycloakSettings {
   tokenExchangeEnabled: boolean;
   platformClientIds: string[];
   audienceScopeEnabled: boolean;
-  /** Audience scopes are realm default scopes too (spec §5); absent in settings recorded before it existed: true. */
+  /** Audience scopes are realm default scopes too, as the reference places them (spec §5); absent (settings recorded before it existed): no, the default. */
   audienceScopeRealmDefault?: boolean;
 }
 

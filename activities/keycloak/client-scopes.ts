@@ -58,8 +58,8 @@ async function findScope(admin: KcAdminClient, name: string): Promise<ClientScop
 /**
  * The audience scope of one agent client: a client scope with an oidc-audience-mapper that puts the
  * client's id into access tokens, added as a default scope of each platform client that exists and,
- * unless `realmDefault` is off, as a realm default scope (spec §5). Returns the most significant
- * change made.
+ * with `realmDefault` (the reference's placement, spec §5), as a realm default scope; without it, it
+ * is taken out of the realm defaults. Returns the most significant change made.
  */
 export async function ensureAudienceScope(
   admin: KcAdminClient,

@@ -81,7 +81,7 @@ async function ensureClientAndScope(
       workload: workload.name,
       clientId,
       platformClientIds: keycloak.platformClientIds,
-      realmDefault: keycloak.audienceScopeRealmDefault !== false,
+      realmDefault: keycloak.audienceScopeRealmDefault === true,
     },
     { platformClients, clientJustCreated: client.outcome === 'created' },
   );

@@ -12,8 +12,8 @@ export const CONFIG_KEYS = {
   PLATFORM_CLIENT_IDS: { default: 'kagenti', meaning: 'comma-separated platform clients that get each agent audience scope as a default scope' },
   KEYCLOAK_AUDIENCE_SCOPE_ENABLED: { default: 'true', meaning: 'one audience scope per agent client; on unless exactly `false`' },
   KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT: {
-    default: 'true',
-    meaning: 'the audience scopes are also realm default scopes (spec §5), which Keycloak copies onto every client created later: tokens of later clients carry the audience of every earlier agent; `false`: only the platform clients get them',
+    default: 'false',
+    meaning: 'the audience scopes go to the platform clients only, and one found among the realm default scopes is taken out of them; `true`: also realm default scopes, as the reference places them (spec §5), which Keycloak copies onto every client created later, so the tokens of every later client carry the audience of every earlier agent',
   },
 } as const;
 

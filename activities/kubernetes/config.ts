@@ -33,7 +33,7 @@ function keycloakSettings(data: Record<string, string> | undefined, source: Keyc
     tokenExchangeEnabled: value('KEYCLOAK_TOKEN_EXCHANGE_ENABLED') !== 'false',
     platformClientIds: value('PLATFORM_CLIENT_IDS').split(',').map((s) => s.trim()).filter(Boolean),
     audienceScopeEnabled: value('KEYCLOAK_AUDIENCE_SCOPE_ENABLED') !== 'false',
-    audienceScopeRealmDefault: value('KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT') !== 'false',
+    audienceScopeRealmDefault: value('KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT') === 'true',
   };
 }
 

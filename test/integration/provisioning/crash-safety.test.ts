@@ -42,12 +42,15 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
   const admin = await keycloakAdmin();
   const scopes = await admin.clientScopes.find();
   const realmDefaults = (await admin.clientScopes.listDefaultClientScopes()).map((s) => s.name);
+  const [platform] = await admin.clients.find({ clientId: 'kagenti' });
+  const platformDefaults = (await admin.clients.listDefaultClientScopes({ id: platform.id! })).map((s) => s.name);
   for (const ns of namespaces) {
-    // Exactly one client, one audience scope (once among the realm defaults), and a Secret that matches the client.
+    // Exactly one client, one audience scope (once among the platform client's defaults, not a realm default), and a Secret that matches the client.
     const clients = await admin.clients.find({ clientId: `${ns}/agent` });
     expect(clients).toHaveLength(1);
     expect(scopes.filter((s) => s.name === `agent-${ns}-agent-aud`)).toHaveLength(1);
-    expect(realmDefaults.filter((name) => name === `agent-${ns}-agent-aud`)).toHaveLength(1);
+    expect(platformDefaults.filter((name) => name === `agent-${ns}-agent-aud`)).toHaveLength(1);
+    expect(realmDefaults).not.toContain(`agent-${ns}-agent-aud`);
     const secret = await core.readNamespacedSecret({ namespace: ns, name: secretNames.get(ns)! });
     const clientSecret = (await admin.clients.getClientSecret({ id: clients[0].id! })).value!;
     expect(decode(secret.data!['client-secret.txt'])).toBe(clientSecret);

@@ -107,7 +107,7 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
     expect(client.attributes?.['kagenti.io/managed-by']).toBe('kagenti-waypoint-provisioner');
   });
 
-  test('the audience scope maps the client id and is a default scope of the realm and of the platform client', async () => {
+  test('the audience scope maps the client id and is a default scope of the platform client, not of the realm', async () => {
     const admin = await keycloakAdmin();
     const scope = await admin.clientScopes.findOneByName({ name: `agent-${namespace}-${workload}-aud` });
     expect(scope).toBeDefined();
@@ -115,7 +115,8 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
     expect(mappers).toEqual([
       expect.objectContaining({ protocolMapper: 'oidc-audience-mapper', config: expect.objectContaining({ 'included.custom.audience': clientId, 'access.token.claim': 'true', 'id.token.claim': 'false' }) }),
     ]);
-    expect((await admin.clientScopes.listDefaultClientScopes()).map((s) => s.id)).toContain(scope!.id);
+    // Not a realm default (KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT, audience-scope.test.ts).
+    expect((await admin.clientScopes.listDefaultClientScopes()).map((s) => s.id)).not.toContain(scope!.id);
     const [platform] = await admin.clients.find({ clientId: 'kagenti' });
     expect((await admin.clients.listDefaultClientScopes({ id: platform.id! })).map((s) => s.id)).toContain(scope!.id);
   });
