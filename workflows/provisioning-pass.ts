@@ -75,6 +75,15 @@ const DELETING: PassOutcome = { phase: 'Deleting', waypointReady: false, agentCo
  */
 const ONE_REGISTRATION_ACTIVITY = 'one-registration-activity';
 
+/**
+ * The first pass of a run over a namespace no pass finished on before (no status annotation) does
+ * not search Keycloak for stale clients: clients named after an earlier namespace of the same name
+ * were removed when that namespace was deleted. Only a workflow terminated by hand leaves some
+ * behind, and the next pass (an event or the watcher's resync) removes them.
+ */
+const NO_STALE_SEARCH_IN_NEW_NAMESPACE = 'no-stale-search-in-new-namespace';
+const NOTHING_STALE = { deleted: [] as string[] };
+
 /** Whether the previous pass registered `workload` (its client then most likely exists). */
 const registeredBefore = (workload: AgentWorkload, previous?: PassOutcome) =>
   previous?.workloads.some((w) => w.kind === workload.kind && w.name === workload.name && w.state === 'registered') ?? false;
@@ -253,7 +262,10 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
           [{ namespace, keep: snapshot.workloads.map((w) => w.name), keycloak }],
           KEYCLOAK_OPTIONS,
         );
-      const [results, stale] = patched(ONE_REGISTRATION_ACTIVITY) ? await Promise.all([registrations, removeStale()]) : [await registrations, await removeStale()];
+      const newNamespace = !ctx.previous && snapshot.provisionedBefore === false && patched(NO_STALE_SEARCH_IN_NEW_NAMESPACE);
+      const [results, stale] = patched(ONE_REGISTRATION_ACTIVITY)
+        ? await Promise.all([registrations, newNamespace ? NOTHING_STALE : removeStale()])
+        : [await registrations, await removeStale()];
       workloads.push(...results);
       for (const clientId of stale.deleted) events.push(onNamespace(namespace, 'Normal', 'KeycloakClientDeleted', `Keycloak client ${clientId} deleted: its workload is gone`));
     }

@@ -31,6 +31,8 @@ export interface NamespaceSnapshot {
   sidecarMode?: boolean;
   /** The id of the migration that holds the namespace, from its annotation (absent in older histories). */
   heldByMigration?: string;
+  /** The namespace carries the status annotation: a pass finished on this namespace object before (absent in older histories). */
+  provisionedBefore?: boolean;
 }
 
 /** Non-secret Keycloak settings from kagenti-operator-config or authbridge-config (spec §4). */

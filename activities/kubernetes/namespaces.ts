@@ -49,6 +49,7 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
     workloads,
     sidecarMode: ns.metadata?.labels?.[ISTIO_INJECTION_LABEL] === 'enabled',
     heldByMigration: ns.metadata?.annotations?.[MIGRATION_ANNOTATION],
+    provisionedBefore: ns.metadata?.annotations?.[STATUS_ANNOTATION] !== undefined,
   };
 }
 

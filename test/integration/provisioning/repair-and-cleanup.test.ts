@@ -1,5 +1,6 @@
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
 import { namespaceWorkflowId } from '../../../workflows/ids';
+import { getStatusQuery } from '../../../workflows/messages';
 import { apps, core, createAgentDeployment, createNamespace, custom, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { MERGE_PATCH } from '../../../activities/kubernetes/clients';
 import { eventually } from '../../harness/eventually';
@@ -17,6 +18,14 @@ async function provisioned(namespace: string, workload: string): Promise<void> {
     const d = await apps.readNamespacedDeployment({ namespace, name: workload });
     return d.spec?.template?.metadata?.annotations?.['kagenti.io/keycloak-client-credentials-secret-name'] === name ? true : undefined;
   }, 30_000, `${namespace}/${workload} to be provisioned`);
+}
+
+/** The activities one run of the namespace's workflow scheduled, once it has finished a pass. */
+async function scheduledActivities(namespace: string, runId?: string): Promise<string[]> {
+  const handle = provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace), runId);
+  await eventually(async () => ((await handle.query(getStatusQuery)).passes > 0 ? true : undefined), 20_000, 'a finished pass');
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
 }
 
 async function clientExists(clientId: string): Promise<boolean> {
@@ -107,6 +116,35 @@ describe('removal', () => {
     expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-goes-aud` })).toBeUndefined();
     expect(await clientExists(`${namespace}/stays`)).toBe(true);
     expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-stays-aud` })).toBeDefined();
+  });
+
+  test('a new namespace is registered without a stale-client search; a run started anew on a provisioned one searches', async () => {
+    const namespace = uniqueName('stale');
+    const activities = (runId: string) => scheduledActivities(namespace, runId);
+    const count = (names: string[], name: string) => names.filter((n) => n === name).length;
+    await createNamespace(namespace);
+    // No replicas: no pod events, so passes come only from what the test does.
+    await createAgentDeployment(namespace, 'stays', { replicas: 0 });
+    await provisioned(namespace, 'stays');
+    const handle = provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace));
+    const firstRun = (await handle.describe()).runId;
+    const firstActivities = await activities(firstRun);
+    const { passes } = await handle.query(getStatusQuery);
+    expect(firstActivities).toContain('registerWorkload');
+    // Every later pass searches; the first one, on a namespace never provisioned, does not.
+    expect(count(firstActivities, 'deleteStaleKeycloakClients')).toBe(passes - 1);
+
+    await createAgentDeployment(namespace, 'goes', { replicas: 0 });
+    await provisioned(namespace, 'goes');
+    // A run ended by hand forgets what it registered; a workload goes while no run is there.
+    await handle.terminate('test: a run ended by hand');
+    await apps.deleteNamespacedDeployment({ namespace, name: 'goes' });
+    // The deletion starts a new run. The namespace carries its status annotation, so the first pass searches.
+    await eventually(async () => ((await clientExists(`${namespace}/goes`)) ? undefined : true), 30_000, 'the stale client to be deleted');
+    const secondRun = (await handle.describe()).runId;
+    expect(secondRun).not.toBe(firstRun);
+    expect(await activities(secondRun)).toContain('deleteStaleKeycloakClients');
+    expect(await clientExists(`${namespace}/stays`)).toBe(true);
   });
 
   test('a deleted namespace loses all its clients and its workflow ends', async () => {
