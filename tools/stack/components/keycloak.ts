@@ -29,7 +29,7 @@ export function keycloakComponent(ctx: StackContext): ComponentSpec {
         KC_BOOTSTRAP_ADMIN_USERNAME: KEYCLOAK_ADMIN_USERNAME,
         KC_BOOTSTRAP_ADMIN_PASSWORD: ctx.keycloakAdminPassword,
         JAVA_OPTS_KC_HEAP: '-XX:MaxRAMPercentage=10 -XX:InitialRAMPercentage=2',
-        // The quick (C1) JIT compiler only, as Quarkus's own dev mode runs: a short-lived local server
+        // The quick (C1) JIT compiler only, the usual setting for short-lived JVMs: a local server
         // spends more CPU compiling with C2 than the faster code gives back. Measured here: start-up
         // 26-29 CPU-s down to 19-20, and a burst of 200 registrations 19-23 CPU-s down to 17.
         JAVA_OPTS_APPEND: [process.env.JAVA_OPTS_APPEND, '-XX:TieredStopAtLevel=1'].filter(Boolean).join(' '),
