@@ -5,6 +5,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { Coalescer } from './coalescer';
 import { InformerSet, startInformers } from './informers';
 import { notifyNamespaceChanged, notifyNamespaceDeleted } from './notifier';
+import { spreadOver } from './spread';
 
 export interface WatcherOptions {
   taskQueue: string;
@@ -72,12 +73,18 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     log,
   );
 
+  // A resync is a full pass per agent namespace. All at once they would queue ahead of real
+  // changes (a new agent would wait behind every namespace's pass), so they are spread over the
+  // interval; each namespace is still looked at once per interval. (Start-up needs no resync: the
+  // informers' first lists report every namespace.)
+  let cancelSpread = () => {};
   const resync = () => {
     if (!informers.synced()) return;
     stats.resyncs++;
-    const namespaces = informers.agentNamespaces();
-    log.info({ namespaces: namespaces.size }, 'Resync: telling every agent namespace workflow to look again');
-    for (const namespace of namespaces) coalescer.notify(namespace);
+    const namespaces = [...informers.agentNamespaces()];
+    log.info({ namespaces: namespaces.length, seconds: options.resyncIntervalSeconds }, 'Resync: telling every agent namespace workflow to look again, spread over the interval');
+    cancelSpread();
+    cancelSpread = spreadOver(namespaces, options.resyncIntervalSeconds * 1000, (namespace) => coalescer.notify(namespace));
   };
   const timer = options.resyncIntervalSeconds > 0 ? setInterval(resync, options.resyncIntervalSeconds * 1000) : undefined;
 
@@ -88,6 +95,7 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     /** Stops watching and waits for notifications under way, so the Temporal client can be closed after. */
     async stop() {
       if (timer) clearInterval(timer);
+      cancelSpread();
       await informers.stop();
       await coalescer.stop();
       await Promise.allSettled([...deletions]);
