@@ -4,6 +4,7 @@ import { namespaceWorkflowId } from '../../../workflows/ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { createAgentDeployment, createNamespace, custom, eventReasons, readGateway } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
+import { scheduledActivityTypes } from '../../harness/history';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { uniqueName } from '../../harness/stack';
 
@@ -22,10 +23,7 @@ async function programWaypoint(namespace: string): Promise<void> {
   );
 }
 
-async function activityTypes(namespace: string): Promise<string[]> {
-  const history = await provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)).fetchHistory();
-  return (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
-}
+const activityTypes = (namespace: string) => scheduledActivityTypes(provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)));
 
 test('a waypoint Programmed after the first short look is waited for within the same pass', async () => {
   const namespace = uniqueName('slow-waypoint');

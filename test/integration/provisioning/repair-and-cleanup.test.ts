@@ -4,6 +4,7 @@ import { getStatusQuery } from '../../../workflows/messages';
 import { apps, core, createAgentDeployment, createNamespace, custom, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { MERGE_PATCH } from '../../../activities/kubernetes/clients';
 import { eventually } from '../../harness/eventually';
+import { scheduledActivityTypes } from '../../harness/history';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, uniqueName } from '../../harness/stack';
 
@@ -24,8 +25,7 @@ async function provisioned(namespace: string, workload: string): Promise<void> {
 async function scheduledActivities(namespace: string, runId?: string): Promise<string[]> {
   const handle = provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace), runId);
   await eventually(async () => ((await handle.query(getStatusQuery)).passes > 0 ? true : undefined), 20_000, 'a finished pass');
-  const history = await handle.fetchHistory();
-  return (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  return scheduledActivityTypes(handle);
 }
 
 async function clientExists(clientId: string): Promise<boolean> {
