@@ -9,6 +9,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY config ./config
 COPY workflows ./workflows
 COPY activities ./activities
+COPY temporal ./temporal
 COPY watcher ./watcher
 COPY worker ./worker
 COPY cli ./cli

@@ -1,6 +1,10 @@
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings';
+import { notifyNamespaceChanged } from '../temporal/namespace-workflows';
+import type { WakeReason } from '../workflows/messages';
 import type { AgentWorkload, KeycloakSettings } from '../workflows/types';
+import { auditKeycloak } from './audit/audit-keycloak';
 import { ApplicationFailure } from '@temporalio/common';
 import { classifyGone, ErrorType } from './errors';
 import type { KubeClients } from './kubernetes/clients';
@@ -17,13 +21,18 @@ export interface ActivityDeps {
   k8s: KubeClients;
   settings: Settings;
   log: Logger;
+  /** To wake namespace workflows (the Keycloak audit). */
+  temporal: Client;
 }
+
+/** Namespaces woken at once by the audit; the rest wait for a free place. */
+const WAKE_CONCURRENCY = 16;
 
 /**
  * The activities the worker registers. Each is idempotent and safe to re-run after a crash at any
  * point; results carry names and outcomes, never secret values.
  */
-export function createActivities({ k8s, settings, log }: ActivityDeps) {
+export function createActivities({ k8s, settings, log, temporal }: ActivityDeps) {
   const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions(settings.keycloakConcurrency) };
   const logChange = (outcome: string, message: string, fields: Record<string, unknown>) => {
     if (outcome !== 'unchanged') log.info(fields, message);
@@ -100,6 +109,22 @@ export function createActivities({ k8s, settings, log }: ActivityDeps) {
     },
     async recordNamespaceStatus(namespace: string, status: string) {
       return recordNamespaceStatus(k8s, namespace, status);
+    },
+    async auditKeycloak() {
+      const audit = await auditKeycloak(keycloak);
+      log.info({ realms: audit.realms, drifted: audit.drift.length, skipped: audit.skipped }, 'Audited Keycloak');
+      for (const { namespace, reasons } of audit.drift) log.info({ namespace, reasons }, 'Keycloak differs from the cluster; waking the namespace');
+      return audit;
+    },
+    /** Tells each namespace's workflow to look again (starting it when it ended), as maintenance. */
+    async wakeNamespaces(input: { namespaces: string[]; reason: WakeReason }) {
+      const queue = [...input.namespaces];
+      const wake = async () => {
+        for (let namespace = queue.shift(); namespace !== undefined; namespace = queue.shift()) {
+          await notifyNamespaceChanged(temporal, namespace, settings.taskQueue, input.reason);
+        }
+      };
+      await Promise.all(Array.from({ length: WAKE_CONCURRENCY }, wake));
     },
   };
   const migration = createMigrationActivities({ ...keycloak, log });

@@ -12,6 +12,7 @@ import {
 import type { Logger } from 'pino';
 import { waypointGatewayName } from '../activities/kubernetes/desired';
 import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from './own-writes';
+import type { CachedNamespace } from './settled';
 import { hasAgentTemplate, isOptedInNamespace, namespaceOf } from './to-namespace';
 
 export interface InformerSet {
@@ -19,12 +20,17 @@ export interface InformerSet {
   synced(): boolean;
   /** Namespaces that hold an agent or tool pod or workload, or opted in by label, per the caches. */
   agentNamespaces(): Set<string>;
+  /** What the caches hold of `namespace`, undefined when they hold no such Namespace. */
+  cached(namespace: string): CachedNamespace | undefined;
   stop(): Promise<void>;
 }
 
 export interface InformerHandlers {
+  /** A change after the first lists (those are reported once, through `synced`). */
   changed(namespace: string): void;
   namespaceDeleted(namespace: string): void;
+  /** Once, when every informer has listed: the caches now show the whole cluster. */
+  synced(): void;
   /** Each restart after a watch or list error. */
   restarted(resource: string): void;
 }
@@ -144,6 +150,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
 
   const informers = new Map<string, Watched>();
   const listed = new Set<string>();
+  let announced = false;
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
 
@@ -152,7 +159,8 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
     informers.set(spec.name, informer);
     const onChange = (object: KubernetesObject, event: string) => {
       const namespace = namespaceOf(object, spec.name === 'namespaces');
-      if (!namespace) return;
+      // What the first lists show is looked at once they are all in (see `synced`), not object by object.
+      if (!namespace || !announced) return;
       // A Namespace matters when it opts in, is being deleted, or holds agents (its labels may have drifted).
       if (spec.name === 'namespaces' && !(isOptedInNamespace(object) || object.metadata?.deletionTimestamp || holdsAgents(namespace))) return;
       log.debug({ namespace, resource: spec.name, name: object.metadata?.name, event }, 'Change that calls for a pass');
@@ -173,7 +181,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       if (spec.name === 'namespaces') handlers.namespaceDeleted(namespace);
       else if (relevant(object) && (!spec.delete || spec.delete(object))) onChange(object, 'delete');
     });
-    informer.on('connect', () => listed.add(spec.name));
+    informer.on('connect', () => markListed(spec.name));
     let delay = RESTART_DELAY_MS.min;
     informer.on('error', (error: unknown) => {
       if (stopped) return;
@@ -199,9 +207,16 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
     });
   }
 
+  function markListed(name: string): void {
+    listed.add(name);
+    if (announced || listed.size < informers.size) return;
+    announced = true;
+    handlers.synced();
+  }
+
   for (const [name, informer] of informers) {
     informer.start().then(
-      () => listed.add(name),
+      () => markListed(name),
       () => undefined,
     );
   }
@@ -218,6 +233,17 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       }
       for (const ns of informers.get('namespaces')!.list()) if (isOptedInNamespace(ns)) namespaces.add(ns.metadata!.name!);
       return namespaces;
+    },
+    cached(namespace) {
+      const object = informers.get('namespaces')!.get(namespace);
+      if (!object) return undefined;
+      const agentWorkloads = (name: string) => informers.get(name)!.list(namespace).filter((o) => hasAgentTemplate(o as never) && !o.metadata?.deletionTimestamp);
+      return {
+        namespace: object,
+        workloads: [...agentWorkloads('deployments'), ...agentWorkloads('statefulsets')],
+        gateway: informers.get('gateways')!.get(waypointGatewayName(namespace), namespace),
+        secrets: new Set(informers.get('secrets')!.list(namespace).map((o) => o.metadata!.name!)),
+      };
     },
     async stop() {
       stopped = true;

@@ -6,7 +6,7 @@ import { runMain } from '../config/run-main';
 import { loadSettings } from '../config/settings';
 import { connectClient } from '../config/temporal-connection';
 import { startLeaderElection } from './leader-election';
-import { startWatcher, Watcher } from './watcher';
+import { startWatcher, Watcher, watcherOptions } from './watcher';
 
 export const WATCHER_LEASE = 'kagenti-waypoint-watcher';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   log.info({ settings }, 'Effective settings');
   const kc = loadKubeConfig(settings.kubeconfig);
   const client = await connectClient(settings);
-  const watch = () => startWatcher(kc, client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds }, log);
+  const watch = () => startWatcher(kc, client, watcherOptions(settings), log);
 
   let watcher: Watcher | undefined;
   let stopping = Promise.resolve();

@@ -2,14 +2,18 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { Settings } from '../config/settings';
+import { ensureKeycloakAudit } from '../temporal/keycloak-audit';
+import { notifyNamespaceChanged, notifyNamespaceDeleted } from '../temporal/namespace-workflows';
+import type { WakeReason } from '../workflows/messages';
 import { Coalescer } from './coalescer';
 import { InformerSet, startInformers } from './informers';
-import { notifyNamespaceChanged, notifyNamespaceDeleted } from './notifier';
-import { spreadOver } from './spread';
+import { SettledOptions, unsettledReason } from './settled';
 
-export interface WatcherOptions {
+export interface WatcherOptions extends SettledOptions {
   taskQueue: string;
-  resyncIntervalSeconds: number;
+  /** Seconds between Keycloak audits; the watcher starts the audit workflow with it (0: none started). */
+  keycloakAuditIntervalSeconds: number;
   /** How long events for one namespace are gathered before its workflow is told. */
   coalesceMs?: number;
 }
@@ -17,8 +21,8 @@ export interface WatcherOptions {
 export interface Watcher {
   ready(): boolean;
   stop(): Promise<void>;
-  /** Counters for health and tests: notifications sent, informer restarts. */
-  stats: { notified: number; restarts: number; resyncs: number };
+  /** Counters for health and tests: notifications sent, informer restarts, namespaces looked at when taking over. */
+  stats: { notified: number; restarts: number; takeoverPasses: number; takeoverSettled: number };
   /** Prometheus metrics of this watcher. */
   metrics: Registry;
 }
@@ -29,26 +33,52 @@ function watcherMetrics(stats: Watcher['stats'], backlog: () => number): { regis
     new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(stats[key]); } });
   fromStats('kagenti_watcher_notifications_total', 'Namespace workflows told to look again', 'notified');
   fromStats('kagenti_watcher_watch_restarts_total', 'Informer restarts after a failed watch or list', 'restarts');
-  fromStats('kagenti_watcher_resyncs_total', 'Full resyncs of every agent namespace', 'resyncs');
+  fromStats('kagenti_watcher_takeover_passes_total', 'Agent namespaces found not settled when this watcher took over, each given a pass', 'takeoverPasses');
+  fromStats('kagenti_watcher_takeover_settled_total', 'Agent namespaces found settled when this watcher took over, left alone', 'takeoverSettled');
   const notifyFailures = new Counter({ name: 'kagenti_watcher_notification_failures_total', help: 'Failed attempts to tell a namespace workflow (retried)', registers: [registry] });
   new Gauge({ name: 'kagenti_watcher_backlog', help: 'Namespaces waiting to be told or being told', registers: [registry], collect() { this.set(backlog()); } });
   return { registry, notifyFailures };
 }
 
+/** The watcher's options from the process settings. */
+export function watcherOptions(settings: Settings, extra: Partial<WatcherOptions> = {}): WatcherOptions {
+  return {
+    taskQueue: settings.taskQueue,
+    keycloakAuditIntervalSeconds: settings.keycloakAuditIntervalSeconds,
+    waypointProvisioning: settings.enableWaypointProvisioning,
+    clientRegistration: settings.enableOperatorClientRegistration,
+    injectTools: settings.injectTools,
+    ...extra,
+  };
+}
+
+const AUDIT_RETRY_MS = { min: 1000, max: 30_000 };
+
 /**
  * Turns cluster events into per-namespace workflow notifications. It keeps no state of its own: the
- * informer caches are rebuilt by listing, and a resync tells every agent namespace's workflow to
- * look again, so nothing is lost across restarts of the watcher or the apiserver.
+ * informer caches are rebuilt by listing. When it takes over (start-up, a new leader) it looks at
+ * every agent namespace in its caches and tells only those that are not settled; after that, only
+ * changes. Nothing runs on a timer: drift the watches cannot see (Keycloak) is the audit's, which
+ * the watcher starts.
  */
 export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOptions, log: Logger): Watcher {
-  const stats = { notified: 0, restarts: 0, resyncs: 0 };
+  const stats = { notified: 0, restarts: 0, takeoverPasses: 0, takeoverSettled: 0 };
   // The backlog is read at scrape time, when the coalescer below exists.
   const metrics = watcherMetrics(stats, () => coalescer.backlog);
+  // Why each waiting namespace is to be told: a change outranks maintenance.
+  const reasons = new Map<string, WakeReason>();
   const coalescer = new Coalescer(
     async (namespace) => {
-      await notifyNamespaceChanged(client, namespace, options.taskQueue);
+      const reason = reasons.get(namespace) ?? 'change';
+      reasons.delete(namespace);
+      try {
+        await notifyNamespaceChanged(client, namespace, options.taskQueue, reason);
+      } catch (error) {
+        if (!reasons.has(namespace) || reason === 'change') reasons.set(namespace, reason);
+        throw error;
+      }
       stats.notified++;
-      log.debug({ namespace }, 'Notified namespace workflow');
+      log.debug({ namespace, reason }, 'Notified namespace workflow');
     },
     options.coalesceMs ?? 100,
     (namespace, error) => {
@@ -56,11 +86,32 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
       log.warn({ namespace, err: String(error) }, 'Could not notify the namespace workflow; retrying');
     },
   );
+  const tell = (namespace: string, reason: WakeReason) => {
+    if (reason === 'change' || !reasons.has(namespace)) reasons.set(namespace, reason);
+    coalescer.notify(namespace);
+  };
+
+  const takeOver = () => {
+    const namespaces = [...informers.agentNamespaces()];
+    for (const namespace of namespaces) {
+      const cached = informers.cached(namespace);
+      const why = cached ? unsettledReason(cached, options) : 'it is not in the cache';
+      if (why === undefined) {
+        stats.takeoverSettled++;
+        continue;
+      }
+      stats.takeoverPasses++;
+      log.debug({ namespace, why }, 'Not settled at takeover; telling its workflow');
+      tell(namespace, 'takeover');
+    }
+    log.info({ agentNamespaces: namespaces.length, notSettled: stats.takeoverPasses }, 'Took over: told the namespaces that are not settled');
+  };
+
   const deletions = new Set<Promise<void>>();
   const informers: InformerSet = startInformers(
     kc,
     {
-      changed: (namespace) => coalescer.notify(namespace),
+      changed: (namespace) => tell(namespace, 'change'),
       namespaceDeleted: (namespace) => {
         const told = notifyNamespaceDeleted(client, namespace).catch((error: unknown) =>
           log.warn({ namespace, err: String(error) }, 'Could not tell the workflow its namespace is gone'),
@@ -68,25 +119,24 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
         deletions.add(told);
         void told.finally(() => deletions.delete(told));
       },
+      synced: takeOver,
       restarted: () => stats.restarts++,
     },
     log,
   );
 
-  // A resync is a full pass per agent namespace. All at once they would queue ahead of real
-  // changes (a new agent would wait behind every namespace's pass), so they are spread over the
-  // interval; each namespace is still looked at once per interval. (Start-up needs no resync: the
-  // informers' first lists report every namespace.)
-  let cancelSpread = () => {};
-  const resync = () => {
-    if (!informers.synced()) return;
-    stats.resyncs++;
-    const namespaces = [...informers.agentNamespaces()];
-    log.info({ namespaces: namespaces.length, seconds: options.resyncIntervalSeconds }, 'Resync: telling every agent namespace workflow to look again, spread over the interval');
-    cancelSpread();
-    cancelSpread = spreadOver(namespaces, options.resyncIntervalSeconds * 1000, (namespace) => coalescer.notify(namespace));
+  // The audit is a workflow of its own; it is (re)started here until the Temporal server takes it.
+  let stopped = false;
+  let auditTimer: NodeJS.Timeout | undefined;
+  const startAudit = async (delay: number) => {
+    try {
+      await ensureKeycloakAudit(client, options.taskQueue, options.keycloakAuditIntervalSeconds);
+    } catch (error) {
+      log.warn({ err: String(error), retryInMs: delay }, 'Could not start the Keycloak audit; retrying');
+      if (!stopped) auditTimer = setTimeout(() => void startAudit(Math.min(AUDIT_RETRY_MS.max, delay * 2)), delay);
+    }
   };
-  const timer = options.resyncIntervalSeconds > 0 ? setInterval(resync, options.resyncIntervalSeconds * 1000) : undefined;
+  if (options.keycloakAuditIntervalSeconds > 0) void startAudit(AUDIT_RETRY_MS.min);
 
   return {
     ready: () => informers.synced(),
@@ -94,8 +144,8 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     metrics: metrics.registry,
     /** Stops watching and waits for notifications under way, so the Temporal client can be closed after. */
     async stop() {
-      if (timer) clearInterval(timer);
-      cancelSpread();
+      stopped = true;
+      clearTimeout(auditTimer);
       await informers.stop();
       await coalescer.stop();
       await Promise.allSettled([...deletions]);

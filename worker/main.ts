@@ -3,7 +3,7 @@ import { startHealthServer } from '../config/health-server';
 import { createLogger } from '../config/logger';
 import { runMain } from '../config/run-main';
 import { loadSettings } from '../config/settings';
-import { connectWorker } from '../config/temporal-connection';
+import { connectClient, connectWorker } from '../config/temporal-connection';
 import { namespaceOfWorkflowId } from '../workflows/ids';
 import { createWorker } from './create-worker';
 
@@ -40,13 +40,15 @@ async function main(): Promise<void> {
   });
 
   const connection = await connectWorker(settings);
-  const worker = await createWorker(connection, settings, log);
+  const client = await connectClient(settings);
+  const worker = await createWorker(connection, client, settings, log);
   const health = await startHealthServer(settings.healthPort, () => worker.getState() === 'RUNNING');
   log.info({ taskQueue: settings.taskQueue, temporal: settings.temporalAddress }, 'Worker started');
   try {
     await worker.run();
   } finally {
     health.close();
+    await client.connection.close();
     await connection.close();
     log.info('Worker stopped');
   }

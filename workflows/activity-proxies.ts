@@ -1,5 +1,6 @@
 import { ActivityOptions, LocalActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { WorkPriority } from './types';
 
 const NON_RETRYABLE = ['InvalidWorkloadSpec', 'NamespaceGone', 'WorkloadGone'];
 
@@ -33,6 +34,17 @@ export const reporting = proxyActivities<Activities>(REPORTING_OPTIONS);
  * long start-to-close bound; a dead worker is still noticed within the heartbeat timeout.
  */
 export const KEYCLOAK_OPTIONS: ActivityOptions = { ...CALL_OPTIONS, startToCloseTimeout: '5 minutes', heartbeatTimeout: '15 seconds' };
+
+/**
+ * Temporal's priority keys (1 first, 5 last, 3 by default) for new work and for maintenance. The
+ * server orders queued tasks by them, and the worker orders its waiting Keycloak work by the same key.
+ */
+const PRIORITY_KEY: Record<WorkPriority, number> = { new: 2, maintenance: 4 };
+
+/** Keycloak work of a pass, with the pass's priority: new work before maintenance. */
+export function keycloakOptions(priority: WorkPriority): ActivityOptions {
+  return { ...KEYCLOAK_OPTIONS, priority: { priorityKey: PRIORITY_KEY[priority] } };
+}
 
 /** The readiness wait heartbeats; its own timeout bounds it, plus a margin. */
 export function waitOptions(timeoutSeconds: number): ActivityOptions {

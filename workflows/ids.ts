@@ -19,3 +19,10 @@ const MIGRATION_PREFIX = 'ns-migration/';
 export function migrationWorkflowId(namespace: string): string {
   return `${MIGRATION_PREFIX}${namespace}`;
 }
+
+const AUDIT_PREFIX = 'keycloak-audit/';
+
+/** The one Keycloak audit of a provisioner deployment (its task queue): the leading watcher starts it. */
+export function keycloakAuditWorkflowId(taskQueue: string): string {
+  return `${AUDIT_PREFIX}${taskQueue}`;
+}

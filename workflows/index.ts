@@ -1,3 +1,4 @@
 // The workflow bundle's entry: exports every workflow function the worker runs.
 export { namespaceWorkflow } from './namespace-workflow';
 export { migrationWorkflow } from './migration/migration-workflow';
+export { keycloakAuditWorkflow } from './keycloak-audit-workflow';

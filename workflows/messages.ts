@@ -1,8 +1,16 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PassOutcome } from './types';
 
-/** From the watcher: something in the namespace changed; run a pass (events during a pass fold into one more). */
-export const resourcesChangedSignal = defineSignal<[{ reason?: string }?]>('resourcesChanged');
+/**
+ * Why a namespace is told to look again. `change`: the watcher saw something change (a new agent,
+ * drift): new work, served first. `takeover`: a watcher that just started found the namespace not
+ * settled. `audit`: the Keycloak audit found its clients, scopes or Secrets out of line. The last two
+ * are maintenance, which waits behind new work for Keycloak.
+ */
+export type WakeReason = 'change' | 'takeover' | 'audit';
+
+/** From the watcher (or the audit): something in the namespace changed; run a pass (events during a pass fold into one more). */
+export const resourcesChangedSignal = defineSignal<[{ reason?: WakeReason }?]>('resourcesChanged');
 /** From the watcher: the namespace was deleted; remove what is owned in Keycloak and end. */
 export const namespaceDeletedSignal = defineSignal('namespaceDeleted');
 /** The last pass's outcome and how many passes ran. */
@@ -14,3 +22,8 @@ export interface NamespaceStatus {
   pending: boolean;
   last?: PassOutcome;
 }
+
+/** From the leading watcher: audit every `intervalSeconds` (0: stop auditing). Also starts the audit workflow. */
+export const auditIntervalSignal = defineSignal<[{ intervalSeconds: number }]>('auditInterval');
+/** From a person or a test: audit now, without waiting for the interval (after restoring a realm, say). */
+export const auditNowSignal = defineSignal('auditNow');

@@ -8,12 +8,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { activities, KEYCLOAK_OPTIONS, withSummary } from './activity-proxies';
+import { activities, keycloakOptions, withSummary } from './activity-proxies';
 import { clusterStep } from './cluster-steps';
 import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
 import { provisioningPass } from './provisioning-pass';
 import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
-import type { KeycloakSettings, PassOutcome } from './types';
+import type { KeycloakSettings, PassOutcome, WorkPriority } from './types';
 
 export interface NamespaceWorkflowInput {
   namespace: string;
@@ -51,19 +51,27 @@ function describe(namespace: string, outcome: PassOutcome): string {
 export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<'deleted' | 'idle'> {
   const { namespace } = input;
   let pending = true;
+  // Whether a signal came since the last pass, and whether any of them asked for new work.
+  let sawSignal = false;
+  let urgent = false;
   let deleted = false;
   let passes = input.carried?.passes ?? 0;
   let last = input.carried?.last;
   let keycloak = input.carried?.keycloak;
 
-  setHandler(resourcesChangedSignal, () => {
+  setHandler(resourcesChangedSignal, (change) => {
     pending = true;
+    sawSignal = true;
+    // Callers that give no reason (people, older watchers) ask for new work.
+    if (change?.reason === undefined || change.reason === 'change') urgent = true;
   });
   setHandler(namespaceDeletedSignal, () => {
     deleted = true;
   });
   setHandler(getStatusQuery, (): NamespaceStatus => ({ namespace, passes, pending, last }));
 
+  // A pass started by the retry timer of a waiting state goes on with the priority of the pass that waited.
+  let priority: WorkPriority = 'new';
   for (;;) {
     const retryAfter = last?.retryAfterSeconds;
     if (retryAfter !== undefined) {
@@ -72,7 +80,10 @@ export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<
       await condition(() => pending || deleted);
     }
     if (deleted) break;
+    if (sawSignal) priority = urgent ? 'new' : 'maintenance';
     pending = false;
+    urgent = false;
+    sawSignal = false;
 
     upsertSearchAttributes([
       { key: ProvisionerNamespace, value: namespace },
@@ -80,7 +91,7 @@ export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<
     ]);
     const info = workflowInfo();
     const passStarted = Date.now();
-    const result = await provisioningPass({ namespace, previous: last, eventKeyPrefix: `${info.workflowId}/${info.runId}/${passes}` });
+    const result = await provisioningPass({ namespace, previous: last, priority, eventKeyPrefix: `${info.workflowId}/${info.runId}/${passes}` });
     passes++;
     last = result.outcome;
     passDuration.record((Date.now() - passStarted) / 1000, { phase: last.phase });
@@ -115,7 +126,7 @@ export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<
   // The namespace is gone: its workloads' clients are removed with the settings last in force.
   upsertSearchAttributes([{ key: ProvisionerPhase, value: 'Deleting' }]);
   if (keycloak) {
-    await withSummary(activities.deleteStaleKeycloakClients, `Remove all Keycloak clients of deleted namespace ${namespace}`, [{ namespace, keep: [], keycloak }], KEYCLOAK_OPTIONS);
+    await withSummary(activities.deleteStaleKeycloakClients, `Remove all Keycloak clients of deleted namespace ${namespace}`, [{ namespace, keep: [], keycloak }], keycloakOptions('maintenance'));
   }
   return 'deleted';
 }

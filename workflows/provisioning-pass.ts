@@ -1,13 +1,15 @@
 import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { EventInput } from '../activities/kubernetes/events';
-import { activities, KEYCLOAK_OPTIONS, localActivities, locallyWithSummary, reporting, waitOptions, withSummary } from './activity-proxies';
+import { activities, keycloakOptions, localActivities, locallyWithSummary, reporting, waitOptions, withSummary } from './activity-proxies';
 import { clusterStep } from './cluster-steps';
-import type { AgentWorkload, GatewayReadiness, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from './types';
+import type { AgentWorkload, GatewayReadiness, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus, WorkPriority } from './types';
 
 /** What a pass knows besides the cluster: the previous outcome (to report only changes) and where to key its events. */
 export interface PassContext {
   namespace: string;
   previous?: PassOutcome;
+  /** New work or maintenance: where Keycloak work waits, new work goes first. */
+  priority: WorkPriority;
   /** Unique per pass and stable on replay, e.g. `<workflow id>/<run id>/<pass number>`. */
   eventKeyPrefix: string;
 }
@@ -89,7 +91,8 @@ const registeredBefore = (workload: AgentWorkload, previous?: PassOutcome) =>
   previous?.workloads.some((w) => w.kind === workload.kind && w.name === workload.name && w.state === 'registered') ?? false;
 
 /** Registers one workload: client and audience scope, then the credentials Secret, then (only then) the annotation. */
-async function registerWorkload(namespace: string, workload: AgentWorkload, keycloak: KeycloakSettings, events: Event[], previous?: PassOutcome): Promise<WorkloadStatus> {
+async function registerWorkload(ctx: PassContext, workload: AgentWorkload, keycloak: KeycloakSettings, events: Event[]): Promise<WorkloadStatus> {
+  const { namespace, previous } = ctx;
   const ref = { kind: workload.kind, name: workload.name, uid: workload.uid, serviceAccountName: workload.serviceAccountName };
   const label = `${workload.kind} ${namespace}/${workload.name}`;
   try {
@@ -98,7 +101,7 @@ async function registerWorkload(namespace: string, workload: AgentWorkload, keyc
         activities.registerWorkload,
         `Register ${label}: Keycloak client, audience scope, credentials Secret, annotation`,
         [{ namespace, workload: ref, keycloak, newWorkload: !registeredBefore(workload, previous) }],
-        KEYCLOAK_OPTIONS,
+        keycloakOptions(ctx.priority),
       );
       if (result.outcome !== 'unchanged') {
         events.push(onWorkload(workload, 'Normal', result.outcome === 'created' ? 'KeycloakClientCreated' : 'KeycloakClientUpdated', `Keycloak client ${result.clientId} ${result.outcome}`));
@@ -111,7 +114,7 @@ async function registerWorkload(namespace: string, workload: AgentWorkload, keyc
       }
       return { kind: workload.kind, name: workload.name, clientId: result.clientId, credentialsSecret: result.secretName, state: 'registered' };
     }
-    const client = await withSummary(activities.ensureKeycloakClient, `Ensure Keycloak client for ${label}`, [{ namespace, workload: ref, keycloak }], KEYCLOAK_OPTIONS);
+    const client = await withSummary(activities.ensureKeycloakClient, `Ensure Keycloak client for ${label}`, [{ namespace, workload: ref, keycloak }], keycloakOptions(ctx.priority));
     if (client.outcome !== 'unchanged') {
       events.push(onWorkload(workload, 'Normal', client.outcome === 'created' ? 'KeycloakClientCreated' : 'KeycloakClientUpdated', `Keycloak client ${client.clientId} ${client.outcome}`));
     }
@@ -119,7 +122,7 @@ async function registerWorkload(namespace: string, workload: AgentWorkload, keyc
       activities.ensureClientCredentialsSecret,
       `Ensure credentials Secret for ${label}`,
       [{ namespace, workload: ref, keycloak, clientId: client.clientId }],
-      KEYCLOAK_OPTIONS,
+      keycloakOptions(ctx.priority),
     );
     if (secret.outcome !== 'unchanged') {
       events.push(onWorkload(workload, 'Normal', secret.outcome === 'created' ? 'CredentialsSecretCreated' : 'CredentialsSecretUpdated', `Secret ${secret.secretName} ${secret.outcome}`));
@@ -179,7 +182,8 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
   let config: ProvisioningConfig;
   if (patched(PARALLEL_STEPS)) {
     [snapshot, config] = await Promise.all([inspect(), resolveConfig()]);
-    if (!snapshot.exists || snapshot.terminating) return { outcome: DELETING };
+    // The settings in force are kept for the clean-up: a run started after the namespace went has no others.
+    if (!snapshot.exists || snapshot.terminating) return { outcome: DELETING, keycloak: config.keycloak };
   } else {
     snapshot = await inspect();
     if (!snapshot.exists || snapshot.terminating) return { outcome: DELETING };
@@ -209,7 +213,7 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
       }
     }
     if (keycloakUsable) {
-      await withSummary(activities.deleteStaleKeycloakClients, `Remove Keycloak clients of ${namespace}`, [{ namespace, keep: [], keycloak: config.keycloak! }], KEYCLOAK_OPTIONS);
+      await withSummary(activities.deleteStaleKeycloakClients, `Remove Keycloak clients of ${namespace}`, [{ namespace, keep: [], keycloak: config.keycloak! }], keycloakOptions(ctx.priority));
     }
     await report(ctx, events);
     return { outcome: { phase: 'Idle', waypointReady: false, agentCount: 0, waiting: [], warnings: [], workloads: [], done: keycloakUsable || !config.clientRegistration }, keycloak: config.keycloak };
@@ -251,7 +255,7 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
         snapshot.workloads.map((workload) => {
           const skipped = skipReason(workload, config);
           if (skipped) return Promise.resolve<WorkloadStatus>({ kind: workload.kind, name: workload.name, state: 'skipped', detail: skipped });
-          return registerWorkload(namespace, workload, keycloak, events, ctx.previous);
+          return registerWorkload(ctx, workload, keycloak, events);
         }),
       );
       // Clients of every current workload are kept, even skipped ones: only a workload's removal removes its client.
@@ -260,7 +264,7 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
           activities.deleteStaleKeycloakClients,
           `Remove Keycloak clients of deleted workloads in ${namespace}`,
           [{ namespace, keep: snapshot.workloads.map((w) => w.name), keycloak }],
-          KEYCLOAK_OPTIONS,
+          keycloakOptions(ctx.priority),
         );
       const newNamespace = !ctx.previous && snapshot.provisionedBefore === false && patched(NO_STALE_SEARCH_IN_NEW_NAMESPACE);
       const [results, stale] = patched(ONE_REGISTRATION_ACTIVITY)

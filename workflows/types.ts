@@ -82,6 +82,9 @@ export interface GatewayReadiness {
   message: string;
 }
 
+/** New work (a change the watcher saw) goes before maintenance (a takeover, an audit's repair) wherever work waits. */
+export type WorkPriority = 'new' | 'maintenance';
+
 /** Standby: the namespace is in sidecar mode or held by its migration, and the provisioner leaves it alone. */
 export type ProvisionerPhaseValue = 'Waiting' | 'Provisioning' | 'Ready' | 'Idle' | 'Deleting' | 'Standby';
 
@@ -109,4 +112,13 @@ export interface PassOutcome {
   retryAfterSeconds?: number;
   /** The namespace needs nothing (no agent or tool, nothing owned left): the workflow may end. */
   done: boolean;
+}
+
+/** One Keycloak audit's findings: names and reasons only, never a secret value. */
+export interface KeycloakAudit {
+  realms: { url: string; realm: string; managedClients: number; credentialsSecrets: number }[];
+  /** Namespaces whose Keycloak state differs from what their credentials Secrets say, with why. */
+  drift: { namespace: string; reasons: string[] }[];
+  /** Why nothing was audited (no complete Keycloak config, no admin Secret). */
+  skipped?: string;
 }

@@ -13,6 +13,9 @@ interface CachedToken {
   expiresAt: number;
 }
 
+/** Temporal's priority key of a task that sets none. */
+const DEFAULT_PRIORITY_KEY = 3;
+
 /** Renew an admin token this long before it expires, so no call starts with a token about to lapse. */
 const RENEW_BEFORE_MS = 20_000;
 
@@ -42,9 +45,13 @@ export class KeycloakAdminSessions {
     this.slots = new Semaphore(concurrency);
   }
 
-  /** Runs `work` once a slot is free. */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    return this.slots.runExclusive(work);
+  /**
+   * Runs `work` once a slot is free. Waiting work is served by Temporal priority key (lower first,
+   * 3 when unset), so new agents do not wait behind maintenance that queued before them.
+   */
+  exclusive<T>(work: () => Promise<T>, priorityKey?: number): Promise<T> {
+    // The semaphore serves higher numbers first; 0 is the wire's "unset".
+    return this.slots.runExclusive(work, 1, -(priorityKey || DEFAULT_PRIORITY_KEY));
   }
 
   private key(url: string, credentials: AdminCredentials): string {

@@ -8,9 +8,9 @@ import { findClient } from './clients';
 import type { PlatformClients } from './platform-clients';
 import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from './desired';
 
-const AUDIENCE_MAPPER = 'audience';
+export const AUDIENCE_MAPPER = 'audience';
 
-function desiredMapper(clientId: string): ProtocolMapperRepresentation {
+export function desiredMapper(clientId: string): ProtocolMapperRepresentation {
   return {
     name: AUDIENCE_MAPPER,
     protocol: 'openid-connect',
@@ -24,7 +24,7 @@ function desiredMapper(clientId: string): ProtocolMapperRepresentation {
   };
 }
 
-function mapperDrifted(live: ProtocolMapperRepresentation, desired: ProtocolMapperRepresentation): boolean {
+export function mapperDrifted(live: ProtocolMapperRepresentation, desired: ProtocolMapperRepresentation): boolean {
   if (live.protocolMapper !== desired.protocolMapper) return true;
   return Object.entries(desired.config ?? {}).some(([key, value]) => live.config?.[key] !== value);
 }

@@ -49,7 +49,7 @@ export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSet
       } finally {
         meter.createHistogram('kagenti_keycloak_call_duration', 'float', 's', 'Duration of one unit of Keycloak work (login, reads and writes)').record((performance.now() - started) / 1000);
       }
-    });
+    }, context.info.priority?.priorityKey);
   } finally {
     clearInterval(heartbeat);
   }

@@ -64,6 +64,18 @@ async function secretExists(k8s: KubeClients, namespace: string, name: string): 
   }
 }
 
+/**
+ * The Keycloak settings in force in each of `namespaces`: the operator config when it is complete
+ * (one read for all), else each namespace's own authbridge-config (spec §4).
+ */
+export async function keycloakSettingsOf(k8s: KubeClients, settings: Settings, namespaces: Iterable<string>): Promise<Map<string, KeycloakSettings | undefined>> {
+  const operator = keycloakSettings((await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG))?.data, 'operator');
+  const entries = await Promise.all(
+    [...namespaces].map(async (namespace) => [namespace, operator ?? keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace')] as const),
+  );
+  return new Map(entries);
+}
+
 /** Everything a pass decides on besides the namespace itself: flags, Keycloak settings, admin Secret presence. */
 export async function resolveProvisioningConfig(k8s: KubeClients, settings: Settings, namespace: string): Promise<ProvisioningConfig> {
   const operatorConfig = await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG);

@@ -58,6 +58,16 @@ export function desiredWaypointGateway(namespace: string): GatewayObject {
   };
 }
 
+/** Names of the fields the provisioner owns that differ on the live Gateway. */
+export function gatewayDrift(live: GatewayObject, desired: GatewayObject): string[] {
+  const drift: string[] = [];
+  if (live.metadata?.labels?.[WAYPOINT_FOR_LABEL] !== desired.metadata.labels[WAYPOINT_FOR_LABEL]) drift.push(`label ${WAYPOINT_FOR_LABEL}`);
+  if (live.spec?.gatewayClassName !== desired.spec.gatewayClassName) drift.push('spec.gatewayClassName');
+  const listeners = (live.spec?.listeners ?? []).map(({ name, port, protocol }) => ({ name, port, protocol }));
+  if (JSON.stringify(listeners) !== JSON.stringify(desired.spec.listeners)) drift.push('spec.listeners');
+  return drift;
+}
+
 /**
  * `kagenti-keycloak-client-credentials-` + the first 16 hex characters of SHA-256 over
  * namespace NUL workload NUL "kagenti-keycloak-client-credentials" (spec §5, with its test vectors).

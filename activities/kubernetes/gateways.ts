@@ -2,23 +2,13 @@ import { Context } from '@temporalio/activity';
 import type { EnsureResult, GatewayEnsureResult, GatewayReadiness } from '../../workflows/types';
 import { isConflict, isNotFound } from '../errors';
 import { KubeClients, MERGE_PATCH } from './clients';
-import { desiredWaypointGateway, GatewayObject, WAYPOINT_FOR_LABEL, WAYPOINT_GATEWAY_CLASS, waypointGatewayName } from './desired';
+import { desiredWaypointGateway, GatewayObject, gatewayDrift, WAYPOINT_GATEWAY_CLASS, waypointGatewayName } from './desired';
 
 const GROUP = 'gateway.networking.k8s.io';
 const VERSION = 'v1';
 
 function gatewayRef(namespace: string) {
   return { group: GROUP, version: VERSION, namespace, plural: 'gateways', name: waypointGatewayName(namespace) };
-}
-
-/** Names of the fields the provisioner owns that differ on the live Gateway. */
-function gatewayDrift(live: GatewayObject, desired: GatewayObject): string[] {
-  const drift: string[] = [];
-  if (live.metadata.labels?.[WAYPOINT_FOR_LABEL] !== desired.metadata.labels[WAYPOINT_FOR_LABEL]) drift.push(`label ${WAYPOINT_FOR_LABEL}`);
-  if (live.spec?.gatewayClassName !== desired.spec.gatewayClassName) drift.push('spec.gatewayClassName');
-  const listeners = (live.spec?.listeners ?? []).map(({ name, port, protocol }) => ({ name, port, protocol }));
-  if (JSON.stringify(listeners) !== JSON.stringify(desired.spec.listeners)) drift.push('spec.listeners');
-  return drift;
 }
 
 /**

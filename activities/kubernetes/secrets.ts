@@ -72,3 +72,28 @@ export async function writeCredentialsSecret(
   );
   return 'updated';
 }
+
+/** A credentials Secret as the audit compares it; `clientSecret` never leaves the activity that reads it. */
+export interface CredentialsSecret {
+  namespace: string;
+  name: string;
+  /** The workload that owns it (and is named in its client's attributes). */
+  workload: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+const decode = (value: string | undefined) => (value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8'));
+
+/** Every credentials Secret this provisioner wrote, cluster-wide, in one list. */
+export async function listCredentialsSecrets(k8s: KubeClients): Promise<CredentialsSecret[]> {
+  const list = await k8s.core.listSecretForAllNamespaces({ labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}` });
+  const secrets: CredentialsSecret[] = [];
+  for (const secret of list.items) {
+    const owner = secret.metadata?.ownerReferences?.find((r) => r.kind === 'Deployment' || r.kind === 'StatefulSet');
+    const clientId = decode(secret.data?.['client-id.txt']);
+    if (!owner || !clientId || secret.metadata?.deletionTimestamp) continue;
+    secrets.push({ namespace: secret.metadata!.namespace!, name: secret.metadata!.name!, workload: owner.name, clientId, clientSecret: decode(secret.data?.['client-secret.txt']) ?? '' });
+  }
+  return secrets;
+}

@@ -4,7 +4,7 @@ import type { Worker } from '@temporalio/worker';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../config/logger';
 import { loadSettings, Settings } from '../../config/settings';
-import { startWatcher, Watcher } from '../../watcher/watcher';
+import { startWatcher, Watcher, watcherOptions } from '../../watcher/watcher';
 import { createWorker } from '../../worker/create-worker';
 import { adminKubeConfig, temporalClient, testStack, uniqueName, workerConnection } from './stack';
 
@@ -69,7 +69,7 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
     operatorNamespace,
     retryIntervalSeconds: 2,
     waypointReadyTimeoutSeconds: 5,
-    resyncIntervalSeconds: 0,
+    keycloakAuditIntervalSeconds: 0,
     logLevel: 'info' as const,
     ...options.settings,
   });
@@ -82,13 +82,13 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
     },
   });
   const log = createLogger('test-provisioner', settings.logLevel, sink);
-  const connection = options.inProcessWorker === false ? undefined : await workerConnection();
-  const worker = connection ? await createWorker(connection, settings, log) : undefined;
-  const running = worker?.run();
   const { client, connection: clientConnection } = await temporalClient();
+  const connection = options.inProcessWorker === false ? undefined : await workerConnection();
+  const worker = connection ? await createWorker(connection, client, settings, log) : undefined;
+  const running = worker?.run();
   const watcherKubeConfig = adminKubeConfig();
   if (options.watcherKubeconfig) watcherKubeConfig.loadFromFile(options.watcherKubeconfig);
-  const watcher = startWatcher(watcherKubeConfig, client, { taskQueue: settings.taskQueue, resyncIntervalSeconds: settings.resyncIntervalSeconds, coalesceMs: 50 }, log);
+  const watcher = startWatcher(watcherKubeConfig, client, watcherOptions(settings, { coalesceMs: 50 }), log);
 
   return {
     settings,

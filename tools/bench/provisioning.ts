@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKubeConfig } from '../../config/kube-config';
 import { credentialsSecretName, waypointGatewayName } from '../../activities/kubernetes/desired';
-import { notifyNamespaceChanged } from '../../watcher/notifier';
+import { notifyNamespaceChanged } from '../../temporal/namespace-workflows';
 import { startIstioStandIn } from '../local/istio-stand-in';
 import { prepareOperatorNamespace } from '../local/operator-namespace';
 import { REPO_ROOT, stackDir } from '../stack/paths';

@@ -73,7 +73,7 @@ test('the workflow continues as new when its history grows, carrying its state',
   });
   const firstRun = (await handle.describe()).runId;
   for (let i = 0; i < 12; i++) {
-    await handle.signal(resourcesChangedSignal, { reason: 'test' });
+    await handle.signal(resourcesChangedSignal, { reason: 'change' });
     await eventually(async () => ((await handle.query(getStatusQuery)).pending ? undefined : true), 20_000, 'the pass');
   }
   const latest = provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace));

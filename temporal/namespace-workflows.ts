@@ -1,17 +1,17 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { namespaceWorkflowId, TASK_QUEUE } from '../workflows/ids';
-import { namespaceDeletedSignal, resourcesChangedSignal } from '../workflows/messages';
+import { namespaceDeletedSignal, resourcesChangedSignal, WakeReason } from '../workflows/messages';
 import type { namespaceWorkflow } from '../workflows/namespace-workflow';
 import { ProvisionerNamespace, ProvisionerPhase } from '../workflows/search-attributes';
 
-/** Tells a namespace's workflow that something changed, starting it when it is not running. */
-export async function notifyNamespaceChanged(client: Client, namespace: string, taskQueue = TASK_QUEUE): Promise<void> {
-  await client.workflow.signalWithStart<typeof namespaceWorkflow, [{ reason?: string }?]>('namespaceWorkflow', {
+/** Tells a namespace's workflow that something changed, and why, starting it when it is not running. */
+export async function notifyNamespaceChanged(client: Client, namespace: string, taskQueue = TASK_QUEUE, reason: WakeReason = 'change'): Promise<void> {
+  await client.workflow.signalWithStart<typeof namespaceWorkflow, [{ reason?: WakeReason }?]>('namespaceWorkflow', {
     workflowId: namespaceWorkflowId(namespace),
     taskQueue,
     args: [{ namespace }],
     signal: resourcesChangedSignal,
-    signalArgs: [{}],
+    signalArgs: [{ reason }],
     typedSearchAttributes: [
       { key: ProvisionerNamespace, value: namespace },
       { key: ProvisionerPhase, value: 'Waiting' },

@@ -1,0 +1,81 @@
+import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { audienceScopeId } from '../../../activities/keycloak/client-scopes';
+import { audienceScopeName } from '../../../activities/keycloak/desired';
+import { keycloakAuditWorkflowId, namespaceWorkflowId } from '../../../workflows/ids';
+import { auditNowSignal, getStatusQuery } from '../../../workflows/messages';
+import { createAgentDeployment, createNamespace, decode, readSecretOrUndefined } from '../../harness/cluster';
+import { eventually } from '../../harness/eventually';
+import { provisionedSuite } from '../../harness/provisioned-suite';
+import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
+
+// Keycloak is not watched: the audit (one realm-wide comparison per interval) is what repairs drift
+// made there by hand, and it wakes only the namespaces that differ.
+// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+const AUDIT_SECONDS = 5;
+const platformClientId = uniqueName('audit-platform');
+const provisioner = provisionedSuite({
+  settings: { keycloakAuditIntervalSeconds: AUDIT_SECONDS },
+  operatorConfig: { KEYCLOAK_URL: testStack().keycloak.url, KEYCLOAK_REALM: testStack().keycloak.realm, PLATFORM_CLIENT_IDS: platformClientId },
+});
+
+beforeAll(async () => {
+  await (await keycloakAdmin()).clients.create({ clientId: platformClientId, publicClient: false, serviceAccountsEnabled: true });
+});
+
+async function provisionAgent(prefix: string): Promise<string> {
+  const namespace = uniqueName(prefix);
+  await createNamespace(namespace);
+  await createAgentDeployment(namespace, 'agent');
+  await eventually(() => readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent')), 30_000, `the credentials Secret in ${namespace}`);
+  return namespace;
+}
+
+const passes = async (namespace: string) => (await provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)).query(getStatusQuery)).passes;
+
+async function secretFollows(namespace: string, clientUuid: string): Promise<void> {
+  const admin = await keycloakAdmin();
+  const value = (await admin.clients.getClientSecret({ id: clientUuid })).value!;
+  await eventually(async () => {
+    const secret = await readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent'));
+    return decode(secret?.data?.['client-secret.txt']) === value ? true : undefined;
+  }, 15_000, 'the Secret to carry the client secret Keycloak has now');
+}
+
+test('a client deleted by hand is recreated within one audit interval, its Secret follows, and a settled namespace is not touched', async () => {
+  const untouched = await provisionAgent('audit-settled');
+  const namespace = await provisionAgent('audit-deleted');
+  const settledPasses = await passes(untouched);
+  const admin = await keycloakAdmin();
+  const [before] = await admin.clients.find({ clientId: `${namespace}/agent` });
+  await admin.clients.del({ id: before.id! });
+
+  // Nothing in the cluster changed: only the audit brings a pass, within one interval plus the pass.
+  const after = await eventually(async () => (await admin.clients.find({ clientId: `${namespace}/agent` })).find((c) => c.id !== before.id), (AUDIT_SECONDS + 20) * 1000, 'the client to be recreated');
+  await secretFollows(namespace, after.id!);
+  // Another interval: the settled namespace, which matches Keycloak, had no pass from any audit.
+  await new Promise((r) => setTimeout(r, (AUDIT_SECONDS + 2) * 1000));
+  expect(await passes(untouched)).toBe(settledPasses);
+});
+
+test('a client secret changed in Keycloak (a realm restored from a backup) reaches the Secret', async () => {
+  const namespace = await provisionAgent('audit-secret');
+  const admin = await keycloakAdmin();
+  const [client] = await admin.clients.find({ clientId: `${namespace}/agent` });
+  await admin.clients.generateNewClientSecret({ id: client.id! });
+  await secretFollows(namespace, client.id!);
+});
+
+test('a client edited by hand and an audience scope taken off the platform client are repaired', async () => {
+  const namespace = await provisionAgent('audit-edited');
+  const admin = await keycloakAdmin();
+  const [client] = await admin.clients.find({ clientId: `${namespace}/agent` });
+  await admin.clients.update({ id: client.id! }, { ...client, fullScopeAllowed: true });
+  const [platform] = await admin.clients.find({ clientId: platformClientId });
+  const scopeId = audienceScopeId(audienceScopeName(namespace, 'agent'));
+  await admin.clients.delDefaultClientScope({ id: platform.id!, clientScopeId: scopeId });
+  // Audit at once instead of waiting for the interval, as a person would after a hand edit.
+  await provisioner().client.workflow.getHandle(keycloakAuditWorkflowId(provisioner().settings.taskQueue)).signal(auditNowSignal);
+
+  await eventually(async () => ((await admin.clients.findOne({ id: client.id! }))?.fullScopeAllowed === false ? true : undefined), 20_000, 'fullScopeAllowed to be false again');
+  await eventually(async () => ((await admin.clients.listDefaultClientScopes({ id: platform.id! })).some((s) => s.id === scopeId) ? true : undefined), 20_000, 'the audience scope to be a default scope of the platform client again');
+});
