@@ -122,16 +122,15 @@ export async function ensureAudienceScope(
     changes.push('updated');
   }
 
+  // The platform client's default scopes grow by one per agent: never read here. Adding is
+  // idempotent (Keycloak answers 204 when the scope is there already), so it is simply added; the
+  // Keycloak audit reads those lists once per interval and wakes a namespace whose scope is missing.
   const missingPlatformClients: string[] = [];
   for (const platformClientId of scope.platformClientIds) {
     const added = await context.platformClients.withId(admin, platformClientId, async (platformId) => {
-      const defaults = created ? [] : await admin.clients.listDefaultClientScopes({ id: platformId });
-      if (defaults.some((s) => s.id === live.id)) return false;
       await admin.clients.addDefaultClientScope({ id: platformId, clientScopeId: live.id! }).catch(alreadyThere);
-      return true;
     });
     if (added === 'missing') missingPlatformClients.push(platformClientId);
-    else if (added) changes.push('updated');
   }
   const outcome: EnsureOutcome = changes.includes('created') ? 'created' : changes.length > 0 ? 'updated' : 'unchanged';
   return { outcome, missingPlatformClients };

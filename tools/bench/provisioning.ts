@@ -1,12 +1,9 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKubeConfig } from '../../config/kube-config';
 import { credentialsSecretName, waypointGatewayName } from '../../activities/kubernetes/desired';
-import { notifyNamespaceChanged } from '../../temporal/namespace-workflows';
 import { startIstioStandIn } from '../local/istio-stand-in';
 import { prepareOperatorNamespace } from '../local/operator-namespace';
 import { REPO_ROOT, stackDir } from '../stack/paths';
@@ -15,11 +12,14 @@ import { up } from '../stack/stack';
 import { stackEnvironment } from '../stack/state';
 import { tsxCommand } from '../tsx';
 import { cpuReport, cpuSeconds } from './cpu';
+import { livedIn } from './lived-in';
+import { percentile, rssMiB, waitHealthy } from './processes';
 
 /**
  * Provisioning latency and burst benchmark on the local stack, with the real worker and watcher
  * processes. Prints figures; asserts nothing.
- *   npm run bench -- [--sequential N] [--warmup N] [--burst N] [--waypoints-only] [--realm-default-scopes] [--resync]
+ *   npm run bench -- [--sequential N] [--warmup N] [--burst N] [--waypoints-only] [--realm-default-scopes]
+ *   npm run bench -- --lived-in [N] [--idle-seconds 300] [--baseline-seconds 120] [--runtime compiled|tsx]: see lived-in.ts
  * (a) Deployment created → namespace labels and waypoint Gateway present
  * (b) Deployment created → credentials Secret present
  * Istio's Gateway status is played by the stand-in, as everywhere on the embedded stack.
@@ -37,34 +37,14 @@ const WARMUP = option('warmup', 0);
 const WAYPOINTS_ONLY = args.includes('--waypoints-only');
 /** --realm-default-scopes: KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT=true, the audience scopes also realm defaults, as the reference places them. */
 const REALM_DEFAULT_SCOPES = args.includes('--realm-default-scopes');
-/** --resync: after the burst, one more pass over every namespace, all at once: the work of one periodic resync (the watcher spreads it over its interval). */
-const RESYNC = args.includes('--resync');
 const run = randomBytes(3).toString('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function peakRssMiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
-
-async function waitHealthy(port: number, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${what} did not become ready`);
-}
-
 async function main(): Promise<void> {
+  if (args.includes('--lived-in')) {
+    const held = option('lived-in', 1000);
+    return livedIn({ held: Number.isInteger(held) ? held : 1000, idleSeconds: option('idle-seconds', 300), baselineSeconds: option('baseline-seconds', 120), runtime: args.includes('--runtime') && args[args.indexOf('--runtime') + 1] === 'tsx' ? 'tsx' : 'compiled' });
+  }
   const state = await up(stackDir());
   const kc = loadKubeConfig(state.kubernetes.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
@@ -165,9 +145,8 @@ async function main(): Promise<void> {
   const cpuBefore = cpuSeconds(processes);
   const { done, created, seconds: burstSeconds } = await burst('burst', BURST);
   const burstCpu = cpuReport(cpuBefore, cpuSeconds(processes));
-  const resync = RESYNC ? await measureResync(state.temporal, `bench-${run}`, provisioned, workerMetricsPort, processes) : undefined;
 
-  const rss = Object.fromEntries(children.map(({ name, child }) => [name, peakRssMiB(child.pid!)]));
+  const rss = Object.fromEntries(children.map(({ name, child }) => [name, rssMiB(child.pid!).peak]));
   for (const { child } of children) child.kill('SIGTERM');
   await istio.stop();
 
@@ -178,38 +157,7 @@ async function main(): Promise<void> {
   }
   console.log(`Burst: ${done}/${BURST} namespaces fully provisioned in ${burstSeconds.toFixed(1)} s (creating them took ${(created / 1000).toFixed(1)} s; target ≤ 30 s)`);
   console.log(`CPU during the burst: ${burstCpu}`);
-  if (resync) console.log(`Resync work: a pass over each of the ${provisioned.length} namespaces, all at once, took ${resync.seconds.toFixed(1)} s; CPU: ${resync.cpu}`);
   console.log(`Peak RSS: worker ${rss.worker.toFixed(0)} MiB, watcher ${rss.watcher.toFixed(0)} MiB`);
-}
-
-/** The passes the worker has finished, from its Prometheus counter (asking each workflow would cost the worker and Temporal more than the passes). */
-async function finishedPasses(metricsPort: number): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  return [...body.matchAll(/^kagenti_provisioning_passes(?:_total)?(?:\{[^}]*\})? (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-}
-
-/**
- * Tells every provisioned namespace's workflow to look again, as the watcher's resync does (here all
- * at once), and waits until the worker has finished that many more passes.
- */
-async function measureResync(temporal: { address: string; namespace: string }, taskQueue: string, namespaces: string[], metricsPort: number, processes: Record<string, number>) {
-  const connection = await Connection.connect({ address: temporal.address });
-  try {
-    const client = new Client({ connection, namespace: temporal.namespace });
-    const target = (await finishedPasses(metricsPort)) + namespaces.length;
-    const cpuBefore = cpuSeconds(processes);
-    const start = performance.now();
-    await Promise.all(namespaces.map((namespace) => notifyNamespaceChanged(client, namespace, taskQueue)));
-    for (let finished = 0; performance.now() - start < 600_000; await sleep(250)) {
-      finished = namespaces.length - (target - (await finishedPasses(metricsPort)));
-      process.stderr.write(`  resync: ${finished}/${namespaces.length} passes finished after ${((performance.now() - start) / 1000).toFixed(1)} s\r`);
-      if (finished >= namespaces.length) break;
-    }
-    process.stderr.write('\n');
-    return { seconds: (performance.now() - start) / 1000, cpu: cpuReport(cpuBefore, cpuSeconds(processes)) };
-  } finally {
-    await connection.close();
-  }
 }
 
 main().then(

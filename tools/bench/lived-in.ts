@@ -1,0 +1,240 @@
+import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { loadKubeConfig } from '../../config/kube-config';
+import { keycloakAuditWorkflowId } from '../../workflows/ids';
+import { auditNowSignal } from '../../workflows/messages';
+import { startIstioStandIn } from '../local/istio-stand-in';
+import { prepareOperatorNamespace } from '../local/operator-namespace';
+import { stackDir } from '../stack/paths';
+import { up } from '../stack/stack';
+import { stackEnvironment } from '../stack/state';
+import { Arrivals } from './arrivals';
+import { cpuSeconds } from './cpu';
+import { compile, counter, percentile, ProvisionerProcess, rssMiB, Runtime, startProvisionerProcess, stopProcess } from './processes';
+
+/**
+ * The lived-in benchmark: a stack that already holds many namespaces, as users run it.
+ *   npm run bench -- --lived-in [N] [--idle-seconds 300] [--runtime compiled|tsx]
+ * 1. provisions N namespaces (default 1,000; every tenth with three agents), 16 created at a time,
+ *    measuring Keycloak's CPU per new agent while 100 are registered;
+ * 2. waits until they settle, then measures five idle minutes (CPU per process, RSS), then the same
+ *    stack with the provisioner stopped, then the takeover when it starts again;
+ * 3. a burst of 200 new namespaces on top (Keycloak's CPU per new agent with N registered);
+ * 4. 20 single agents, one at a time;
+ * 5. 10 single agents while the audit re-registers 200 settled namespaces whose clients were deleted.
+ * Times come from watch events. Istio's Gateway status is played by the stand-in, as everywhere on
+ * the embedded stack. Prints one table; asserts nothing.
+ */
+
+const CONCURRENCY = 16;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const progress = (line: string) => process.stderr.write(`  ${line}\r`);
+
+interface Options {
+  held: number;
+  idleSeconds: number;
+  baselineSeconds: number;
+  runtime: Runtime;
+}
+
+export async function livedIn(options: Options): Promise<void> {
+  const run = randomBytes(3).toString('hex');
+  const state = await up(stackDir());
+  const kc = loadKubeConfig(state.kubernetes.kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const operatorNamespace = `bench-op-${run}`;
+  const taskQueue = `bench-${run}`;
+  await prepareOperatorNamespace(kc, state, operatorNamespace);
+  const istio = await startIstioStandIn(kc, (ns) => ns.startsWith(`bench-${run}-`));
+  const arrivals = new Arrivals(kc);
+  await arrivals.start();
+  const compiledDir = options.runtime === 'compiled' ? compile() : undefined;
+  const env = { ...stackEnvironment(state), OPERATOR_NAMESPACE: operatorNamespace, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' };
+
+  const provisioner: Record<'worker' | 'watcher', ProvisionerProcess | undefined> = { worker: undefined, watcher: undefined };
+  const startupRss: Record<string, number> = {};
+  const peakRss: Record<string, number> = { worker: 0, watcher: 0 };
+  const notePeaks = () => {
+    for (const p of Object.values(provisioner)) if (p?.child.exitCode === null) peakRss[p.name] = Math.max(peakRss[p.name], rssMiB(p.child.pid!).peak);
+  };
+  const startProvisioner = async () => {
+    for (const name of ['worker', 'watcher'] as const) {
+      provisioner[name] = await startProvisionerProcess(name, options.runtime, env, compiledDir);
+      startupRss[name] ??= rssMiB(provisioner[name]!.child.pid!).now;
+    }
+  };
+  const stopProvisioner = async () => {
+    notePeaks();
+    for (const p of Object.values(provisioner)) if (p) await stopProcess(p);
+  };
+  const processes = () => ({
+    ...Object.fromEntries(Object.entries(state.components).map(([name, c]) => [name, c.pid])),
+    ...Object.fromEntries(Object.values(provisioner).filter((p) => p?.child.exitCode === null).map((p) => [p!.name, p!.child.pid!])),
+  });
+  const cpuOver = async <T>(work: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number>; seconds: number }> => {
+    const names = processes();
+    const before = cpuSeconds(names);
+    const started = performance.now();
+    const result = await work();
+    const after = cpuSeconds(names);
+    return { result, cpu: Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)])), seconds: (performance.now() - started) / 1000 };
+  };
+
+  await startProvisioner();
+  say(`Worker and watcher ready (${options.runtime}); start-up RSS: worker ${startupRss.worker.toFixed(0)} MiB, watcher ${startupRss.watcher.toFixed(0)} MiB`);
+
+  const agentsOf = (i: number) => (i % 10 === 9 ? 3 : 1);
+  const createAgentNamespace = async (namespace: string, agents: number) => {
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    for (let a = 0; a < agents; a++) {
+      const name = a === 0 ? 'agent' : `agent-${a}`;
+      await apps.createNamespacedDeployment({
+        namespace,
+        body: {
+          metadata: { name },
+          spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, 'kagenti.io/type': 'agent' } }, spec: { containers: [{ name: 'agent', image: 'example.invalid/agent:1' }] } } },
+        },
+      });
+    }
+  };
+  /** Creates the namespaces 16 at a time, waits until every agent has its Secret, and returns when each was created. */
+  const provision = async (label: string, namespaces: { name: string; agents: number }[]) => {
+    const createdAt = new Map<string, number>();
+    const queue = [...namespaces];
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          createdAt.set(next.name, performance.now());
+          await createAgentNamespace(next.name, next.agents);
+        }
+      }),
+    );
+    for (const started = performance.now(); ; await sleep(500)) {
+      const done = namespaces.filter((n) => arrivals.secretsAt(n.name, n.agents) !== undefined).length;
+      progress(`${label}: ${done}/${namespaces.length} namespaces with every Secret after ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      if (done === namespaces.length) break;
+      if (performance.now() - started > 1_800_000) throw new Error(`${label}: not provisioned after 30 minutes`);
+    }
+    say('');
+    return createdAt;
+  };
+  const held = Array.from({ length: options.held }, (_, i) => ({ name: `bench-${run}-h${i}`, agents: agentsOf(i) }));
+  const agents = (list: { agents: number }[]) => list.reduce((sum, n) => sum + n.agents, 0);
+
+  // 1. Fill, measuring Keycloak's CPU per new agent while 100 namespaces are held.
+  const first = Math.min(100, held.length);
+  await provision(`held 0-${first}`, held.slice(0, first));
+  const at100 = held.slice(first, Math.min(200, held.length));
+  const keycloakAt100 = at100.length > 0 ? await cpuOver(() => provision(`held ${first}-${first + at100.length} (Keycloak CPU per agent at 100)`, at100)) : undefined;
+  if (held.length > 200) await provision(`held 200-${held.length}`, held.slice(200));
+  notePeaks();
+  await sleep(10_000);
+
+  // 2. Idle, then the same stack without the provisioner, then the takeover.
+  const rssSamples: Record<string, number[]> = { worker: [], watcher: [] };
+  say(`Idle for ${options.idleSeconds} s with ${options.held} namespaces held ...`);
+  const idle = await cpuOver(async () => {
+    for (let s = 0; s < options.idleSeconds; s += 5) {
+      await sleep(5000);
+      for (const p of Object.values(provisioner)) rssSamples[p!.name].push(rssMiB(p!.child.pid!).now);
+      progress(`idle: ${s + 5}/${options.idleSeconds} s`);
+    }
+  });
+  say('');
+  await stopProvisioner();
+  say(`Provisioner stopped; the stack alone for ${options.baselineSeconds} s ...`);
+  const baseline = await cpuOver(() => sleep(options.baselineSeconds * 1000));
+  const takeover = await cpuOver(async () => {
+    await startProvisioner();
+    await sleep(30_000);
+  });
+  const watcherPort = provisioner.watcher!.healthPort;
+  const takeoverPasses = await counter(watcherPort, '/metrics', 'kagenti_watcher_takeover_passes');
+  const takeoverSettled = await counter(watcherPort, '/metrics', 'kagenti_watcher_takeover_settled');
+
+  // 3. A burst of 200 new namespaces on top.
+  const burst = Array.from({ length: 200 }, (_, i) => ({ name: `bench-${run}-b${i}`, agents: 1 }));
+  const burstRun = await cpuOver(() => provision('burst of 200', burst));
+  const burstWaypoint = burst.map((n) => arrivals.waypointAt(n.name)! - burstRun.result.get(n.name)!);
+  const burstSecret = burst.map((n) => arrivals.secretsAt(n.name)! - burstRun.result.get(n.name)!);
+  const burstStart = Math.min(...burstRun.result.values());
+  const burstAll = { waypoint: Math.max(...burst.map((n) => arrivals.waypointAt(n.name)!)) - burstStart, secret: Math.max(...burst.map((n) => arrivals.secretsAt(n.name)!)) - burstStart };
+
+  // 4. Single agents, one at a time.
+  const single = async (name: string) => {
+    const created = await provision(name, [{ name, agents: 1 }]);
+    return { waypoint: arrivals.waypointAt(name)! - created.get(name)!, secret: arrivals.secretsAt(name)! - created.get(name)! };
+  };
+  const singles = [];
+  for (let i = 0; i < 20; i++) singles.push(await single(`bench-${run}-s${i}`));
+
+  // 5. Single agents while the audit re-registers 200 settled namespaces whose clients were deleted.
+  const admin = new KcAdminClient({ baseUrl: state.keycloak.url, realmName: 'master' });
+  await admin.auth({ grantType: 'password', clientId: 'admin-cli', username: state.keycloak.adminUsername, password: state.keycloak.adminPassword });
+  admin.setConfig({ realmName: state.keycloak.realm });
+  const victims = held.filter((n) => n.agents === 1).slice(0, 200);
+  say(`Deleting the Keycloak clients of ${victims.length} settled namespaces, then auditing ...`);
+  const deletions = [...victims];
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let next = deletions.shift(); next; next = deletions.shift()) {
+        const [client] = await admin.clients.find({ clientId: `${next.name}/agent` });
+        if (client) await admin.clients.del({ id: client.id! });
+      }
+    }),
+  );
+  const connection = await Connection.connect({ address: state.temporal.address });
+  const repairStarted = performance.now();
+  await new Client({ connection, namespace: state.temporal.namespace }).workflow.getHandle(keycloakAuditWorkflowId(taskQueue)).signal(auditNowSignal);
+  await connection.close();
+  const during = [];
+  for (let i = 0; i < 10; i++) during.push(await single(`bench-${run}-r${i}`));
+  for (;; await sleep(500)) {
+    const repaired = victims.filter((n) => arrivals.secretsAt(n.name, 1, repairStarted) !== undefined).length;
+    progress(`re-registration: ${repaired}/${victims.length} Secrets rewritten after ${((performance.now() - repairStarted) / 1000).toFixed(0)} s`);
+    if (repaired === victims.length || performance.now() - repairStarted > 600_000) break;
+  }
+  say('');
+  const repairSeconds = (Math.max(...victims.map((n) => arrivals.secretsAt(n.name, 1, repairStarted) ?? NaN)) - repairStarted) / 1000;
+
+  await stopProvisioner();
+  arrivals.stop();
+  await istio.stop();
+
+  // The table.
+  const perMinute = (r: { cpu: Record<string, number>; seconds: number }, names?: string[]) =>
+    (Object.entries(r.cpu).filter(([n]) => !names || names.includes(n)).reduce((s, [, v]) => s + v, 0) / r.seconds) * 60;
+  const byProcess = (r: { cpu: Record<string, number> }) =>
+    Object.entries(r.cpu).sort((a, b) => b[1] - a[1]).filter(([, v]) => v >= 0.05).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ');
+  const steady = (name: string) => rssSamples[name].slice(-12).reduce((s, v) => s + v, 0) / Math.max(1, rssSamples[name].slice(-12).length);
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  const s = (v: number) => `${(v / 1000).toFixed(1)} s`;
+  const perAgent = (r: { cpu: Record<string, number> } | undefined, count: number) => (r ? `${((r.cpu.keycloak ?? 0) / count * 1000).toFixed(0)} ms` : 'n/a');
+  const rows: [string, string, string, string][] = [
+    ['idle CPU, all processes (5 min)', `${perMinute(idle).toFixed(1)} CPU-s/min (${byProcess(idle)})`, '50–63', ''],
+    ['idle CPU, the stack with the provisioner stopped', `${perMinute(baseline).toFixed(1)} CPU-s/min`, '', ''],
+    ['idle CPU of the provisioner, the difference', `${(perMinute(idle) - perMinute(baseline)).toFixed(1)} CPU-s/min`, '≈ 0', '≤ 3'],
+    ['worker RSS: start-up / steady / peak', `${startupRss.worker.toFixed(0)} / ${steady('worker').toFixed(0)} / ${peakRss.worker.toFixed(0)} MiB`, '1,070–1,190 MB peak', '≤ 300 MB'],
+    ['watcher RSS: start-up / steady / peak', `${startupRss.watcher.toFixed(0)} / ${steady('watcher').toFixed(0)} / ${peakRss.watcher.toFixed(0)} MiB`, '259 MB', '≤ 150 MB'],
+    ['takeover (restart): namespaces given a pass / left settled', `${takeoverPasses} / ${takeoverSettled}; CPU over 30 s: ${byProcess(takeover)}`, '', ''],
+    ['200 new: labels + Gateway, p50 / all', `${s(percentile(burstWaypoint, 50))} / ${s(burstAll.waypoint)}`, '35 s / 66 s (reference 18 s / 35 s)', 'all ≤ 15 s'],
+    ['200 new: credentials Secrets, p50 / all', `${s(percentile(burstSecret, 50))} / ${s(burstAll.secret)}`, '57 s / 111 s (reference 101 s / 155 s)', 'all ≤ 30 s'],
+    ['200 new: CPU per process', byProcess(burstRun), '', ''],
+    ['one new agent, p50 / p99 of 20: labels + Gateway', `${ms(percentile(singles.map((x) => x.waypoint), 50))} / ${ms(percentile(singles.map((x) => x.waypoint), 99))}`, '', 'p99 ≤ 250 ms'],
+    ['one new agent, p50 / p99 of 20: Secret', `${ms(percentile(singles.map((x) => x.secret), 50))} / ${ms(percentile(singles.map((x) => x.secret), 99))}`, '', 'p99 ≤ 1 s'],
+    [`Keycloak CPU per new agent: ${first} held / ${options.held} held`, `${perAgent(keycloakAt100, agents(at100))} / ${perAgent(burstRun, 200)}`, '', '≤ 1.5×'],
+    ['one new agent during a re-registration of 200: labels + Gateway p99 / Secret p99', `${ms(percentile(during.map((x) => x.waypoint), 99))} / ${ms(percentile(during.map((x) => x.secret), 99))}`, '19.8 s / 39.8 s', '≤ 1 s / ≤ 2 s'],
+    ['re-registration of 200 after their clients were deleted (audit on demand)', `${repairSeconds.toFixed(1)} s`, '', ''],
+  ];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length), ['figure', 'now', 'before (issue 11)', 'target'][c].length));
+  const line = (r: string[]) => `| ${r.map((v, c) => v.padEnd(widths[c])).join(' | ')} |`;
+  console.log(`Lived-in benchmark, ${new Date().toISOString()}, ${options.held} namespaces held (${agents(held)} agents), ${options.runtime} worker and watcher, ${cpus().length} cores`);
+  console.log(line(['figure', 'now', 'before (issue 11)', 'target']));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(r));
+}
