@@ -181,7 +181,6 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       if (spec.name === 'namespaces') handlers.namespaceDeleted(namespace);
       else if (relevant(object) && (!spec.delete || spec.delete(object))) onChange(object, 'delete');
     });
-    informer.on('connect', () => markListed(spec.name));
     let delay = RESTART_DELAY_MS.min;
     informer.on('error', (error: unknown) => {
       if (stopped) return;
@@ -190,7 +189,10 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
         timers.delete(timer);
         handlers.restarted(spec.name);
         informer.start().then(
-          () => (delay = RESTART_DELAY_MS.min),
+          () => {
+            delay = RESTART_DELAY_MS.min;
+            markListed(spec.name);
+          },
           () => undefined, // reported again through 'error'
         );
       }, delay);
@@ -207,6 +209,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
     });
   }
 
+  /** Once `start()` resolves the informer has listed (its 'connect' event comes before the list). */
   function markListed(name: string): void {
     listed.add(name);
     if (announced || listed.size < informers.size) return;

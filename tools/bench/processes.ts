@@ -44,7 +44,14 @@ export async function startProvisionerProcess(name: ProvisionerProcess['name'], 
   const metricsPort = await freePort();
   const [command, args] = runtime === 'compiled' ? [process.execPath, [join(compiledDir!, name, 'main.js')]] : tsxCommand(join(REPO_ROOT, name, 'main.ts'));
   const child = spawn(command, args, {
-    env: { ...process.env, ...env, HEALTH_PORT: String(healthPort), METRICS_PORT: String(metricsPort) },
+    env: {
+      ...process.env,
+      // As the image sets it: the workflows prebundled by `npm run bundle`.
+      ...(runtime === 'compiled' ? { WORKFLOW_BUNDLE_PATH: join(REPO_ROOT, 'build', 'workflow-bundle.js') } : {}),
+      ...env,
+      HEALTH_PORT: String(healthPort),
+      METRICS_PORT: String(metricsPort),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitHealthy(healthPort, name);
