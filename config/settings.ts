@@ -23,6 +23,8 @@ export interface Settings {
   retryIntervalSeconds: number;
   /** How often the Keycloak audit compares the realm with the cluster and wakes only the namespaces that differ. */
   keycloakAuditIntervalSeconds: number;
+  /** Settled namespaces woken per second for maintenance (an audit's repairs, a takeover), so new work never waits behind a flood. */
+  maintenancePerSecond: number;
   /** Workflows the worker keeps in its sticky cache; the rest are replayed from history on their next task. */
   maxCachedWorkflows: number;
   /** Watcher replicas elect one leader through a Lease in the operator namespace; only it watches. */
@@ -61,6 +63,7 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'keycloakConcurrency', flag: 'keycloak-concurrency', env: ['KEYCLOAK_CONCURRENCY'], kind: 'count', default: '8', description: 'Units of Keycloak work a worker runs at once (more queue in the worker, not in Keycloak)' },
   { key: 'retryIntervalSeconds', flag: 'retry-interval', env: ['RETRY_INTERVAL'], kind: 'seconds', default: '30', description: 'Seconds before a namespace in a waiting state is looked at again without any event' },
   { key: 'keycloakAuditIntervalSeconds', flag: 'keycloak-audit-interval', env: ['KEYCLOAK_AUDIT_INTERVAL'], kind: 'seconds', default: '300', description: 'Seconds between two Keycloak audits, each listing what the provisioner manages in the realm once and waking only the namespaces whose clients, scopes or Secrets differ (0: none); set on the watcher, which starts the audit' },
+  { key: 'maintenancePerSecond', flag: 'maintenance-per-second', env: ['MAINTENANCE_PER_SECOND'], kind: 'count', default: '5', description: 'Settled namespaces woken per second for maintenance (the audit\'s repairs, a takeover), so that new agents never queue behind them; set on the watcher' },
   { key: 'maxCachedWorkflows', flag: 'max-cached-workflows', env: ['MAX_CACHED_WORKFLOWS'], kind: 'count', default: '100', description: 'Workflows the worker keeps in memory (about 1 MB each); a namespace left out costs nothing until its next change, when its history (one run, continued-as-new past 2,000 events) is replayed' },
   { key: 'leaderElect', flag: 'leader-elect', env: ['LEADER_ELECT'], kind: 'boolean', default: 'true', description: 'Watcher replicas elect a leader through the Lease kagenti-waypoint-watcher in the operator namespace' },
   { key: 'temporalAddress', flag: 'temporal-address', env: ['TEMPORAL_ADDRESS'], kind: 'string', default: '127.0.0.1:7233', description: 'Temporal frontend host:port' },

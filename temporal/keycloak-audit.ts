@@ -1,19 +1,19 @@
 import type { Client } from '@temporalio/client';
 import { keycloakAuditWorkflowId } from '../workflows/ids';
 import type { keycloakAuditWorkflow } from '../workflows/keycloak-audit-workflow';
-import { auditIntervalSignal } from '../workflows/messages';
+import { AuditSettings, auditSettingsSignal } from '../workflows/messages';
 
 /**
- * Makes sure the Keycloak audit of this task queue runs, with this interval: starts it when absent
- * (it audits at once), else tells it the interval. The leading watcher calls it when it starts leading.
+ * Makes sure the Keycloak audit of this task queue runs, with these settings: starts it when absent
+ * (it audits at once), else tells it the settings. The leading watcher calls it when it starts leading.
  */
-export async function ensureKeycloakAudit(client: Client, taskQueue: string, intervalSeconds: number): Promise<void> {
-  await client.workflow.signalWithStart<typeof keycloakAuditWorkflow, [{ intervalSeconds: number }]>('keycloakAuditWorkflow', {
+export async function ensureKeycloakAudit(client: Client, taskQueue: string, settings: AuditSettings): Promise<void> {
+  await client.workflow.signalWithStart<typeof keycloakAuditWorkflow, [AuditSettings]>('keycloakAuditWorkflow', {
     workflowId: keycloakAuditWorkflowId(taskQueue),
     taskQueue,
-    args: [{ intervalSeconds }],
-    signal: auditIntervalSignal,
-    signalArgs: [{ intervalSeconds }],
+    args: [{ settings }],
+    signal: auditSettingsSignal,
+    signalArgs: [settings],
     staticSummary: `Keycloak audit of task queue ${taskQueue}: wakes only the namespaces whose clients, scopes or Secrets differ`,
   });
 }

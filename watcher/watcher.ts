@@ -9,11 +9,14 @@ import type { WakeReason } from '../workflows/messages';
 import { Coalescer } from './coalescer';
 import { InformerSet, startInformers } from './informers';
 import { SettledOptions, unsettledReason } from './settled';
+import { spreadOver } from './spread';
 
 export interface WatcherOptions extends SettledOptions {
   taskQueue: string;
   /** Seconds between Keycloak audits; the watcher starts the audit workflow with it (0: none started). */
   keycloakAuditIntervalSeconds: number;
+  /** Maintenance wakes per second: the namespaces a takeover finds unsettled, and the audit's repairs. */
+  maintenancePerSecond: number;
   /** How long events for one namespace are gathered before its workflow is told. */
   coalesceMs?: number;
 }
@@ -45,6 +48,7 @@ export function watcherOptions(settings: Settings, extra: Partial<WatcherOptions
   return {
     taskQueue: settings.taskQueue,
     keycloakAuditIntervalSeconds: settings.keycloakAuditIntervalSeconds,
+    maintenancePerSecond: settings.maintenancePerSecond,
     waypointProvisioning: settings.enableWaypointProvisioning,
     clientRegistration: settings.enableOperatorClientRegistration,
     injectTools: settings.injectTools,
@@ -91,8 +95,11 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     coalescer.notify(namespace);
   };
 
+  // Namespaces a takeover finds unsettled are maintenance: told a few per second, not all at once.
+  let cancelTakeover = () => {};
   const takeOver = () => {
     const namespaces = [...informers.agentNamespaces()];
+    const unsettled: string[] = [];
     for (const namespace of namespaces) {
       const cached = informers.cached(namespace);
       const why = cached ? unsettledReason(cached, options) : 'it is not in the cache';
@@ -102,9 +109,10 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
       }
       stats.takeoverPasses++;
       log.debug({ namespace, why }, 'Not settled at takeover; telling its workflow');
-      tell(namespace, 'takeover');
+      unsettled.push(namespace);
     }
-    log.info({ agentNamespaces: namespaces.length, notSettled: stats.takeoverPasses }, 'Took over: told the namespaces that are not settled');
+    log.info({ agentNamespaces: namespaces.length, notSettled: unsettled.length }, 'Took over: telling the namespaces that are not settled');
+    cancelTakeover = spreadOver(unsettled, (unsettled.length / options.maintenancePerSecond) * 1000, (namespace) => tell(namespace, 'takeover'));
   };
 
   const deletions = new Set<Promise<void>>();
@@ -130,7 +138,7 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
   let auditTimer: NodeJS.Timeout | undefined;
   const startAudit = async (delay: number) => {
     try {
-      await ensureKeycloakAudit(client, options.taskQueue, options.keycloakAuditIntervalSeconds);
+      await ensureKeycloakAudit(client, options.taskQueue, { intervalSeconds: options.keycloakAuditIntervalSeconds, wakesPerSecond: options.maintenancePerSecond });
     } catch (error) {
       log.warn({ err: String(error), retryInMs: delay }, 'Could not start the Keycloak audit; retrying');
       if (!stopped) auditTimer = setTimeout(() => void startAudit(Math.min(AUDIT_RETRY_MS.max, delay * 2)), delay);
@@ -146,6 +154,7 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     async stop() {
       stopped = true;
       clearTimeout(auditTimer);
+      cancelTakeover();
       await informers.stop();
       await coalescer.stop();
       await Promise.allSettled([...deletions]);

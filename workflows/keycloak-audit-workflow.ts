@@ -1,23 +1,25 @@
 import { condition, continueAsNew, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { activities, keycloakOptions, withSummary } from './activity-proxies';
-import { auditIntervalSignal, auditNowSignal } from './messages';
+import { AuditSettings, auditNowSignal, auditSettingsSignal } from './messages';
 import type { KeycloakAudit } from './types';
 
 export interface KeycloakAuditInput {
-  /** Seconds between audits; the leading watcher's signal sets it anew (0: stop). */
-  intervalSeconds?: number;
+  /** The leading watcher's signal sets them anew. */
+  settings: AuditSettings;
   /** Audit at once (default); a run continued-as-new waits for its interval first. */
   auditFirst?: boolean;
+  /** Namespaces found out of line and not woken yet, carried over continue-as-new. */
+  toWake?: string[];
 }
 
-/** Continue-as-new after this many audits: one audit is a handful of events. */
-const AUDITS_PER_RUN = 100;
+/** Continue-as-new past this many events: an audit is a handful, each second of waking three. */
+const HISTORY_LIMIT = 2_000;
 
-function describe(audit: KeycloakAudit, woken: number): string {
+function describe(audit: KeycloakAudit, queued: number): string {
   const realms = audit.realms.map((r) => `- realm ${r.realm} at ${r.url}: ${r.managedClients} managed clients, ${r.credentialsSecrets} credentials Secrets`);
   const drift = audit.drift.slice(0, 20).map((d) => `- ${d.namespace}: ${d.reasons.join('; ')}`);
   const more = audit.drift.length > 20 ? [`- … and ${audit.drift.length - 20} more`] : [];
-  return [`**Keycloak audit**: ${woken} namespace(s) woken`, '', ...realms, ...(audit.skipped ? [`- skipped: ${audit.skipped}`] : []), ...drift, ...more].join('\n');
+  return [`**Keycloak audit**: ${audit.drift.length} namespace(s) out of line, ${queued} waiting to be woken`, '', ...realms, ...(audit.skipped ? [`- skipped: ${audit.skipped}`] : []), ...drift, ...more].join('\n');
 }
 
 /**
@@ -25,32 +27,48 @@ function describe(audit: KeycloakAudit, woken: number): string {
  * provisioner manages in each realm in force, compares it with the credentials Secrets in the
  * cluster, and wakes only the namespaces that differ (a client or audience scope deleted or edited
  * by hand, a client secret changed, a realm restored from a backup). Kubernetes drift needs no
- * audit: the watcher sees it.
+ * audit: the watcher sees it. Repairs are maintenance: woken a few per second, so that a realm
+ * restored from a backup never floods the task queue ahead of new agents; namespaces found out of
+ * line by a later audit go ahead of an earlier audit's backlog.
  */
-export async function keycloakAuditWorkflow(input: KeycloakAuditInput = {}): Promise<void> {
-  let intervalSeconds = input.intervalSeconds ?? 0;
-  let now = input.auditFirst ?? true;
-  setHandler(auditIntervalSignal, ({ intervalSeconds: seconds }) => {
-    intervalSeconds = seconds;
+export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<void> {
+  let settings = input.settings;
+  let auditRequested = input.auditFirst ?? true;
+  let toWake = [...(input.toWake ?? [])];
+  let nextAuditAt = Date.now() + settings.intervalSeconds * 1000;
+  setHandler(auditSettingsSignal, (changed) => {
+    nextAuditAt += (changed.intervalSeconds - settings.intervalSeconds) * 1000;
+    settings = changed;
   });
   setHandler(auditNowSignal, () => {
-    now = true;
+    auditRequested = true;
   });
+  const auditDue = () => auditRequested || (settings.intervalSeconds > 0 && Date.now() >= nextAuditAt);
 
-  for (let audits = 0; audits < AUDITS_PER_RUN; audits++) {
-    if (!now) {
-      if (intervalSeconds <= 0) return;
-      await condition(() => now || intervalSeconds <= 0, `${intervalSeconds} seconds`);
-      if (!now && intervalSeconds <= 0) return;
+  for (;;) {
+    if (auditDue()) {
+      auditRequested = false;
+      const audit = await withSummary(activities.auditKeycloak, 'Compare the Keycloak realm with the credentials Secrets in the cluster', [], keycloakOptions('maintenance'));
+      const found = audit.drift.map((d) => d.namespace);
+      toWake = [...found, ...toWake.filter((namespace) => !found.includes(namespace))];
+      nextAuditAt = Date.now() + settings.intervalSeconds * 1000;
+      setCurrentDetails(describe(audit, toWake.length));
     }
-    now = false;
-    const audit = await withSummary(activities.auditKeycloak, 'Compare the Keycloak realm with the credentials Secrets in the cluster', [], keycloakOptions('maintenance'));
-    const namespaces = audit.drift.map((d) => d.namespace);
-    if (namespaces.length > 0) {
-      await withSummary(activities.wakeNamespaces, `Wake ${namespaces.length} namespace(s) whose Keycloak state differs`, [{ namespaces, reason: 'audit' }]);
+    if (toWake.length > 0) {
+      const batch = toWake.splice(0, Math.max(1, settings.wakesPerSecond));
+      await withSummary(activities.wakeNamespaces, `Wake ${batch.length} namespace(s) whose Keycloak state differs (${toWake.length} more waiting)`, [{ namespaces: batch, reason: 'audit' }]);
     }
-    setCurrentDetails(describe(audit, namespaces.length));
-    if (workflowInfo().continueAsNewSuggested) break;
+    const { continueAsNewSuggested, historyLength } = workflowInfo();
+    if (continueAsNewSuggested || historyLength > HISTORY_LIMIT) {
+      await continueAsNew<typeof keycloakAuditWorkflow>({ settings, auditFirst: auditRequested, toWake });
+    }
+    if (toWake.length > 0) {
+      await condition(() => auditRequested, '1 second');
+    } else if (settings.intervalSeconds > 0) {
+      await condition(() => auditRequested || Date.now() >= nextAuditAt, Math.max(1, nextAuditAt - Date.now()));
+    } else {
+      // Auditing is off: only a request (or new settings) brings the next audit.
+      await condition(() => auditRequested || settings.intervalSeconds > 0);
+    }
   }
-  await continueAsNew<typeof keycloakAuditWorkflow>({ intervalSeconds, auditFirst: now });
 }

@@ -23,7 +23,14 @@ export interface NamespaceStatus {
   last?: PassOutcome;
 }
 
-/** From the leading watcher: audit every `intervalSeconds` (0: stop auditing). Also starts the audit workflow. */
-export const auditIntervalSignal = defineSignal<[{ intervalSeconds: number }]>('auditInterval');
+export interface AuditSettings {
+  /** Seconds between audits (0: stop auditing). */
+  intervalSeconds: number;
+  /** Namespaces woken per second for repairs. */
+  wakesPerSecond: number;
+}
+
+/** From the leading watcher: the audit's settings. Also starts the audit workflow. */
+export const auditSettingsSignal = defineSignal<[AuditSettings]>('auditSettings');
 /** From a person or a test: audit now, without waiting for the interval (after restoring a realm, say). */
 export const auditNowSignal = defineSignal('auditNow');

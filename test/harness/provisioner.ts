@@ -13,7 +13,8 @@ export interface TestProvisioner {
   client: Client;
   /** Undefined when the test runs its own worker processes. */
   worker?: Worker;
-  watcher: Watcher;
+  /** Undefined when the test runs its own watcher processes. */
+  watcher?: Watcher;
   /** Every log line the worker and watcher wrote, to scan for leaked secrets. */
   logs: string[];
   stop(): Promise<void>;
@@ -27,6 +28,8 @@ export interface ProvisionerOptions {
   adminSecret?: boolean;
   /** Run the worker in this process (default true); false when the test starts worker processes itself. */
   inProcessWorker?: boolean;
+  /** Run a watcher in this process (default true); false when the test starts watcher processes itself. */
+  inProcessWatcher?: boolean;
   /** Kubeconfig the watcher uses (default: the admin's); the worker's is settings.kubeconfig. */
   watcherKubeconfig?: string;
   /** Prepare the operator namespace with the admin's rights, then return it: for tests that grant rights in it first. */
@@ -88,7 +91,7 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
   const running = worker?.run();
   const watcherKubeConfig = adminKubeConfig();
   if (options.watcherKubeconfig) watcherKubeConfig.loadFromFile(options.watcherKubeconfig);
-  const watcher = startWatcher(watcherKubeConfig, client, watcherOptions(settings, { coalesceMs: 50 }), log);
+  const watcher = options.inProcessWatcher === false ? undefined : startWatcher(watcherKubeConfig, client, watcherOptions(settings, { coalesceMs: 50 }), log);
 
   return {
     settings,
@@ -97,7 +100,7 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
     watcher,
     logs,
     async stop() {
-      await watcher.stop();
+      await watcher?.stop();
       worker?.shutdown();
       await running;
       await connection?.close();

@@ -15,7 +15,12 @@ export interface WorkerProcess {
 
 /** The real worker process (worker/main.ts) with the given settings, for tests that kill it. */
 export function startWorkerProcess(settings: Settings, output: string[] = [], env: NodeJS.ProcessEnv = {}): WorkerProcess {
-  const [command, args] = tsxCommand(join(__dirname, '..', '..', 'worker', 'main.ts'));
+  return startProvisionerProcess('worker', settings, output, env);
+}
+
+/** The real worker or watcher process (`<name>/main.ts`) with the given settings. */
+export function startProvisionerProcess(name: 'worker' | 'watcher', settings: Settings, output: string[] = [], env: NodeJS.ProcessEnv = {}): WorkerProcess {
+  const [command, args] = tsxCommand(join(__dirname, '..', '..', name, 'main.ts'));
   const child = spawn(command, args, {
     env: {
       ...process.env,
@@ -26,6 +31,7 @@ export function startWorkerProcess(settings: Settings, output: string[] = [], en
       OPERATOR_NAMESPACE: settings.operatorNamespace,
       RETRY_INTERVAL: String(settings.retryIntervalSeconds),
       WAYPOINT_READY_TIMEOUT: String(settings.waypointReadyTimeoutSeconds),
+      KEYCLOAK_AUDIT_INTERVAL: String(settings.keycloakAuditIntervalSeconds),
       HEALTH_PORT: '0',
       METRICS_PORT: '0',
       LOG_LEVEL: 'info',

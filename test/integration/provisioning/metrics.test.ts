@@ -40,7 +40,7 @@ test('the worker exports SDK metrics and pass and Keycloak metrics; the watcher 
   expect(text).toMatch(/kagenti_keycloak_call_duration_bucket\{/);
   expect(text).toMatch(/temporal_workflow_task_execution_latency/);
 
-  const watcherText = await provisioner.watcher.metrics.metrics();
+  const watcherText = await provisioner.watcher!.metrics.metrics();
   expect(watcherText).toMatch(/kagenti_watcher_notifications_total [1-9]/);
   expect(watcherText).toMatch(/kagenti_watcher_backlog \d/);
 });

@@ -14,7 +14,7 @@ test('after a kube-apiserver restart the watcher re-lists and misses no change',
   await createAgentDeployment(before, 'agent');
   const secretName = credentialsSecretName(before, 'agent');
   const original = await eventually(() => readSecretOrUndefined(before, secretName), 20_000, 'the first namespace provisioned');
-  expect(provisioner().watcher.ready()).toBe(true);
+  expect(provisioner().watcher!.ready()).toBe(true);
 
   await restart(testStack().dir, 'kube-apiserver');
 
@@ -30,6 +30,6 @@ test('after a kube-apiserver restart the watcher re-lists and misses no change',
     return s && s.metadata?.uid !== original.metadata?.uid ? s : undefined;
   }, 60_000, 'the deleted Secret recreated');
   expect(recreated.data).toEqual(original.data);
-  expect(provisioner().watcher.stats.restarts).toBeGreaterThan(0);
-  expect(provisioner().watcher.ready()).toBe(true);
+  expect(provisioner().watcher!.stats.restarts).toBeGreaterThan(0);
+  expect(provisioner().watcher!.ready()).toBe(true);
 }, 180_000);

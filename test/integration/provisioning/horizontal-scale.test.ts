@@ -1,0 +1,89 @@
+import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
+import { core, createAgentDeployment, createNamespace, decode } from '../../harness/cluster';
+import { eventually } from '../../harness/eventually';
+import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
+import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
+import { startProvisionerProcess, WorkerProcess } from '../../harness/worker-process';
+
+// Two worker processes and two watcher processes (one leader, by Lease) on one task queue, as a
+// scaled-out deployment runs. A burst spreads over both workers; one worker and then the leading
+// watcher are SIGKILLed mid-burst; nothing is lost and nothing is done twice.
+// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+const NAMESPACES = 40;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let istio: { stop(): Promise<void> } | undefined;
+let provisioner: TestProvisioner | undefined;
+const workers: WorkerProcess[] = [];
+const watchers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  istio = await startIstioStandIn(adminKubeConfig());
+  provisioner = await startProvisioner({ inProcessWorker: false, inProcessWatcher: false });
+  for (let i = 0; i < 2; i++) workers.push(startProvisionerProcess('worker', provisioner.settings, []));
+  for (let i = 0; i < 2; i++) watchers.push(startProvisionerProcess('watcher', provisioner.settings, []));
+});
+afterAll(async () => {
+  for (const p of [...workers, ...watchers]) p.child.kill('SIGTERM');
+  await Promise.all([...workers, ...watchers].map((p) => p.exited));
+  await provisioner?.stop();
+  await istio?.stop();
+});
+
+const printed = (p: WorkerProcess, text: string) => p.output.join('').includes(text);
+/** The namespaces a worker's log says it created a Keycloak client for. */
+const registeredBy = (p: WorkerProcess) => new Set([...p.output.join('').matchAll(/"namespace":"([^"]+)"[^\n]*"msg":"Created Keycloak client"/g)].map((m) => m[1]));
+
+test(`a ${NAMESPACES}-namespace burst spreads over two workers and survives a SIGKILL of one worker and of the leading watcher`, async () => {
+  const leader = await eventually(async () => watchers.find((w) => printed(w, 'Became leader')), 30_000, 'a leading watcher');
+  const standby = watchers.find((w) => w !== leader)!;
+  await eventually(async () => (printed(leader, 'Took over') ? true : undefined), 30_000, 'the leader to take over');
+
+  const prefix = uniqueName('scale');
+  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `${prefix}-${i}`);
+  const creating = (async () => {
+    for (let i = 0; i < namespaces.length; i += 8) {
+      await Promise.all(namespaces.slice(i, i + 8).map(async (ns) => {
+        await createNamespace(ns);
+        await createAgentDeployment(ns, 'agent');
+      }));
+    }
+  })();
+  await sleep(2000);
+  workers[0].child.kill('SIGKILL');
+  await workers[0].exited;
+  workers[0] = startProvisionerProcess('worker', provisioner!.settings, workers[0].output);
+  await sleep(1000);
+  leader.child.kill('SIGKILL');
+  await creating;
+
+  // The standby takes over once the dead leader's Lease expires, and tells what is not settled yet.
+  await eventually(async () => (printed(standby, 'Became leader') ? true : undefined), 40_000, 'the standby watcher to lead');
+  const secretNames = new Map(namespaces.map((ns) => [ns, credentialsSecretName(ns, 'agent')]));
+  await eventually(async () => {
+    const secrets = await core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' });
+    const done = new Set(secrets.items.filter((s) => secretNames.get(s.metadata!.namespace!) === s.metadata!.name).map((s) => s.metadata!.namespace!));
+    return done.size === NAMESPACES ? true : undefined;
+  }, 180_000, `all ${NAMESPACES} credentials Secrets`);
+
+  // Both workers did part of the work (the second one of them after it was started anew).
+  expect(registeredBy(workers[1]).size).toBeGreaterThan(0);
+  expect(registeredBy(workers[0]).size).toBeGreaterThan(0);
+
+  const admin = await keycloakAdmin();
+  for (const ns of namespaces) {
+    // Exactly one client and a Secret that matches it; no step reported twice, and nothing written
+    // twice (a second Secret or client write would be reported as Updated). A step whose worker died
+    // after it acted but before its result was recorded finds it done when retried, and does not
+    // report it again, so each Created Event appears at most once.
+    const clients = await admin.clients.find({ clientId: `${ns}/agent` });
+    expect(clients).toHaveLength(1);
+    const secret = await core.readNamespacedSecret({ namespace: ns, name: secretNames.get(ns)! });
+    expect(decode(secret.data!['client-secret.txt'])).toBe((await admin.clients.getClientSecret({ id: clients[0].id! })).value);
+    const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.source?.component === 'kagenti-waypoint-provisioner');
+    const count = (reason: string) => events.filter((e) => e.reason === reason).reduce((sum, e) => sum + (e.count ?? 1), 0);
+    for (const reason of ['KeycloakClientCreated', 'CredentialsSecretCreated', 'WaypointCreated', 'CredentialsAnnotated']) expect({ ns, reason, count: Math.min(count(reason), 2) }).not.toEqual({ ns, reason, count: 2 });
+    for (const reason of ['KeycloakClientUpdated', 'CredentialsSecretUpdated']) expect({ ns, reason, count: count(reason) }).toEqual({ ns, reason, count: 0 });
+  }
+}, 300_000);
