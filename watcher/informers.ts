@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { waypointGatewayName } from '../activities/kubernetes/desired';
 import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from './own-writes';
 import type { CachedNamespace } from './settled';
+import { slim } from './slim';
 import { hasAgentTemplate, isOptedInNamespace, namespaceOf } from './to-namespace';
 
 export interface InformerSet {
@@ -157,6 +158,9 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
   for (const spec of specs) {
     const informer = makeInformer<KubernetesObject>(kc, spec.path, spec.list, spec.labelSelector);
     informers.set(spec.name, informer);
+    // First of all handlers, so that the cache keeps only the slimmed object (see slim.ts).
+    informer.on('add', (object) => slim(spec.name, object));
+    informer.on('update', (object) => slim(spec.name, object));
     const onChange = (object: KubernetesObject, event: string) => {
       const namespace = namespaceOf(object, spec.name === 'namespaces');
       // What the first lists show is looked at once they are all in (see `synced`), not object by object.

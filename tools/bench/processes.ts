@@ -1,6 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../stack/paths';
 import { freePort } from '../stack/ports';
 import { tsxCommand } from '../tsx';
@@ -38,6 +39,14 @@ export async function waitHealthy(port: number, what: string): Promise<void> {
   throw new Error(`${what} did not become ready`);
 }
 
+/** NODE_OPTIONS as deploy/base gives the process's container: the compiled runs use them, as deployed. */
+export function deployedNodeOptions(name: ProvisionerProcess['name']): string {
+  const documents = parseAllDocuments(readFileSync(join(REPO_ROOT, 'deploy', 'base', `${name}.yaml`), 'utf8')).map((d) => d.toJS());
+  const deployment = documents.find((d) => d?.kind === 'Deployment');
+  const env: { name: string; value?: string }[] = deployment?.spec?.template?.spec?.containers?.[0]?.env ?? [];
+  return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
+
 /** Starts the worker or the watcher as its own process and waits until it is ready. */
 export async function startProvisionerProcess(name: ProvisionerProcess['name'], runtime: Runtime, env: NodeJS.ProcessEnv, compiledDir?: string): Promise<ProvisionerProcess> {
   const healthPort = await freePort();
@@ -47,7 +56,7 @@ export async function startProvisionerProcess(name: ProvisionerProcess['name'], 
     env: {
       ...process.env,
       // As the image sets it: the workflows prebundled by `npm run bundle`.
-      ...(runtime === 'compiled' ? { WORKFLOW_BUNDLE_PATH: join(REPO_ROOT, 'build', 'workflow-bundle.js') } : {}),
+      ...(runtime === 'compiled' ? { WORKFLOW_BUNDLE_PATH: join(REPO_ROOT, 'build', 'workflow-bundle.js'), NODE_OPTIONS: deployedNodeOptions(name) } : {}),
       ...env,
       HEALTH_PORT: String(healthPort),
       METRICS_PORT: String(metricsPort),
