@@ -111,9 +111,9 @@ export function createActivities({ k8s, settings, log, temporal }: ActivityDeps)
       return recordNamespaceStatus(k8s, namespace, status);
     },
     async auditKeycloak() {
-      const audit = await auditKeycloak(keycloak);
-      log.info({ realms: audit.realms, drifted: audit.drift.length, skipped: audit.skipped }, 'Audited Keycloak');
-      for (const { namespace, reasons } of audit.drift) log.info({ namespace, reasons }, 'Keycloak differs from the cluster; waking the namespace');
+      const { audit, drift } = await auditKeycloak(keycloak);
+      log.info({ realms: audit.realms, outOfLine: audit.outOfLineCount, skipped: audit.skipped }, 'Audited Keycloak');
+      for (const [namespace, reasons] of drift) log.info({ namespace, reasons }, 'Keycloak differs from the cluster; the namespace will be woken');
       return audit;
     },
     /** Tells each namespace's workflow to look again (starting it when it ended), as maintenance. */

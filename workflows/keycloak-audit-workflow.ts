@@ -12,14 +12,17 @@ export interface KeycloakAuditInput {
   toWake?: string[];
 }
 
+/** The backlog of namespaces to wake, bounded as one audit's findings are (the next audit finds the rest). */
+const MAX_TO_WAKE = 10_000;
+
 /** Continue-as-new past this many events: an audit is a handful, each second of waking three. */
 const HISTORY_LIMIT = 2_000;
 
 function describe(audit: KeycloakAudit, queued: number): string {
   const realms = audit.realms.map((r) => `- realm ${r.realm} at ${r.url}: ${r.managedClients} managed clients, ${r.credentialsSecrets} credentials Secrets`);
-  const drift = audit.drift.slice(0, 20).map((d) => `- ${d.namespace}: ${d.reasons.join('; ')}`);
-  const more = audit.drift.length > 20 ? [`- … and ${audit.drift.length - 20} more`] : [];
-  return [`**Keycloak audit**: ${audit.drift.length} namespace(s) out of line, ${queued} waiting to be woken`, '', ...realms, ...(audit.skipped ? [`- skipped: ${audit.skipped}`] : []), ...drift, ...more].join('\n');
+  const examples = audit.examples.map((d) => `- ${d.namespace}: ${d.reasons.join('; ')}`);
+  const more = audit.outOfLineCount > examples.length ? [`- … and ${audit.outOfLineCount - examples.length} more (the worker's log has every reason)`] : [];
+  return [`**Keycloak audit**: ${audit.outOfLineCount} namespace(s) out of line, ${queued} waiting to be woken`, '', ...realms, ...(audit.skipped ? [`- skipped: ${audit.skipped}`] : []), ...examples, ...more].join('\n');
 }
 
 /**
@@ -49,8 +52,9 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
     if (auditDue()) {
       auditRequested = false;
       const audit = await withSummary(activities.auditKeycloak, 'Compare the Keycloak realm with the credentials Secrets in the cluster', [], keycloakOptions('maintenance'));
-      const found = audit.drift.map((d) => d.namespace);
-      toWake = [...found, ...toWake.filter((namespace) => !found.includes(namespace))];
+      const found = new Set(audit.outOfLine);
+      // Newly found first; the backlog stays bounded like one audit's findings.
+      toWake = [...found, ...toWake.filter((namespace) => !found.has(namespace))].slice(0, MAX_TO_WAKE);
       nextAuditAt = Date.now() + settings.intervalSeconds * 1000;
       setCurrentDetails(describe(audit, toWake.length));
     }

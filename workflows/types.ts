@@ -114,11 +114,15 @@ export interface PassOutcome {
   done: boolean;
 }
 
-/** One Keycloak audit's findings: names and reasons only, never a secret value. */
+/** One Keycloak audit's findings: names and reasons only, never a secret value, and bounded in size. */
 export interface KeycloakAudit {
   realms: { url: string; realm: string; managedClients: number; credentialsSecrets: number }[];
-  /** Namespaces whose Keycloak state differs from what their credentials Secrets say, with why. */
-  drift: { namespace: string; reasons: string[] }[];
+  /** Namespaces whose Keycloak state differs from what their credentials Secrets say; at most a bounded number (the next audit finds the rest). */
+  outOfLine: string[];
+  /** How many namespaces were out of line in all. */
+  outOfLineCount: number;
+  /** Why, for the first few of them (the worker's log has every reason). */
+  examples: { namespace: string; reasons: string[] }[];
   /** Why nothing was audited (no complete Keycloak config, no admin Secret). */
   skipped?: string;
 }
