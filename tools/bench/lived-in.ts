@@ -17,14 +17,16 @@ import { compile, counter, percentile, ProvisionerProcess, rssMiB, Runtime, star
 
 /**
  * The lived-in benchmark: a stack that already holds many namespaces, as users run it.
- *   npm run bench -- --lived-in [N] [--idle-seconds 300] [--runtime compiled|tsx]
+ *   npm run bench -- --lived-in [N] [--grow-to M] [--idle-seconds 300] [--baseline-seconds 120] [--runtime compiled|tsx]
  * 1. provisions N namespaces (default 1,000; every tenth with three agents), 16 created at a time,
  *    measuring Keycloak's CPU per new agent while 100 are registered;
  * 2. waits until they settle, then measures five idle minutes (CPU per process, RSS), then the same
  *    stack with the provisioner stopped, then the takeover when it starts again;
  * 3. a burst of 200 new namespaces on top (Keycloak's CPU per new agent with N registered);
  * 4. 20 single agents, one at a time;
- * 5. 10 single agents while the audit re-registers 200 settled namespaces whose clients were deleted.
+ * 5. 10 single agents while the audit re-registers 200 settled namespaces whose clients were deleted;
+ * 6. with --grow-to M, M namespaces held in all, and the worker's and watcher's memory again.
+ * Each measured phase starts once the control plane is quiet (the rollouts of the last are done).
  * Times come from watch events. Istio's Gateway status is played by the stand-in, as everywhere on
  * the embedded stack. Prints one table; asserts nothing.
  */
@@ -36,9 +38,30 @@ const progress = (line: string) => process.stderr.write(`  ${line}\r`);
 
 interface Options {
   held: number;
+  /** Then provision more, up to this many held, and measure the RSS again (0: no). */
+  growTo: number;
   idleSeconds: number;
   baselineSeconds: number;
   runtime: Runtime;
+}
+
+/**
+ * Waits until the control plane is quiet: the credentials annotation rolls every agent workload once,
+ * and the controllers take a while to finish those rollouts after the last Secret. Idle figures are
+ * taken after that, not over the tail of the fill.
+ */
+async function waitUntilQuiet(pids: () => number[]): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    const named = Object.fromEntries(pids().map((pid) => [String(pid), pid]));
+    const before = cpuSeconds(named);
+    await sleep(10_000);
+    const after = cpuSeconds(named);
+    const used = Object.keys(after).reduce((sum, k) => sum + after[k] - before[k], 0);
+    progress(`waiting for the control plane to be quiet: ${used.toFixed(1)} CPU-s in the last 10 s, ${((performance.now() - started) / 1000).toFixed(0)} s so far`);
+    if (used < 0.5 || performance.now() - started > 600_000) break;
+  }
+  say('');
 }
 
 export async function livedIn(options: Options): Promise<void> {
@@ -133,7 +156,8 @@ export async function livedIn(options: Options): Promise<void> {
   const keycloakAt100 = at100.length > 0 ? await cpuOver(() => provision(`held ${first}-${first + at100.length} (Keycloak CPU per agent at 100)`, at100)) : undefined;
   if (held.length > 200) await provision(`held 200-${held.length}`, held.slice(200));
   notePeaks();
-  await sleep(10_000);
+  const controlPlane = () => (['kube-apiserver', 'kube-controller-manager', 'etcd'] as const).flatMap((name) => state.components[name]?.pid ?? []);
+  await waitUntilQuiet(controlPlane);
 
   // 2. Idle, then the same stack without the provisioner, then the takeover.
   const rssSamples: Record<string, number[]> = { worker: [], watcher: [] };
@@ -165,7 +189,8 @@ export async function livedIn(options: Options): Promise<void> {
   const burstStart = Math.min(...burstRun.result.values());
   const burstAll = { waypoint: Math.max(...burst.map((n) => arrivals.waypointAt(n.name)!)) - burstStart, secret: Math.max(...burst.map((n) => arrivals.secretsAt(n.name)!)) - burstStart };
 
-  // 4. Single agents, one at a time.
+  // 4. Single agents, one at a time, once the burst's rollouts are done.
+  await waitUntilQuiet(controlPlane);
   const single = async (name: string) => {
     const created = await provision(name, [{ name, agents: 1 }]);
     return { waypoint: arrivals.waypointAt(name)! - created.get(name)!, secret: arrivals.secretsAt(name)! - created.get(name)! };
@@ -174,6 +199,7 @@ export async function livedIn(options: Options): Promise<void> {
   for (let i = 0; i < 20; i++) singles.push(await single(`bench-${run}-s${i}`));
 
   // 5. Single agents while the audit re-registers 200 settled namespaces whose clients were deleted.
+  await waitUntilQuiet(controlPlane);
   const admin = new KcAdminClient({ baseUrl: state.keycloak.url, realmName: 'master' });
   await admin.auth({ grantType: 'password', clientId: 'admin-cli', username: state.keycloak.adminUsername, password: state.keycloak.adminPassword });
   admin.setConfig({ realmName: state.keycloak.realm });
@@ -202,6 +228,15 @@ export async function livedIn(options: Options): Promise<void> {
   say('');
   const repairSeconds = (Math.max(...victims.map((n) => arrivals.secretsAt(n.name, 1, repairStarted) ?? NaN)) - repairStarted) / 1000;
 
+  // 6. More held: the memory must not grow with them.
+  const grown = Array.from({ length: Math.max(0, options.growTo - options.held) }, (_, i) => ({ name: `bench-${run}-g${i}`, agents: agentsOf(i) }));
+  const rssGrown: Record<string, number> = {};
+  if (grown.length > 0) {
+    await provision(`grow to ${options.growTo} held`, grown);
+    await waitUntilQuiet(controlPlane);
+    for (const p of Object.values(provisioner)) rssGrown[p!.name] = rssMiB(p!.child.pid!).now;
+  }
+
   await stopProvisioner();
   arrivals.stop();
   await istio.stop();
@@ -221,6 +256,7 @@ export async function livedIn(options: Options): Promise<void> {
     ['idle CPU of the provisioner, the difference', `${(perMinute(idle) - perMinute(baseline)).toFixed(1)} CPU-s/min`, '≈ 0', '≤ 3'],
     ['worker RSS: start-up / steady / peak', `${startupRss.worker.toFixed(0)} / ${steady('worker').toFixed(0)} / ${peakRss.worker.toFixed(0)} MiB`, '1,070–1,190 MB peak', '≤ 300 MB'],
     ['watcher RSS: start-up / steady / peak', `${startupRss.watcher.toFixed(0)} / ${steady('watcher').toFixed(0)} / ${peakRss.watcher.toFixed(0)} MiB`, '259 MB', '≤ 150 MB'],
+    ...(grown.length > 0 ? [[`worker / watcher RSS with ${options.growTo} held, quiet`, `${rssGrown.worker.toFixed(0)} / ${rssGrown.watcher.toFixed(0)} MiB`, '', 'flat'] as [string, string, string, string]] : []),
     ['takeover (restart): namespaces given a pass / left settled', `${takeoverPasses} / ${takeoverSettled}; CPU over 30 s: ${byProcess(takeover)}`, '', ''],
     ['200 new: labels + Gateway, p50 / all', `${s(percentile(burstWaypoint, 50))} / ${s(burstAll.waypoint)}`, '35 s / 66 s (reference 18 s / 35 s)', 'all ≤ 15 s'],
     ['200 new: credentials Secrets, p50 / all', `${s(percentile(burstSecret, 50))} / ${s(burstAll.secret)}`, '57 s / 111 s (reference 101 s / 155 s)', 'all ≤ 30 s'],

@@ -63,6 +63,14 @@ export async function startProvisionerProcess(name: ProvisionerProcess['name'], 
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // A benchmark whose worker died (out of memory, say) would wait forever: stop at once instead.
+  const died = (code: number | null, signal: NodeJS.Signals | null) => {
+    if (signal !== 'SIGTERM' && code !== 0) {
+      process.stderr.write(`\n${name} exited unexpectedly (code ${code}, signal ${signal})\n`);
+      process.exit(1);
+    }
+  };
+  child.once('exit', died);
   await waitHealthy(healthPort, name);
   return { name, child, healthPort, metricsPort };
 }
