@@ -39,6 +39,8 @@ export interface InformerHandlers {
 type Watched = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 
 const RESTART_DELAY_MS = { min: 500, max: 30_000 };
+/** Objects per list request when an informer lists. */
+const LIST_PAGE = 500;
 
 /**
  * What the last event showed of each object, so an update can be compared with it. With
@@ -75,7 +77,28 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const list = <T extends KubernetesObject>(fn: () => Promise<KubernetesListObject<T>>) => fn as () => Promise<KubernetesListObject<KubernetesObject>>;
+  /**
+   * Lists a page at a time and slims each page before the next is read, so that the first list of
+   * a large cluster never holds every full object at once (see slim.ts).
+   */
+  const paged =
+    <T extends KubernetesObject>(resource: string, fetchPage: (page: { limit: number; _continue?: string }) => Promise<KubernetesListObject<T>>) =>
+    async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      const items: KubernetesObject[] = [];
+      let page: KubernetesListObject<T>;
+      let _continue: string | undefined;
+      do {
+        page = await fetchPage({ limit: LIST_PAGE, _continue });
+        for (const object of page.items) {
+          slim(resource, object);
+          items.push(object);
+        }
+        // Typed lists name it _continue; a custom resource's list is plain JSON, where it is `continue`.
+        _continue = page.metadata?._continue || (page.metadata as { continue?: string } | undefined)?.continue || undefined;
+      } while (_continue);
+      // Every page of one list shares its resourceVersion, from which the watch then starts.
+      return { ...page, items, metadata: { resourceVersion: page.metadata?.resourceVersion } };
+    };
 
   // Which events of each kind can call for a pass. Status churn is left out (pod phases, rollout
   // progress, Gateway conditions), and so are the echoes of the provisioner's own writes (see
@@ -117,18 +140,18 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       name: 'pods',
       path: '/api/v1/pods',
       labelSelector: 'kagenti.io/type in (agent,tool)',
-      list: list(() => core.listPodForAllNamespaces({ labelSelector: 'kagenti.io/type in (agent,tool)' })),
+      list: paged('pods', (page) => core.listPodForAllNamespaces({ labelSelector: 'kagenti.io/type in (agent,tool)', ...page })),
       add: firstOrLastPod,
       update: () => false,
       delete: firstOrLastPod,
     },
-    agentWorkloads('deployments', list(() => apps.listDeploymentForAllNamespaces())),
-    agentWorkloads('statefulsets', list(() => apps.listStatefulSetForAllNamespaces())),
-    { name: 'namespaces', path: '/api/v1/namespaces', list: list(() => core.listNamespace()), add: namespaces.changed, update: namespaces.changed },
+    agentWorkloads('deployments', paged('deployments', (page) => apps.listDeploymentForAllNamespaces(page))),
+    agentWorkloads('statefulsets', paged('statefulsets', (page) => apps.listStatefulSetForAllNamespaces(page))),
+    { name: 'namespaces', path: '/api/v1/namespaces', list: paged('namespaces', (page) => core.listNamespace(page)), add: namespaces.changed, update: namespaces.changed },
     {
       name: 'gateways',
       path: '/apis/gateway.networking.k8s.io/v1/gateways',
-      list: () => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', resourcePlural: 'gateways' }) as Promise<KubernetesListObject<KubernetesObject>>,
+      list: paged('gateways', (page) => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', resourcePlural: 'gateways', ...page }) as Promise<KubernetesListObject<KubernetesObject>>),
       // Only the provisioner's own waypoints: other Gateways are not its business. Creating one is
       // the provisioner's doing; its readiness is waited for in the pass (and looked at again after
       // --retry-interval when that wait timed out).
@@ -143,7 +166,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
       name: 'secrets',
       path: '/api/v1/secrets',
       labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner',
-      list: list(() => core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' })),
+      list: paged('secrets', (page) => core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner', ...page })),
       // Its creation is the provisioner's own doing; a change or a deletion is drift.
       add: () => false,
     },

@@ -42,7 +42,7 @@ export async function auditKeycloak(deps: { k8s: KubeClients; settings: Settings
       return own !== undefined && `${own.url}\x00${own.realm}` === key;
     });
     const platformClientIds = [...new Set(inRealm.flatMap((s) => settingsByNamespace.get(s.namespace)!.platformClientIds).concat(keycloak.platformClientIds))];
-    const inventory = await withAdmin(deps, keycloak, (admin) => readRealmInventory(admin, platformClientIds));
+    const inventory = await withAdmin(deps, keycloak, (admin) => readRealmInventory(admin, keycloak, platformClientIds));
     for (const [namespace, reasons] of keycloakDrift(inRealm, (namespace) => settingsByNamespace.get(namespace) ?? keycloak, inventory)) {
       found.set(namespace, [...(found.get(namespace) ?? []), ...reasons]);
     }

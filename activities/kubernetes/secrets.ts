@@ -85,15 +85,22 @@ export interface CredentialsSecret {
 
 const decode = (value: string | undefined) => (value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8'));
 
-/** Every credentials Secret this provisioner wrote, cluster-wide, in one list. */
+/** Secrets per list request: a cluster of tens of thousands is read in pages, not one response. */
+const PAGE = 500;
+
+/** Every credentials Secret this provisioner wrote, cluster-wide, a page at a time. */
 export async function listCredentialsSecrets(k8s: KubeClients): Promise<CredentialsSecret[]> {
-  const list = await k8s.core.listSecretForAllNamespaces({ labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}` });
   const secrets: CredentialsSecret[] = [];
-  for (const secret of list.items) {
-    const owner = secret.metadata?.ownerReferences?.find((r) => r.kind === 'Deployment' || r.kind === 'StatefulSet');
-    const clientId = decode(secret.data?.['client-id.txt']);
-    if (!owner || !clientId || secret.metadata?.deletionTimestamp) continue;
-    secrets.push({ namespace: secret.metadata!.namespace!, name: secret.metadata!.name!, workload: owner.name, clientId, clientSecret: decode(secret.data?.['client-secret.txt']) ?? '' });
-  }
+  let _continue: string | undefined;
+  do {
+    const page = await k8s.core.listSecretForAllNamespaces({ labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`, limit: PAGE, _continue });
+    for (const secret of page.items) {
+      const owner = secret.metadata?.ownerReferences?.find((r) => r.kind === 'Deployment' || r.kind === 'StatefulSet');
+      const clientId = decode(secret.data?.['client-id.txt']);
+      if (!owner || !clientId || secret.metadata?.deletionTimestamp) continue;
+      secrets.push({ namespace: secret.metadata!.namespace!, name: secret.metadata!.name!, workload: owner.name, clientId, clientSecret: decode(secret.data?.['client-secret.txt']) ?? '' });
+    }
+    _continue = page.metadata?._continue || undefined;
+  } while (_continue);
   return secrets;
 }
