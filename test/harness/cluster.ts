@@ -1,6 +1,8 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment } from '@kubernetes/client-node';
-import { adminKubeConfig } from './stack';
 import { isNotFound } from '../../activities/errors';
+import { credentialsSecretName } from '../../activities/kubernetes/desired';
+import { eventually } from './eventually';
+import { adminKubeConfig, uniqueName } from './stack';
 
 export const kc = adminKubeConfig();
 export const core = kc.makeApiClient(CoreV1Api);
@@ -60,3 +62,12 @@ export async function eventReasons(namespace: string): Promise<string[]> {
 }
 
 export const decode = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString('utf8');
+
+/** A new namespace with one agent Deployment `agent`, once the provisioner has written its credentials Secret. */
+export async function provisionAgent(prefix: string): Promise<string> {
+  const namespace = uniqueName(prefix);
+  await createNamespace(namespace);
+  await createAgentDeployment(namespace, 'agent');
+  await eventually(() => readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent')), 30_000, `the credentials Secret in ${namespace}`);
+  return namespace;
+}

@@ -3,7 +3,7 @@ import { audienceScopeId } from '../../../activities/keycloak/client-scopes';
 import { audienceScopeName } from '../../../activities/keycloak/desired';
 import { keycloakAuditWorkflowId, namespaceWorkflowId } from '../../../workflows/ids';
 import { auditNowSignal, getStatusQuery } from '../../../workflows/messages';
-import { createAgentDeployment, createNamespace, decode, readSecretOrUndefined } from '../../harness/cluster';
+import { decode, provisionAgent, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
@@ -21,14 +21,6 @@ const provisioner = provisionedSuite({
 beforeAll(async () => {
   await (await keycloakAdmin()).clients.create({ clientId: platformClientId, publicClient: false, serviceAccountsEnabled: true });
 });
-
-async function provisionAgent(prefix: string): Promise<string> {
-  const namespace = uniqueName(prefix);
-  await createNamespace(namespace);
-  await createAgentDeployment(namespace, 'agent');
-  await eventually(() => readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent')), 30_000, `the credentials Secret in ${namespace}`);
-  return namespace;
-}
 
 const passes = async (namespace: string) => (await provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)).query(getStatusQuery)).passes;
 

@@ -1,8 +1,6 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
 import { audienceScopeId } from '../../../activities/keycloak/client-scopes';
 import { audienceScopeName } from '../../../activities/keycloak/desired';
-import { createAgentDeployment, createNamespace, readSecretOrUndefined } from '../../harness/cluster';
-import { eventually } from '../../harness/eventually';
+import { provisionAgent } from '../../harness/cluster';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
 
@@ -17,14 +15,6 @@ provisionedSuite({
 async function createPlatformClient(): Promise<string> {
   const admin = await keycloakAdmin();
   return (await admin.clients.create({ clientId: platformClientId, publicClient: false, serviceAccountsEnabled: true })).id;
-}
-
-async function provisionAgent(prefix: string): Promise<string> {
-  const namespace = uniqueName(prefix);
-  await createNamespace(namespace);
-  await createAgentDeployment(namespace, 'agent');
-  await eventually(() => readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent')), 30_000, `the credentials Secret in ${namespace}`);
-  return namespace;
 }
 
 async function defaultScopeIds(platformId: string): Promise<string[]> {

@@ -1,19 +1,9 @@
 import { ambientLabels, credentialsSecretName, desiredWaypointGateway, waypointGatewayName } from '../../../activities/kubernetes/desired';
 import { clientDrift, mergeClient } from '../../../activities/keycloak/compare';
 import { audienceScopeName, desiredClient, keycloakClientId } from '../../../activities/keycloak/desired';
-import type { KeycloakSettings } from '../../../workflows/types';
+import { keycloakSettings } from '../../fixtures/keycloak-settings';
 
-const settings: KeycloakSettings = {
-  source: 'operator',
-  url: 'http://keycloak',
-  realm: 'kagenti',
-  spireEnabled: false,
-  clientAuthType: 'client-secret',
-  spiffeIdpAlias: 'spire-spiffe',
-  tokenExchangeEnabled: true,
-  platformClientIds: ['kagenti'],
-  audienceScopeEnabled: true,
-};
+const settings = keycloakSettings;
 
 describe('credentials Secret name (spec §5 test vectors)', () => {
   test.each([

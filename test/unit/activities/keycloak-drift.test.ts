@@ -3,19 +3,9 @@ import { desiredMapper } from '../../../activities/keycloak/client-scopes';
 import { audienceScopeName, desiredClient } from '../../../activities/keycloak/desired';
 import type { RealmInventory } from '../../../activities/keycloak/realm-inventory';
 import type { CredentialsSecret } from '../../../activities/kubernetes/secrets';
-import type { KeycloakSettings } from '../../../workflows/types';
+import { keycloakSettings } from '../../fixtures/keycloak-settings';
 
-const settings: KeycloakSettings = {
-  source: 'operator',
-  url: 'http://keycloak',
-  realm: 'kagenti',
-  spireEnabled: false,
-  clientAuthType: 'client-secret',
-  spiffeIdpAlias: 'spire-spiffe',
-  tokenExchangeEnabled: true,
-  platformClientIds: ['kagenti'],
-  audienceScopeEnabled: true,
-};
+const settings = keycloakSettings;
 
 const secret = (namespace: string): CredentialsSecret => ({ namespace, name: `creds-${namespace}`, workload: 'agent', clientId: `${namespace}/agent`, clientSecret: `s3cret-${namespace}` });
 
