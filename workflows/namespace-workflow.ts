@@ -62,8 +62,8 @@ export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<
   setHandler(resourcesChangedSignal, (change) => {
     pending = true;
     sawSignal = true;
-    // Callers that give no reason (people, older watchers) ask for new work.
-    if (change?.reason === undefined || change.reason === 'change') urgent = true;
+    // Only the provisioner's own maintenance says so; anything else (a person, no reason) is new work.
+    if (change?.reason !== 'takeover' && change?.reason !== 'audit') urgent = true;
   });
   setHandler(namespaceDeletedSignal, () => {
     deleted = true;
