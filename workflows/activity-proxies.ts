@@ -37,7 +37,8 @@ export const KEYCLOAK_OPTIONS: ActivityOptions = { ...CALL_OPTIONS, startToClose
 
 /**
  * Temporal's priority keys (1 first, 5 last, 3 by default) for new work and for maintenance. The
- * server orders queued tasks by them, and the worker orders its waiting Keycloak work by the same key.
+ * worker serves its waiting Keycloak work by them; a server whose task matching supports priorities
+ * orders queued tasks by them too.
  */
 const PRIORITY_KEY: Record<WorkPriority, number> = { new: 2, maintenance: 4 };
 

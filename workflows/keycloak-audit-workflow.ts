@@ -15,7 +15,7 @@ export interface KeycloakAuditInput {
 /** The backlog of namespaces to wake, bounded as one audit's findings are (the next audit finds the rest). */
 const MAX_TO_WAKE = 10_000;
 
-/** Continue-as-new past this many events: an audit is a handful, each second of waking three. */
+/** Continue-as-new past this many events: an audit is a handful, each second of waking about ten. */
 const HISTORY_LIMIT = 2_000;
 
 function describe(audit: KeycloakAudit, queued: number): string {

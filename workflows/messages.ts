@@ -5,7 +5,7 @@ import type { PassOutcome } from './types';
  * Why a namespace is told to look again. `change`: the watcher saw something change (a new agent,
  * drift): new work, served first. `takeover`: a watcher that just started found the namespace not
  * settled. `audit`: the Keycloak audit found its clients, scopes or Secrets out of line. The last two
- * are maintenance, which waits behind new work for Keycloak.
+ * are maintenance, which waits behind new work for Keycloak; any other reason (a person's) is new work.
  */
 export type WakeReason = 'change' | 'takeover' | 'audit';
 
@@ -24,7 +24,7 @@ export interface NamespaceStatus {
 }
 
 export interface AuditSettings {
-  /** Seconds between audits (0: stop auditing). */
+  /** Seconds between audits (0: only when asked, by auditNow). */
   intervalSeconds: number;
   /** Namespaces woken per second for repairs. */
   wakesPerSecond: number;
