@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deployedNodeOptions } from '../../tools/bench/processes';
 import { ensureGoBinaries } from '../../tools/stack/build-go';
 import { cacheDir } from '../../tools/stack/paths';
 import { GO_BUILDS } from '../../tools/stack/setup';
@@ -11,7 +12,7 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 const REPO = join(__dirname, '..', '..');
 
 interface ResolvedProject {
-  services: Record<string, { build?: { context: string }; command?: string[]; volumes?: { source: string; target: string; read_only?: boolean }[] }>;
+  services: Record<string, { build?: { context: string }; command?: string[]; environment?: Record<string, string>; volumes?: { source: string; target: string; read_only?: boolean }[] }>;
 }
 
 /**
@@ -54,6 +55,12 @@ describe('docker-compose.yml', () => {
       ]);
     }
     expect(project.services.watcher.command).toEqual(['node', 'dist/watcher/main.js']);
+    // The memory bounds are those of the kustomize base, and the shared settings reach both.
+    for (const name of ['worker', 'watcher'] as const) {
+      expect(project.services[name].environment?.NODE_OPTIONS).toBe(deployedNodeOptions(name));
+      expect(project.services[name].environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    }
+    expect(project.services.worker.environment?.MAX_CACHED_WORKFLOWS).toBe('100');
   });
 
   test('a schema violation is reported (the check is not a no-op)', () => {
