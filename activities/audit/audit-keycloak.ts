@@ -27,7 +27,7 @@ export async function auditKeycloak(deps: { k8s: KubeClients; settings: Settings
     return { audit: { ...NOTHING, skipped: `Secret ${settings.operatorNamespace}/keycloak-admin-secret is missing or incomplete` }, drift: new Map() };
   }
   const secrets = await listCredentialsSecrets(k8s);
-  const settingsByNamespace = await keycloakSettingsOf(k8s, settings, [settings.operatorNamespace, ...secrets.map((s) => s.namespace)]);
+  const settingsByNamespace = await keycloakSettingsOf(k8s, settings, new Set([settings.operatorNamespace, ...secrets.map((s) => s.namespace)]));
   const operator = settingsByNamespace.get(settings.operatorNamespace);
   // The realms in force: the operator's, or those of the namespaces' own configs.
   const realms = new Map<string, KeycloakSettings>();

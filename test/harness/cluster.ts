@@ -71,3 +71,13 @@ export async function provisionAgent(prefix: string): Promise<string> {
   await eventually(() => readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent')), 30_000, `the credentials Secret in ${namespace}`);
   return namespace;
 }
+
+/** Waits until every one of `namespaces` has the credentials Secret of its Deployment `agent`. */
+export async function allCredentialsSecrets(namespaces: string[], timeoutMs: number): Promise<void> {
+  const secretNames = new Map(namespaces.map((ns) => [ns, credentialsSecretName(ns, 'agent')]));
+  await eventually(async () => {
+    const secrets = await core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' });
+    const done = new Set(secrets.items.filter((s) => secretNames.get(s.metadata!.namespace!) === s.metadata!.name).map((s) => s.metadata!.namespace!));
+    return done.size === namespaces.length ? true : undefined;
+  }, timeoutMs, `all ${namespaces.length} credentials Secrets`);
+}

@@ -1,5 +1,5 @@
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
-import { apps, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
+import { allCredentialsSecrets, apps, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { keycloakAdmin, uniqueName } from '../../harness/stack';
 import { killableWorkerSuite } from '../../harness/worker-process';
@@ -33,11 +33,7 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
   await creating;
 
   const secretNames = new Map(namespaces.map((ns) => [ns, credentialsSecretName(ns, 'agent')]));
-  await eventually(async () => {
-    const secrets = await core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' });
-    const done = new Set(secrets.items.filter((s) => secretNames.get(s.metadata!.namespace!) === s.metadata!.name).map((s) => s.metadata!.namespace!));
-    return done.size === NAMESPACES ? true : undefined;
-  }, 240_000, `all ${NAMESPACES} credentials Secrets`);
+  await allCredentialsSecrets(namespaces, 240_000);
 
   const admin = await keycloakAdmin();
   const scopes = await admin.clientScopes.find();

@@ -1,6 +1,6 @@
 import { credentialsSecretName } from '../../../activities/kubernetes/desired';
 import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
-import { core, createAgentDeployment, createNamespace, decode } from '../../harness/cluster';
+import { allCredentialsSecrets, core, createAgentDeployment, createNamespace, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
 import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
@@ -61,11 +61,7 @@ test(`a ${NAMESPACES}-namespace burst spreads over two workers and survives a SI
   // The standby takes over once the dead leader's Lease expires, and tells what is not settled yet.
   await eventually(async () => (printed(standby, 'Became leader') ? true : undefined), 40_000, 'the standby watcher to lead');
   const secretNames = new Map(namespaces.map((ns) => [ns, credentialsSecretName(ns, 'agent')]));
-  await eventually(async () => {
-    const secrets = await core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' });
-    const done = new Set(secrets.items.filter((s) => secretNames.get(s.metadata!.namespace!) === s.metadata!.name).map((s) => s.metadata!.namespace!));
-    return done.size === NAMESPACES ? true : undefined;
-  }, 180_000, `all ${NAMESPACES} credentials Secrets`);
+  await allCredentialsSecrets(namespaces, 180_000);
 
   // Both workers did part of the work (the second one of them after it was started anew).
   expect(registeredBy(workers[1]).size).toBeGreaterThan(0);
