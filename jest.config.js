@@ -8,6 +8,8 @@ module.exports = {
   projects: [
     // Pure logic and file checks: no servers.
     { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    // Workflow logic against Temporal's time-skipping test server (a JVM each test file starts; no stack).
+    { ...shared, displayName: 'workflow', roots: ['<rootDir>/test/workflow'] },
     // Everything that talks to the real stack, which global-setup starts once for the run.
     {
       ...shared,

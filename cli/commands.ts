@@ -1,8 +1,8 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { migrationWorkflowId } from '../workflows/ids';
+import { migrationWorkflowId } from '../model/workflow-ids';
 import { MigrationPhase, MigrationState } from '../workflows/search-attributes';
 import { approveUpdate, progressQuery, rollbackUpdate } from '../workflows/migration/messages';
-import type { MigrationInput } from '../workflows/migration/types';
+import type { MigrationInput } from '../model/migration';
 import { formatProgress } from './format';
 
 /** A command's failure that is the user's to fix: printed as one line, exit code 1. */

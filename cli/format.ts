@@ -1,4 +1,4 @@
-import type { MigrationProgress } from '../workflows/migration/types';
+import type { MigrationProgress } from '../model/migration';
 
 /** The progress of a migration as a person reads it in a terminal. */
 export function formatProgress(p: MigrationProgress): string {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { connectClient } from '../config/temporal-connection';
-import { TASK_QUEUE } from '../workflows/ids';
-import type { MigrationInput } from '../workflows/migration/types';
+import { TASK_QUEUE } from '../model/workflow-ids';
+import type { MigrationInput } from '../model/migration';
 import { approve, CommandError, list, migrate, rollback, status } from './commands';
 
 const USAGE = `Usage: kagenti-waypoint <command> [namespace] [options]

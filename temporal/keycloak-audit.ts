@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { keycloakAuditWorkflowId } from '../workflows/ids';
+import { keycloakAuditWorkflowId } from '../model/workflow-ids';
 import type { keycloakAuditWorkflow } from '../workflows/keycloak-audit-workflow';
 import { AuditSettings, auditSettingsSignal } from '../workflows/messages';
 

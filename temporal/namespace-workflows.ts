@@ -1,6 +1,7 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
-import { namespaceWorkflowId, TASK_QUEUE } from '../workflows/ids';
-import { namespaceDeletedSignal, resourcesChangedSignal, WakeReason } from '../workflows/messages';
+import { namespaceWorkflowId, TASK_QUEUE } from '../model/workflow-ids';
+import type { WakeReason } from '../model/provisioning';
+import { namespaceDeletedSignal, resourcesChangedSignal } from '../workflows/messages';
 import type { namespaceWorkflow } from '../workflows/namespace-workflow';
 import { ProvisionerNamespace, ProvisionerPhase } from '../workflows/search-attributes';
 

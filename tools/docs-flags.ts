@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configKeyTable } from '../activities/kubernetes/config-keys';
-import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG } from '../activities/kubernetes/config';
-import { credentialsSecretName } from '../activities/kubernetes/desired';
-import { snapshotSecretName } from '../activities/migration/desired';
+import { configKeyTable } from '../model/config-keys';
+import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG } from '../model/names';
+import { credentialsSecretName } from '../model/names';
+import { snapshotSecretName } from '../model/names';
 import { flagTable } from '../config/flag-table';
 
 /**

@@ -10,11 +10,12 @@ import {
   type ObjectCache,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { waypointGatewayName } from '../activities/kubernetes/desired';
+import { AGENT_POD_SELECTOR, hasAgentTemplate } from '../model/labels';
+import { waypointGatewayName } from '../model/names';
 import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from './own-writes';
 import type { CachedNamespace } from './settled';
 import { slim } from './slim';
-import { hasAgentTemplate, isOptedInNamespace, namespaceOf } from './to-namespace';
+import { isOptedInNamespace, namespaceOf } from './to-namespace';
 
 export interface InformerSet {
   /** True once every informer has listed at least once. */
@@ -139,8 +140,8 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
     {
       name: 'pods',
       path: '/api/v1/pods',
-      labelSelector: 'kagenti.io/type in (agent,tool)',
-      list: paged('pods', (page) => core.listPodForAllNamespaces({ labelSelector: 'kagenti.io/type in (agent,tool)', ...page })),
+      labelSelector: AGENT_POD_SELECTOR,
+      list: paged('pods', (page) => core.listPodForAllNamespaces({ labelSelector: AGENT_POD_SELECTOR, ...page })),
       add: firstOrLastPod,
       update: () => false,
       delete: firstOrLastPod,

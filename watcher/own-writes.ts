@@ -1,7 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
-import { ambientLabels, CREDENTIALS_ANNOTATION, credentialsSecretName, STATUS_ANNOTATION } from '../activities/kubernetes/desired';
+import { CREDENTIALS_ANNOTATION, STATUS_ANNOTATION } from '../model/labels';
+import { ambientLabels, credentialsSecretName } from '../model/names';
 
 // The provisioner's own writes come back as watch events. A pass already accounts for them, so a
 // second pass for each would only repeat Keycloak and Kubernetes reads (in a burst of namespaces,

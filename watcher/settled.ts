@@ -1,15 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import {
-  ambientLabels,
-  CREDENTIALS_ANNOTATION,
-  credentialsSecretName,
-  desiredWaypointGateway,
-  gatewayDrift,
-  type GatewayObject,
-  REGISTRATION_INJECT_LABEL,
-  STATUS_ANNOTATION,
-  TYPE_LABEL,
-} from '../activities/kubernetes/desired';
+import { desiredWaypointGateway, gatewayDrift, type GatewayObject } from '../model/waypoint-gateway';
+import { CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL, STATUS_ANNOTATION, TYPE_LABEL } from '../model/labels';
+import { ambientLabels, credentialsSecretName } from '../model/names';
 
 /** What the watcher's caches hold of one namespace. */
 export interface CachedNamespace {

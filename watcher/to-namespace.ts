@@ -1,7 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { TYPE_LABEL } from '../activities/kubernetes/desired';
-
-export { hasAgentTemplate } from '../activities/kubernetes/desired';
+import { TYPE_LABEL } from '../model/labels';
 
 /**
  * The namespace an object belongs to; a Namespace belongs to itself. Items of a list carry no

@@ -5,7 +5,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Settings } from '../config/settings';
 import { ensureKeycloakAudit } from '../temporal/keycloak-audit';
 import { notifyNamespaceChanged, notifyNamespaceDeleted } from '../temporal/namespace-workflows';
-import type { WakeReason } from '../workflows/messages';
+import type { WakeReason } from '../model/provisioning';
 import { Coalescer } from './coalescer';
 import { InformerSet, startInformers } from './informers';
 import { SettledOptions, unsettledReason } from './settled';

@@ -4,7 +4,7 @@ import { createLogger } from '../config/logger';
 import { runMain } from '../config/run-main';
 import { loadSettings } from '../config/settings';
 import { connectClient, connectWorker } from '../config/temporal-connection';
-import { namespaceOfWorkflowId } from '../workflows/ids';
+import { namespaceOfWorkflowId } from '../model/workflow-ids';
 import { createWorker } from './create-worker';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

@@ -1,8 +1,8 @@
 import { ActivityOptions, LocalActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { WorkPriority } from './types';
+import type { Activities } from '../model/activities';
+import { NON_RETRYABLE_ERROR_TYPES } from '../model/errors';
+import type { WorkPriority } from '../model/provisioning';
 
-const NON_RETRYABLE = ['InvalidWorkloadSpec', 'NamespaceGone', 'WorkloadGone'];
 
 /**
  * Kubernetes and Keycloak calls retry with backoff for as long as it takes (a server that went
@@ -11,7 +11,7 @@ const NON_RETRYABLE = ['InvalidWorkloadSpec', 'NamespaceGone', 'WorkloadGone'];
 export const CALL_OPTIONS: ActivityOptions = {
   // Calls take well under a second; a worker that died mid-call is noticed after this long.
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
 };
 
 export const activities = proxyActivities<Activities>(CALL_OPTIONS);

@@ -1,31 +1,17 @@
-import { patched } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { activities, localActivities, locallyWithSummary, LOCAL_REPORTING_OPTIONS, REPORTING_OPTIONS, reporting, withSummary } from './activity-proxies';
+import type { KubernetesActivities } from '../model/activities';
+import { localActivities, locallyWithSummary, LOCAL_REPORTING_OPTIONS } from './activity-proxies';
+
+type ClusterStep = keyof KubernetesActivities;
+type Step<K extends ClusterStep> = {
+  executeWithOptions(options: object, args: Parameters<KubernetesActivities[K]>): Promise<Awaited<ReturnType<KubernetesActivities[K]>>>;
+};
 
 /**
- * The provisioner's short Kubernetes steps run as local activities (histories recorded before
- * scheduled each on the task queue: two server round trips and a workflow task apiece, which in a
- * burst of namespaces was most of the Temporal server's and the worker's work).
+ * Runs one short Kubernetes step of a pass as a local activity, with its summary for the Temporal
+ * UI: inside the workflow task that needs it, with no round trip through the server's task queues
+ * (in a burst of namespaces, scheduling each on the task queue was most of the server's work).
+ * Events are reports, not work: a few tries, then the pass goes on without them.
  */
-const LOCAL_KUBERNETES_STEPS = 'local-kubernetes-steps';
-
-type ClusterStep =
-  | 'inspectNamespace'
-  | 'resolveProvisioningConfig'
-  | 'ensureNamespaceLabels'
-  | 'ensureWaypointGateway'
-  | 'deleteWaypointGateway'
-  | 'removeNamespaceLabels'
-  | 'recordNamespaceStatus'
-  | 'recordEvents';
-
-type Step<K extends ClusterStep> = { executeWithOptions(options: object, args: Parameters<Activities[K]>): Promise<Awaited<ReturnType<Activities[K]>>> };
-
-/** Runs one Kubernetes step of a pass, with its summary for the Temporal UI. */
-export function clusterStep<K extends ClusterStep>(name: K, summary: string, args: Parameters<Activities[K]>): Promise<Awaited<ReturnType<Activities[K]>>> {
-  const report = name === 'recordEvents';
-  if (patched(LOCAL_KUBERNETES_STEPS)) {
-    return locallyWithSummary(localActivities[name] as Step<K>, summary, args, report ? LOCAL_REPORTING_OPTIONS : undefined);
-  }
-  return withSummary((report ? reporting : activities)[name] as Step<K>, summary, args, report ? REPORTING_OPTIONS : undefined);
+export function clusterStep<K extends ClusterStep>(name: K, summary: string, args: Parameters<KubernetesActivities[K]>): Promise<Awaited<ReturnType<KubernetesActivities[K]>>> {
+  return locallyWithSummary(localActivities[name] as Step<K>, summary, args, name === 'recordEvents' ? LOCAL_REPORTING_OPTIONS : undefined);
 }

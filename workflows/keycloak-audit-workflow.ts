@@ -1,7 +1,7 @@
 import { condition, continueAsNew, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { activities, keycloakOptions, withSummary } from './activity-proxies';
 import { AuditSettings, auditNowSignal, auditSettingsSignal } from './messages';
-import type { KeycloakAudit } from './types';
+import type { KeycloakAudit } from '../model/provisioning';
 
 export interface KeycloakAuditInput {
   /** The leading watcher's signal sets them anew. */

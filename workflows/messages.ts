@@ -1,13 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { PassOutcome } from './types';
-
-/**
- * Why a namespace is told to look again. `change`: the watcher saw something change (a new agent,
- * drift): new work, served first. `takeover`: a watcher that just started found the namespace not
- * settled. `audit`: the Keycloak audit found its clients, scopes or Secrets out of line. The last two
- * are maintenance, which waits behind new work for Keycloak; any other reason (a person's) is new work.
- */
-export type WakeReason = 'change' | 'takeover' | 'audit';
+import type { PassOutcome, WakeReason } from '../model/provisioning';
 
 /** From the watcher (or the audit): something in the namespace changed; run a pass (events during a pass fold into one more). */
 export const resourcesChangedSignal = defineSignal<[{ reason?: WakeReason }?]>('resourcesChanged');

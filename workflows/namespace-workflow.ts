@@ -13,7 +13,7 @@ import { clusterStep } from './cluster-steps';
 import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
 import { provisioningPass } from './provisioning-pass';
 import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
-import type { KeycloakSettings, PassOutcome, WorkPriority } from './types';
+import type { KeycloakSettings, PassOutcome, WorkPriority } from '../model/provisioning';
 
 export interface NamespaceWorkflowInput {
   namespace: string;

@@ -1,11 +1,11 @@
 import type { Settings } from '../../config/settings';
-import type { KeycloakAudit, KeycloakSettings } from '../../workflows/types';
+import type { KeycloakAudit, KeycloakSettings } from '../../model/provisioning';
 import { readAdminCredentials, keycloakSettingsOf } from '../kubernetes/config';
 import type { KubeClients } from '../kubernetes/clients';
 import { listCredentialsSecrets } from '../kubernetes/secrets';
 import type { KeycloakAdminSessions } from '../keycloak/admin';
 import { readRealmInventory } from '../keycloak/realm-inventory';
-import { withAdmin } from '../keycloak/registration';
+import { withAdmin } from '../registration/admin-session';
 import { keycloakDrift } from './keycloak-drift';
 
 /**

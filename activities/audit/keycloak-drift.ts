@@ -1,7 +1,9 @@
-import type { KeycloakSettings } from '../../workflows/types';
+import type { KeycloakSettings } from '../../model/provisioning';
 import { AUDIENCE_MAPPER, desiredMapper, mapperDrifted } from '../keycloak/client-scopes';
 import { clientDrift } from '../keycloak/compare';
-import { audienceScopeName, desiredClient, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from '../keycloak/desired';
+import { desiredClient } from '../keycloak/desired';
+import { NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from '../../model/labels';
+import { audienceScopeName } from '../../model/names';
 import type { RealmInventory } from '../keycloak/realm-inventory';
 import type { CredentialsSecret } from '../kubernetes/secrets';
 

@@ -2,11 +2,11 @@ import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { createHash } from 'node:crypto';
 import type ClientScopeRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientScopeRepresentation.js';
 import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
-import type { EnsureOutcome } from '../../workflows/types';
-import { isConflict, isNotFound } from '../errors';
+import type { EnsureOutcome } from '../../model/provisioning';
+import { isConflict, isNotFound } from '../../model/errors';
 import { findClient } from './clients';
 import type { PlatformClients } from './platform-clients';
-import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from './desired';
+import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from '../../model/labels';
 
 export const AUDIENCE_MAPPER = 'audience';
 

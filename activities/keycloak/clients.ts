@@ -1,9 +1,9 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
-import type { EnsureOutcome } from '../../workflows/types';
-import { isConflict } from '../errors';
+import type { EnsureOutcome } from '../../model/provisioning';
+import { isConflict } from '../../model/errors';
 import { clientDrift, mergeClient } from './compare';
-import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE } from './desired';
+import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE } from '../../model/labels';
 
 export async function findClient(admin: KcAdminClient, clientId: string): Promise<ClientRepresentation | undefined> {
   const found = await admin.clients.find({ clientId, first: 0, max: 2 });

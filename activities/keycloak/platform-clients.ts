@@ -1,5 +1,5 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
-import { isNotFound } from '../errors';
+import { isNotFound } from '../../model/errors';
 import { findClient } from './clients';
 
 /**

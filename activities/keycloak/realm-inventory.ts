@@ -2,8 +2,9 @@ import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
 import type ClientScopeRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientScopeRepresentation.js';
 import { findClient, isManaged } from './clients';
-import type { KeycloakSettings } from '../../workflows/types';
-import { desiredClient, MANAGED_ATTRIBUTE, MANAGED_BY } from './desired';
+import type { KeycloakSettings } from '../../model/provisioning';
+import { desiredClient } from './desired';
+import { MANAGED_ATTRIBUTE, MANAGED_BY } from '../../model/labels';
 
 /** What this provisioner manages in one realm, read in a few list requests whatever the number of agents. */
 export interface RealmInventory {

@@ -1,14 +1,12 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Settings } from '../../config/settings';
-import type { KeycloakSettings, ProvisioningConfig } from '../../workflows/types';
+import type { KeycloakSettings, ProvisioningConfig } from '../../model/provisioning';
 import type { AdminCredentials } from '../keycloak/admin';
-import { isNotFound } from '../errors';
-import { ConfigKey, configValue } from './config-keys';
+import { isNotFound } from '../../model/errors';
+import { ConfigKey, configValue } from '../../model/config-keys';
 import type { KubeClients } from './clients';
+import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG } from '../../model/names';
 
-export const OPERATOR_CONFIG = 'kagenti-operator-config';
-export const NAMESPACE_CONFIG = 'authbridge-config';
-export const ADMIN_SECRET = 'keycloak-admin-secret';
 
 async function readConfigMap(k8s: KubeClients, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
   try {

@@ -1,17 +1,7 @@
 import { createHash } from 'node:crypto';
-import { isConflict } from '../errors';
+import { isConflict } from '../../model/errors';
 import type { KubeClients } from './clients';
-
-export interface EventInput {
-  namespace: string;
-  /** The object the event is about: the Namespace itself, or a workload in it. */
-  involved: { kind: 'Namespace' | 'Deployment' | 'StatefulSet'; name: string; uid?: string };
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  /** Unique per event occurrence and stable across retries, so a retried activity records it once. */
-  key: string;
-}
+import type { EventInput } from '../../model/events';
 
 const REPORTING_COMPONENT = 'kagenti-waypoint-provisioner';
 

@@ -1,8 +1,10 @@
 import { Context } from '@temporalio/activity';
-import type { EnsureResult, GatewayEnsureResult, GatewayReadiness } from '../../workflows/types';
-import { isConflict, isNotFound } from '../errors';
+import type { EnsureResult, GatewayEnsureResult, GatewayReadiness } from '../../model/provisioning';
+import { isConflict, isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH } from './clients';
-import { desiredWaypointGateway, GatewayObject, gatewayDrift, WAYPOINT_GATEWAY_CLASS, waypointGatewayName } from './desired';
+import { desiredWaypointGateway, GatewayObject, gatewayDrift } from '../../model/waypoint-gateway';
+import { WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
+import { waypointGatewayName } from '../../model/names';
 
 const GROUP = 'gateway.networking.k8s.io';
 const VERSION = 'v1';

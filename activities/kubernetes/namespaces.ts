@@ -1,9 +1,10 @@
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
-import type { AgentWorkload, EnsureResult, NamespaceSnapshot, WorkloadType } from '../../workflows/types';
-import { isNotFound } from '../errors';
+import type { AgentWorkload, EnsureResult, NamespaceSnapshot, WorkloadType } from '../../model/provisioning';
+import { isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH } from './clients';
-import { ISTIO_INJECTION_LABEL, MIGRATION_ANNOTATION } from '../migration/desired';
-import { AGENT_TYPES, ambientLabels, CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL, STATUS_ANNOTATION, TYPE_LABEL } from './desired';
+import { ISTIO_INJECTION_LABEL, MIGRATION_ANNOTATION } from '../../model/labels';
+import { AGENT_TYPES, CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL, STATUS_ANNOTATION, TYPE_LABEL } from '../../model/labels';
+import { ambientLabels } from '../../model/names';
 
 function toWorkload(kind: AgentWorkload['kind'], object: V1Deployment | V1StatefulSet): AgentWorkload | undefined {
   const template = object.spec?.template;

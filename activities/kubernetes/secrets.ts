@@ -1,8 +1,8 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { AgentWorkload, EnsureOutcome } from '../../workflows/types';
-import { isConflict, isNotFound } from '../errors';
+import type { AgentWorkload, EnsureOutcome } from '../../model/provisioning';
+import { isConflict, isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH } from './clients';
-import { MANAGED_BY, MANAGED_BY_LABEL } from './desired';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../../model/labels';
 
 type Owner = Pick<AgentWorkload, 'kind' | 'name' | 'uid'>;
 

@@ -1,7 +1,7 @@
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
-import type { AgentWorkload, EnsureResult } from '../../workflows/types';
+import type { AgentWorkload, EnsureResult } from '../../model/provisioning';
 import { KubeClients, MERGE_PATCH } from './clients';
-import { CREDENTIALS_ANNOTATION } from './desired';
+import { CREDENTIALS_ANNOTATION } from '../../model/labels';
 
 type WorkloadRef = Pick<AgentWorkload, 'kind' | 'name'>;
 

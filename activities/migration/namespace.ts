@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { EnsureResult } from '../../workflows/types';
+import type { EnsureResult } from '../../model/provisioning';
 import { KubeClients, MERGE_PATCH } from '../kubernetes/clients';
-import { ISTIO_INJECTION_LABEL, MIGRATION_ANNOTATION, migratedNamespaceLabelKeys } from './desired';
+import { migratedNamespaceLabelKeys } from './desired';
+import { ISTIO_INJECTION_LABEL, MIGRATION_ANNOTATION } from '../../model/labels';
 import type { Snapshot } from './snapshot';
 
 /**

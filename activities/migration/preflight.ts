@@ -1,10 +1,11 @@
 import type { Settings } from '../../config/settings';
-import type { PreflightCheck, WorkloadName } from '../../workflows/migration/types';
-import type { ProvisioningConfig } from '../../workflows/types';
-import { isNotFound } from '../errors';
-import { RegistrationDeps, withAdmin } from '../keycloak/registration';
-import { ADMIN_SECRET, OPERATOR_CONFIG, resolveProvisioningConfig } from '../kubernetes/config';
-import { WAYPOINT_GATEWAY_CLASS } from '../kubernetes/desired';
+import type { PreflightCheck, WorkloadName } from '../../model/migration';
+import type { ProvisioningConfig } from '../../model/provisioning';
+import { isNotFound } from '../../model/errors';
+import { RegistrationDeps, withAdmin } from '../registration/admin-session';
+import { resolveProvisioningConfig } from '../kubernetes/config';
+import { ADMIN_SECRET, OPERATOR_CONFIG } from '../../model/names';
+import { WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
 import { inspectNamespace } from '../kubernetes/namespaces';
 
 const ISTIO_NAMESPACE = 'istio-system';

@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { EnsureResult } from '../../workflows/types';
-import { isConflict, isNotFound } from '../errors';
+import type { EnsureResult } from '../../model/provisioning';
+import { isConflict, isNotFound } from '../../model/errors';
 import type { KubeClients } from '../kubernetes/clients';
 import type { SavedSecret, Snapshot } from './snapshot';
 

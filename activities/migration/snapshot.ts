@@ -1,12 +1,14 @@
 import type { V1OwnerReference, V1PodTemplateSpec, V1Secret } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SnapshotSummary, SnapshotWorkload } from '../../workflows/migration/types';
-import type { KeycloakSettings } from '../../workflows/types';
-import { isConflict, isNotFound } from '../errors';
+import type { SnapshotSummary, SnapshotWorkload } from '../../model/migration';
+import type { KeycloakSettings } from '../../model/provisioning';
+import { isConflict, isNotFound } from '../../model/errors';
 import { listManagedClients } from '../keycloak/clients';
-import { RegistrationDeps, withAdmin } from '../keycloak/registration';
-import { hasAgentTemplate, MANAGED_BY, MANAGED_BY_LABEL, waypointGatewayName } from '../kubernetes/desired';
-import { LEGACY_ADMIN_SECRET, LEGACY_SECRET_SELECTOR, MIGRATION_ANNOTATION, snapshotSecretName } from './desired';
+import { RegistrationDeps, withAdmin } from '../registration/admin-session';
+import { hasAgentTemplate, MANAGED_BY, MANAGED_BY_LABEL } from '../../model/labels';
+import { waypointGatewayName } from '../../model/names';
+import { LEGACY_SECRET_SELECTOR, MIGRATION_ANNOTATION } from '../../model/labels';
+import { ADMIN_SECRET, snapshotSecretName } from '../../model/names';
 
 /** A Secret as saved for rollback: enough to recreate it exactly. */
 export interface SavedSecret {
@@ -93,7 +95,7 @@ async function readLiveState(deps: RegistrationDeps, namespace: string, keycloak
       template: object.spec!.template,
     }))
     .sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
-  const legacySecrets = [...legacy.items, ...secrets.items.filter((s) => s.metadata?.name === LEGACY_ADMIN_SECRET)]
+  const legacySecrets = [...legacy.items, ...secrets.items.filter((s) => s.metadata?.name === ADMIN_SECRET)]
     .filter((s, i, all) => all.findIndex((o) => o.metadata?.name === s.metadata?.name) === i)
     .map((s) => ({
       name: s.metadata!.name!,

@@ -1,9 +1,9 @@
-import type { ValidationResult, WorkloadName } from '../../workflows/migration/types';
-import type { KeycloakSettings } from '../../workflows/types';
-import { isNotFound } from '../errors';
+import type { ValidationResult, WorkloadName } from '../../model/migration';
+import type { KeycloakSettings } from '../../model/provisioning';
+import { isNotFound } from '../../model/errors';
 import type { KubeClients } from '../kubernetes/clients';
-import { credentialsSecretName } from '../kubernetes/desired';
-import { LEGACY_CONTAINERS } from './desired';
+import { credentialsSecretName } from '../../model/names';
+import { LEGACY_CONTAINERS } from '../../model/names';
 import { readWorkload } from '../kubernetes/workloads';
 
 function selectorOf(matchLabels: Record<string, string> | undefined): string {

@@ -1,8 +1,8 @@
 import type { V1Deployment, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
-import type { RolloutResult, WorkloadName } from '../../workflows/migration/types';
-import type { EnsureResult } from '../../workflows/types';
-import { isNotFound } from '../errors';
+import type { RolloutResult, WorkloadName } from '../../model/migration';
+import type { EnsureResult } from '../../model/provisioning';
+import { isNotFound } from '../../model/errors';
 import type { KubeClients } from '../kubernetes/clients';
 import { patchWorkload, readWorkload } from '../kubernetes/workloads';
 import { TemplateMetadata, waypointTemplateMetadata } from './desired';

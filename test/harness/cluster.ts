@@ -1,6 +1,6 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment } from '@kubernetes/client-node';
-import { isNotFound } from '../../activities/errors';
-import { credentialsSecretName } from '../../activities/kubernetes/desired';
+import { isNotFound } from '../../model/errors';
+import { credentialsSecretName } from '../../model/names';
 import { eventually } from './eventually';
 import { adminKubeConfig, uniqueName } from './stack';
 

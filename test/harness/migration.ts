@@ -2,10 +2,10 @@ import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { LEGACY_ADMIN_SECRET, snapshotSecretName } from '../../activities/migration/desired';
-import { migrationWorkflowId } from '../../workflows/ids';
+import { ADMIN_SECRET, snapshotSecretName } from '../../model/names';
+import { migrationWorkflowId } from '../../model/workflow-ids';
 import { progressQuery } from '../../workflows/migration/messages';
-import type { MigrationInput, MigrationProgress } from '../../workflows/migration/types';
+import type { MigrationInput, MigrationProgress } from '../../model/migration';
 import { apps, core, readSecretOrUndefined } from './cluster';
 import { eventually } from './eventually';
 import { testStack, uniqueName } from './stack';
@@ -46,7 +46,7 @@ export async function createSidecarNamespace(workloads: string[], prefix = 'mig'
   });
   await Promise.all([
     core.createNamespacedSecret({ namespace, body: secret('agent-client-registration', { 'kagenti.io/client-registration': 'legacy' }, { 'client-id.txt': 'legacy-id', 'client-secret.txt': 'legacy-secret-value' }) }),
-    core.createNamespacedSecret({ namespace, body: secret(LEGACY_ADMIN_SECRET, {}, { KEYCLOAK_ADMIN_USERNAME: 'legacy-admin', KEYCLOAK_ADMIN_PASSWORD: 'legacy-admin-password' }) }),
+    core.createNamespacedSecret({ namespace, body: secret(ADMIN_SECRET, {}, { KEYCLOAK_ADMIN_USERNAME: 'legacy-admin', KEYCLOAK_ADMIN_PASSWORD: 'legacy-admin-password' }) }),
     core.createNamespacedSecret({ namespace, body: secret('user-data', { app: 'mine' }, { token: 'user-token' }) }),
     ...workloads.map((name) => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })),
   ]);

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { loadKubeConfig } from '../../config/kube-config';
-import { keycloakAuditWorkflowId } from '../../workflows/ids';
+import { keycloakAuditWorkflowId } from '../../model/workflow-ids';
 import { auditNowSignal } from '../../workflows/messages';
 import { startIstioStandIn } from '../local/istio-stand-in';
 import { prepareOperatorNamespace } from '../local/operator-namespace';

@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadKubeConfig } from '../../config/kube-config';
-import { credentialsSecretName, waypointGatewayName } from '../../activities/kubernetes/desired';
+import { credentialsSecretName, waypointGatewayName } from '../../model/names';
 import { startIstioStandIn } from '../local/istio-stand-in';
 import { prepareOperatorNamespace } from '../local/operator-namespace';
 import { REPO_ROOT, stackDir } from '../stack/paths';

@@ -1,5 +1,5 @@
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { isConflict } from '../../activities/errors';
+import { isConflict } from '../../model/errors';
 
 export const ISTIO_NAMESPACE = 'istio-system';
 

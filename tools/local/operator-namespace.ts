@@ -1,6 +1,6 @@
 import { CoreV1Api, KubeConfig, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { StackState } from '../stack/state';
-import { isConflict } from '../../activities/errors';
+import { isConflict } from '../../model/errors';
 
 async function createOrReplace<T extends V1ConfigMap | V1Secret>(create: () => Promise<T>, replace: () => Promise<T>): Promise<void> {
   try {

@@ -1,5 +1,5 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { isConflict } from '../../activities/errors';
+import { isConflict } from '../../model/errors';
 
 export const KAGENTI_REALM = 'kagenti';
 export const PLATFORM_CLIENT_ID = 'kagenti';

@@ -10,11 +10,11 @@ import {
 } from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WAYPOINT_GATEWAY_CLASS } from '../../activities/kubernetes/desired';
+import { WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
 import { StackError } from './errors';
 import { CRD_DIR } from './paths';
 import { waitUntil } from './wait';
-import { isConflict } from '../../activities/errors';
+import { isConflict } from '../../model/errors';
 
 export const KWOK_NODE = 'kwok-node-0';
 

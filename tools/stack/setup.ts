@@ -3,6 +3,7 @@ import { ensureGoBinaries, GoBuild } from './build-go';
 import { ensureKeycloakDistribution } from './fetch-keycloak';
 import { REPO_ROOT, cacheDir } from './paths';
 import { say } from './progress';
+import { ensureTestServer } from './test-server';
 import { findGo, findJava, findMaven } from './toolchain';
 import { VERSIONS } from './versions';
 
@@ -17,6 +18,8 @@ export interface Artifacts {
   composeCheck: string;
   keycloakHome: string;
   javaHome: string;
+  /** Runs Temporal's time-skipping test server; only the workflow tests use it (not the stack). */
+  testServerLauncher: string;
 }
 
 const KUBE_VERSION_FLAGS = [
@@ -74,8 +77,13 @@ export async function ensureArtifacts(): Promise<Artifacts> {
   const mvn = findMaven();
   const cache = cacheDir();
 
-  // The Maven download is network-bound, the Go builds CPU-bound: run them side by side.
-  const keycloak = ensureKeycloakDistribution(VERSIONS.keycloak, mvn, java.javaHome, cache);
+  // The Maven downloads are network-bound, the Go builds CPU-bound: run them side by side (the two
+  // Maven runs one after the other, as they share the local Maven repository).
+  const maven = (async () => {
+    const keycloak = await ensureKeycloakDistribution(VERSIONS.keycloak, mvn, java.javaHome, cache);
+    const testServer = await ensureTestServer(VERSIONS.temporalTestServer, mvn, java, cache);
+    return { keycloak, testServer };
+  })();
   const dirs: Record<string, string> = {};
   const report: string[] = [];
   try {
@@ -85,11 +93,14 @@ export async function ensureArtifacts(): Promise<Artifacts> {
       report.push(`${build.name} ${build.version} ${result.built ? `built in ${result.seconds.toFixed(0)} s` : 'cached'}`);
     }
   } finally {
-    // Never leave the download running unobserved, even when a build failed.
-    await keycloak.catch(() => undefined);
+    // Never leave the downloads running unobserved, even when a build failed.
+    await maven.catch(() => undefined);
   }
-  const kc = await keycloak;
+  const { keycloak: kc, testServer } = await maven;
   report.push(`keycloak ${VERSIONS.keycloak} ${kc.built ? `fetched in ${kc.seconds.toFixed(0)} s` : 'cached'}`);
+  report.push(
+    `temporal-test-server ${VERSIONS.temporalTestServer} ${testServer.built ? `prepared in ${testServer.seconds.toFixed(0)} s` : 'cached'}`,
+  );
   say(`Set-up: ${report.join('; ')} (cache: ${cache}; Go ${go.version}, Java ${java.majorVersion})`);
 
   return {
@@ -102,5 +113,6 @@ export async function ensureArtifacts(): Promise<Artifacts> {
     composeCheck: join(dirs.composeCheck, 'compose-check'),
     keycloakHome: kc.home,
     javaHome: java.javaHome,
+    testServerLauncher: testServer.launcher,
   };
 }

@@ -8,6 +8,8 @@ export const VERSIONS = {
   etcd: '3.6.16',
   kwok: '0.8.0',
   keycloak: '26.7.3',
+  /** io.temporal:temporal-test-server (Java SDK) for TestWorkflowEnvironment.createTimeSkipping(); see test-server.ts. */
+  temporalTestServer: '1.38.0',
   composeGo: '2.16.2',
   /** Oldest Go that builds every module above (kwok 0.8 declares go 1.26). */
   minimumGo: '1.26',

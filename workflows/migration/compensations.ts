@@ -1,5 +1,5 @@
 import { CancellationScope, log, sleep } from '@temporalio/workflow';
-import type { CompensationRecord } from './types';
+import type { CompensationRecord } from '../../model/migration';
 
 /** Wait between rounds of a compensation that keeps failing (each round already retries its activity). */
 const ROUND_DELAY = '30 seconds';

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, ApproveInput } from './types';
+import type { ApprovalRecord, ApproveInput } from '../../model/migration';
 
 /**
  * The approval gates of a migration and which one awaits approval. Only the gate that awaits

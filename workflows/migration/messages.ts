@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalRecord, ApproveInput, MigrationProgress, RollbackInput } from './types';
+import type { ApprovalRecord, ApproveInput, MigrationProgress, RollbackInput } from '../../model/migration';
 
 // Approval and rollback come both as an Update (validated: a refusal reaches the caller at once)
 // and as a Signal of the same name (`temporal workflow signal`, the tctl-era path; a refused signal

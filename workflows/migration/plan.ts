@@ -1,4 +1,4 @@
-import type { MigrationStrategy, SnapshotWorkload, WorkloadName } from './types';
+import type { MigrationStrategy, SnapshotWorkload, WorkloadName } from '../../model/migration';
 
 export interface Wave<W extends WorkloadName = SnapshotWorkload> {
   /** 1-based. */

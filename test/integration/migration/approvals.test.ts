@@ -1,11 +1,12 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
-import { migrationWorkflowId } from '../../../workflows/ids';
+import { migrationWorkflowId } from '../../../model/workflow-ids';
 import { approveSignal, approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
 import { eventually } from '../../harness/eventually';
 import { awaitingGate, captureState, createSidecarNamespace, progressOf, startMigration, temporalCli } from '../../harness/migration';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { adminKubeConfig } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Real stack; only Istio is played (see full-migration.test.ts).
 const provisioner = provisionedSuite();
@@ -49,6 +50,8 @@ test('an approval out of order, repeated, or for an unknown gate is refused at o
   expect(progress.approvals.map((a) => a.gate)).toEqual(['preflight']);
 
   await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'done testing' }] });
+  await handle.result();
+await recordHistoryWhenAsked(handle, 'migration-approval-deadline-paused');
   expect(await handle.result()).toEqual({ outcome: 'rolled-back', reason: 'done testing' });
 });
 

@@ -1,12 +1,13 @@
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
 import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
-import type { MigrationProgress } from '../../../workflows/migration/types';
+import type { MigrationProgress } from '../../../model/migration';
 import { apps, core } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { awaitingGate, captureState, createSidecarNamespace, progressOf, startMigration } from '../../harness/migration';
 import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
 import { killableWorkerSuite } from '../../harness/worker-process';
 import type { WorkflowHandle } from '@temporalio/client';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Real stack and a real worker process that is SIGKILLed; only Istio is played (see full-migration.test.ts).
 const suite = killableWorkerSuite();
@@ -76,4 +77,5 @@ test('the worker killed during compensation: the rollback completes after restar
   const rollbackAt = history.events!.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'rollback');
   const retried = history.events!.slice(rollbackAt).some((e) => e.workflowTaskTimedOutEventAttributes || (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
   expect(retried).toBe(true);
+  await recordHistoryWhenAsked(handle, 'migration-worker-killed-during-compensation');
 });

@@ -1,15 +1,16 @@
 import { join } from 'node:path';
-import { credentialsSecretName, waypointGatewayName } from '../../../activities/kubernetes/desired';
-import { MIGRATION_ANNOTATION } from '../../../activities/migration/desired';
+import { credentialsSecretName, waypointGatewayName } from '../../../model/names';
+import { MIGRATION_ANNOTATION } from '../../../model/labels';
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
 import { tsxCommand } from '../../../tools/tsx';
-import { migrationWorkflowId } from '../../../workflows/ids';
+import { migrationWorkflowId, namespaceWorkflowId } from '../../../model/workflow-ids';
 import { apps, core, eventReasons, readGateway } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { awaitingGate, captureState, createSidecarNamespace, migrationHandle, podsOf, progressOf, runCommand, snapshotExists, temporalCli } from '../../harness/migration';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { adminKubeConfig, keycloakAdmin, testStack } from '../../harness/stack';
 import { clientCredentialsToken } from '../../harness/tokens';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Real stack; only Istio is played: the stand-in marks the waypoint Programmed, and stand-in
 // ztunnel/istiod workloads satisfy the preflight. The legacy sidecars come from the stack's
@@ -118,6 +119,8 @@ test('a full migration, canary then the rest, approved through the real temporal
   const progress = await progressOf(handle);
   expect(progress.approvals.map((a) => [a.gate, a.via])).toEqual(gates.map((g) => [g, g === 'snapshot' ? 'signal' : 'update']));
   expect(progress.compensations.every((c) => c.state === 'recorded')).toBe(true);
+  await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)), 'provisioner-standby-during-migration');
+  await recordHistoryWhenAsked(handle, 'migration-completed-approved-through-temporal-cli');
   await expectMigrated(namespace, before);
 });
 
@@ -139,6 +142,7 @@ test('a full migration driven by the project CLI: migrate, status, approve, list
   expect(await handle.result()).toEqual({ outcome: 'completed' });
   const progress = await progressOf(handle);
   expect(progress.workloads.map((w) => [w.name, w.wave])).toEqual([['beta', 1], ['alpha', 2], ['gamma', 2]]);
+  await recordHistoryWhenAsked(handle, 'migration-completed-through-project-cli');
   const listed = await projectCli(['list']);
   expect(listed.stdout).toMatch(new RegExp(`${migrationWorkflowId(namespace)}\\s+COMPLETED\\s+Completed\\s+Done`));
   await expectMigrated(namespace, before);

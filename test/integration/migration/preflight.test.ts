@@ -1,11 +1,12 @@
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { MIGRATION_ANNOTATION } from '../../../activities/migration/desired';
-import { WAYPOINT_GATEWAY_CLASS } from '../../../activities/kubernetes/desired';
+import { MIGRATION_ANNOTATION } from '../../../model/labels';
+import { WAYPOINT_GATEWAY_CLASS } from '../../../model/labels';
 import { ensureIstioFootprint, ISTIO_NAMESPACE } from '../../../tools/local/istio-footprint';
 import { core, eventReasons } from '../../harness/cluster';
 import { captureState, createSidecarNamespace, progressOf, snapshotExists, startMigration } from '../../harness/migration';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
 import { adminKubeConfig } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Real stack. Istio's install is absent here on purpose: no ztunnel, no istiod, no GatewayClass.
 const gatewayClass = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses', name: WAYPOINT_GATEWAY_CLASS };
@@ -45,6 +46,7 @@ test('a failed preflight lists every missing prerequisite at once and changes no
   expect(result.reason).toContain(`ztunnel: DaemonSet ${ISTIO_NAMESPACE}/ztunnel is missing`);
   expect(result.reason).toContain('strategy: canary omega is not one of the agent workloads: alpha');
   expect(progress.compensations).toEqual([]);
+  await recordHistoryWhenAsked(handle, 'migration-preflight-failed');
   expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['MigrationPreflightFailed']));
   // Nothing was changed: no hold on the namespace, no snapshot, the namespace as it was.
   expect(await captureState(namespace)).toEqual(before);

@@ -1,15 +1,16 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
-import { waypointGatewayName } from '../../../activities/kubernetes/desired';
+import { waypointGatewayName } from '../../../model/names';
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
-import { migrationWorkflowId } from '../../../workflows/ids';
+import { migrationWorkflowId } from '../../../model/workflow-ids';
 import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
-import type { MigrationResult } from '../../../workflows/migration/types';
+import type { MigrationResult } from '../../../model/migration';
 import { core, custom, eventReasons, readGateway } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { awaitingGate, captureState, createSidecarNamespace, NamespaceState, podsOf, progressOf, snapshotExists, startMigration, temporalCli } from '../../harness/migration';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Real stack; only Istio is played (the stand-in marks waypoints Programmed; stand-in ztunnel and
 // istiod satisfy the preflight). The provisioner runs alongside, as in a cluster.
@@ -82,6 +83,7 @@ test.each(GATES.map((gate, i) => [gate, TRIGGERS[i % TRIGGERS.length]] as const)
     expect(progress.compensations.length > 0).toBe(gate !== 'preflight');
     expect(progress.compensations.every((c) => c.state === 'done')).toBe(true);
     await expectRestored(namespace, before);
+    await recordHistoryWhenAsked(handle, `migration-rolled-back-at-${gate}-through-${trigger}`);
   },
 );
 
@@ -94,6 +96,7 @@ test('rollback in the middle of a wave, while its rollout cannot finish, restore
   await eventually(async () => ((await progressOf(handle)).workloads[0]?.state === 'rolling-out' ? true : undefined), 60_000, 'the canary to be rolling out');
   expect(await requestRollback(namespace, 'update')).toEqual({ outcome: 'rolled-back', reason: 'test rollback (by tester)' });
   await expectRestored(namespace, before);
+  await recordHistoryWhenAsked(handle, 'migration-rollback-mid-wave');
 });
 
 test('a rollout that does not finish in time rolls the migration back by itself, saying why', async () => {
@@ -110,6 +113,7 @@ test('a rollout that does not finish in time rolls the migration back by itself,
   expect(result.outcome).toBe('rolled-back');
   expect(result.reason).toMatch(/^wave 1 did not roll out within 3 s: Deployment alpha: /);
   await expectRestored(namespace, before);
+  await recordHistoryWhenAsked(handle, 'migration-rollout-timeout-rolled-back');
 });
 
 test('a waypoint Gateway that existed before the migration is kept by its rollback', async () => {
@@ -175,5 +179,6 @@ test('a compensation that keeps failing is reported with its error and retried u
   const progress = await progressOf(handle);
   expect(progress.compensations.every((c) => c.state === 'done')).toBe(true);
   expect(progress.compensations.find((c) => c.step.startsWith('Remove the Keycloak client'))!.attempts).toBeGreaterThan(1);
+  await recordHistoryWhenAsked(handle, 'migration-compensation-retried-until-it-succeeds');
   await expectRestored(namespace, before);
 }, 120_000);

@@ -1,6 +1,6 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { credentialsSecretName } from '../../../model/names';
 import { audienceScopeId } from '../../../activities/keycloak/client-scopes';
-import { audienceScopeName } from '../../../activities/keycloak/desired';
+import { audienceScopeName } from '../../../model/names';
 import { core, createAgentDeployment, createNamespace, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';

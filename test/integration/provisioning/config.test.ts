@@ -1,11 +1,12 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
-import { namespaceWorkflowId } from '../../../workflows/ids';
+import { credentialsSecretName } from '../../../model/names';
+import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { core, createAgentDeployment, createNamespace, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
 import { adminKubeConfig, testStack, uniqueName } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 let istio: { stop(): Promise<void> };
@@ -58,6 +59,8 @@ describe('with no operator config and no admin Secret', () => {
     await adminSecret(provisioner.settings.operatorNamespace);
     await eventually(() => readSecretOrUndefined(namespace, secretName), 20_000, 'the credentials Secret');
     await waitingReasons(provisioner, namespace, []);
+    await recordHistoryWhenAsked(provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace)), 'waiting-for-config');
+    
   });
 });
 

@@ -1,4 +1,4 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { credentialsSecretName } from '../../../model/names';
 import { allCredentialsSecrets, apps, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { keycloakAdmin, uniqueName } from '../../harness/stack';

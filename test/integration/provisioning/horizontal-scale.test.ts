@@ -1,4 +1,4 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { credentialsSecretName } from '../../../model/names';
 import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { allCredentialsSecrets, core, createAgentDeployment, createNamespace, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';

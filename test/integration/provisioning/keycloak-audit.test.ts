@@ -1,12 +1,13 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { credentialsSecretName } from '../../../model/names';
 import { audienceScopeId } from '../../../activities/keycloak/client-scopes';
-import { audienceScopeName } from '../../../activities/keycloak/desired';
-import { keycloakAuditWorkflowId, namespaceWorkflowId } from '../../../workflows/ids';
+import { audienceScopeName } from '../../../model/names';
+import { keycloakAuditWorkflowId, namespaceWorkflowId } from '../../../model/workflow-ids';
 import { auditNowSignal, getStatusQuery } from '../../../workflows/messages';
 import { decode, provisionAgent, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Keycloak is not watched: the audit (one realm-wide comparison per interval) is what repairs drift
 // made there by hand, and it wakes only the namespaces that differ.
@@ -47,6 +48,8 @@ test('a client deleted by hand is recreated within one audit interval, its Secre
   // Another interval: the settled namespace, which matches Keycloak, had no pass from any audit.
   await new Promise((r) => setTimeout(r, (AUDIT_SECONDS + 2) * 1000));
   expect(await passes(untouched)).toBe(settledPasses);
+  await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(keycloakAuditWorkflowId(provisioner().settings.taskQueue)), 'keycloak-audit');
+  await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)), 'client-deleted-repaired-after-audit');
 });
 
 test('a client secret changed in Keycloak (a realm restored from a backup) reaches the Secret', async () => {

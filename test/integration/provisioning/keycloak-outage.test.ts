@@ -1,10 +1,11 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
-import { namespaceWorkflowId } from '../../../workflows/ids';
+import { credentialsSecretName } from '../../../model/names';
+import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { core, createAgentDeployment, createNamespace, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { testStack, uniqueName } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 const OUTAGE_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,5 +48,6 @@ test('Keycloak gone for 30 s mid-run: everything completes once it is back, noth
       const annotation = (await core.readNamespace({ name: ns })).metadata?.annotations?.['kagenti.io/waypoint-provisioning-status'];
       return annotation && JSON.parse(annotation).phase === 'Ready' ? true : undefined;
     }, 10_000, `the status annotation of ${ns}`);
+    if (ns === namespaces[0]) await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(ns)), 'keycloak-outage');
   }
 }, 240_000);

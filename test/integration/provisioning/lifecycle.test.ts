@@ -1,10 +1,11 @@
-import { namespaceWorkflowId, TASK_QUEUE } from '../../../workflows/ids';
+import { namespaceWorkflowId, TASK_QUEUE } from '../../../model/workflow-ids';
 import { getStatusQuery, resourcesChangedSignal } from '../../../workflows/messages';
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { credentialsSecretName } from '../../../model/names';
 import { apps, core, createAgentDeployment, createNamespace, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { uniqueName } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 const provisioner = provisionedSuite({ settings: { removeWhenEmpty: true } });
@@ -58,6 +59,7 @@ test('with --remove-when-empty, the last agent leaving removes the Gateway and t
   expect(labels?.['istio.io/use-waypoint']).toBeUndefined();
   expect(labels?.team).toBe('x');
   expect(await provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace), firstRun).result()).toBe('idle');
+  await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace), firstRun), 'last-agent-left');
 });
 
 test('the workflow continues as new when its history grows, carrying its state', async () => {
@@ -83,4 +85,5 @@ test('the workflow continues as new when its history grows, carrying its state',
   const status = await latest.query(getStatusQuery);
   expect(status.passes).toBeGreaterThanOrEqual(10);
   expect(status.last?.phase).toBe('Ready');
+  await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace), firstRun), 'continued-as-new');
 });

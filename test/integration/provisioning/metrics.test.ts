@@ -1,4 +1,4 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { credentialsSecretName } from '../../../model/names';
 import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { freePort } from '../../../tools/stack/ports';
 import { createAgentDeployment, createNamespace, readSecretOrUndefined } from '../../harness/cluster';

@@ -1,5 +1,5 @@
 import { audienceScopeId } from '../../../activities/keycloak/client-scopes';
-import { audienceScopeName } from '../../../activities/keycloak/desired';
+import { audienceScopeName } from '../../../model/names';
 import { provisionAgent } from '../../harness/cluster';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';

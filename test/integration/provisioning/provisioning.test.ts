@@ -1,12 +1,13 @@
 import { Watch } from '@kubernetes/client-node';
-import { namespaceWorkflowId } from '../../../workflows/ids';
+import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { credentialsSecretName } from '../../../model/names';
 import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
 import { claims, clientCredentialsToken, exchangeToken } from '../../harness/tokens';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts),
 // here only in the namespaces this file adds to the set.
@@ -157,6 +158,7 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
     const ns = await core.readNamespace({ name: namespace });
     expect(JSON.parse(ns.metadata!.annotations!['kagenti.io/waypoint-provisioning-status'])).toEqual({ phase: 'Ready', waypointReady: true, agents: 1, waiting: [] });
     expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['AmbientLabelsSet', 'WaypointCreated', 'WaypointReady', 'KeycloakClientCreated', 'CredentialsSecretCreated', 'CredentialsAnnotated']));
+    await recordHistoryWhenAsked(handle, 'agent-provisioned');
   });
 });
 

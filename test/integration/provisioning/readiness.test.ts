@@ -1,12 +1,13 @@
 import { MERGE_PATCH } from '../../../activities/kubernetes/clients';
-import { waypointGatewayName } from '../../../activities/kubernetes/desired';
-import { namespaceWorkflowId } from '../../../workflows/ids';
+import { waypointGatewayName } from '../../../model/names';
+import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { createAgentDeployment, createNamespace, custom, eventReasons, readGateway } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { scheduledActivityTypes } from '../../harness/history';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { uniqueName } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts),
 // here only in the namespaces this file adds to the set, and only when it sees the Gateway change.
@@ -43,6 +44,7 @@ test('a waypoint Programmed after the first short look is waited for within the 
   expect(status.last?.waypointReady).toBe(true);
   expect(await activityTypes(namespace)).toContain('waitForGatewayProgrammed');
   expect(await eventReasons(namespace)).not.toContain('WaypointNotReady');
+  await recordHistoryWhenAsked(handle, 'waypoint-slow');
 });
 
 test('a waypoint not Programmed within the bound is reported, retried, and Ready once Istio programs it', async () => {
@@ -65,4 +67,5 @@ test('a waypoint not Programmed within the bound is reported, retried, and Ready
   }, 40_000, 'phase Ready after the retry');
   expect(ready.last?.waypointReady).toBe(true);
   expect(await eventReasons(namespace)).toContain('WaypointReady');
+  await recordHistoryWhenAsked(handle, 'waypoint-stuck-then-ready');
 });

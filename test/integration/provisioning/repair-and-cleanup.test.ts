@@ -1,5 +1,5 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
-import { namespaceWorkflowId } from '../../../workflows/ids';
+import { credentialsSecretName } from '../../../model/names';
+import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { apps, core, createAgentDeployment, createNamespace, custom, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { MERGE_PATCH } from '../../../activities/kubernetes/clients';
@@ -7,6 +7,7 @@ import { eventually } from '../../harness/eventually';
 import { scheduledActivityTypes } from '../../harness/history';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, uniqueName } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 const provisioner = provisionedSuite();
@@ -116,6 +117,7 @@ describe('removal', () => {
     expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-goes-aud` })).toBeUndefined();
     expect(await clientExists(`${namespace}/stays`)).toBe(true);
     expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-stays-aud` })).toBeDefined();
+    await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)), 'workload-removed');
   });
 
   test('a new namespace is registered without a stale-client search; a run started anew on a provisioned one searches', async () => {
@@ -144,6 +146,7 @@ describe('removal', () => {
     const secondRun = (await handle.describe()).runId;
     expect(secondRun).not.toBe(firstRun);
     expect(await activities(secondRun)).toContain('deleteStaleKeycloakClients');
+    await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace), firstRun), 'first-pass-without-stale-search-then-terminated');
     expect(await clientExists(`${namespace}/stays`)).toBe(true);
   });
 
@@ -162,5 +165,6 @@ describe('removal', () => {
     expect(await clientExists(`${namespace}/two`)).toBe(false);
     const admin = await keycloakAdmin();
     expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-one-aud` })).toBeUndefined();
+    await recordHistoryWhenAsked(handle, 'namespace-deleted');
   });
 });

@@ -1,9 +1,11 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
+import { credentialsSecretName } from '../../../model/names';
+import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { restart } from '../../../tools/stack/stack';
 import { core, createAgentDeployment, createNamespace, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { testStack, uniqueName } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 const provisioner = provisionedSuite();
@@ -30,6 +32,7 @@ test('after a kube-apiserver restart the watcher re-lists and misses no change',
     return s && s.metadata?.uid !== original.metadata?.uid ? s : undefined;
   }, 60_000, 'the deleted Secret recreated');
   expect(recreated.data).toEqual(original.data);
+  await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(before)), 'provisioned-after-apiserver-restart');
   expect(provisioner().watcher!.stats.restarts).toBeGreaterThan(0);
   expect(provisioner().watcher!.ready()).toBe(true);
 }, 180_000);

@@ -1,11 +1,12 @@
-import { credentialsSecretName } from '../../../activities/kubernetes/desired';
-import { namespaceWorkflowId } from '../../../workflows/ids';
+import { credentialsSecretName } from '../../../model/names';
+import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
 import { adminKubeConfig, keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
+import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 let istio: { stop(): Promise<void> };
@@ -81,5 +82,6 @@ describe('with tools on and SPIRE client ids', () => {
     const [client] = await admin.clients.find({ clientId: spiffeId });
     expect(client.name).toBe(`${namespace}/tool-with-sa`);
     expect(await eventReasons(namespace)).toContain('ClientRegistrationFailed');
+    await recordHistoryWhenAsked(provisioner.client.workflow.getHandle(namespaceWorkflowId(namespace)), 'spire-and-invalid-workload');
   });
 });

@@ -4,7 +4,7 @@ import { apps, core, createNamespace, kc } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { testStack, uniqueName } from '../../harness/stack';
 import { injectorCertificateFiles } from '../../../tools/stack/sidecar-injector/certificate';
-import { CLIENT_REGISTRATION_CONTAINER, ENVOY_PROXY_CONTAINER, SPIFFE_HELPER_CONTAINER } from '../../../activities/migration/desired';
+import { CLIENT_REGISTRATION_CONTAINER, ENVOY_PROXY_CONTAINER, SPIFFE_HELPER_CONTAINER } from '../../../model/names';
 import { SIDECAR_INJECTOR_WEBHOOK_CONFIG } from '../../../tools/stack/sidecar-injector/webhook-config';
 import { stopProcess } from '../../../tools/stack/process';
 import { restart } from '../../../tools/stack/stack';

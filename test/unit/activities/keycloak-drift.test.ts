@@ -1,6 +1,7 @@
 import { keycloakDrift } from '../../../activities/audit/keycloak-drift';
 import { desiredMapper } from '../../../activities/keycloak/client-scopes';
-import { audienceScopeName, desiredClient } from '../../../activities/keycloak/desired';
+import { desiredClient } from '../../../activities/keycloak/desired';
+import { audienceScopeName } from '../../../model/names';
 import type { RealmInventory } from '../../../activities/keycloak/realm-inventory';
 import type { CredentialsSecret } from '../../../activities/kubernetes/secrets';
 import { keycloakSettings } from '../../fixtures/keycloak-settings';

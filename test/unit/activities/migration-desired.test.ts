@@ -1,5 +1,6 @@
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
-import { migratedNamespaceLabelKeys, snapshotSecretName, waypointTemplateMetadata } from '../../../activities/migration/desired';
+import { migratedNamespaceLabelKeys, waypointTemplateMetadata } from '../../../activities/migration/desired';
+import { snapshotSecretName } from '../../../model/names';
 import { rolloutPending } from '../../../activities/migration/workloads';
 
 test('waypointTemplateMetadata drops every legacy opt-in and sets auth-mode, credentials and the restart stamp, keeping the rest', () => {

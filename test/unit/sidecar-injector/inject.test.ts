@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { CLIENT_REGISTRATION_CONTAINER, ENVOY_PROXY_CONTAINER, SPIFFE_HELPER_CONTAINER } from '../../../activities/migration/desired';
+import { CLIENT_REGISTRATION_CONTAINER, ENVOY_PROXY_CONTAINER, SPIFFE_HELPER_CONTAINER } from '../../../model/names';
 import { injectionPatch, wantedSidecars } from '../../../tools/stack/sidecar-injector/inject';
 
 function pod(labels: Record<string, string>, annotations: Record<string, string> = {}, containers = ['agent']): V1Pod {

@@ -1,4 +1,4 @@
-import { credentialsSecretName, waypointGatewayName } from '../../../activities/kubernetes/desired';
+import { credentialsSecretName, waypointGatewayName } from '../../../model/names';
 import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from '../../../watcher/own-writes';
 
 const ns = (labels: Record<string, string>, annotations: Record<string, string> = {}, deleting = false) =>

@@ -1,4 +1,6 @@
-import { ambientLabels, CREDENTIALS_ANNOTATION, credentialsSecretName, desiredWaypointGateway, STATUS_ANNOTATION } from '../../../activities/kubernetes/desired';
+import { desiredWaypointGateway } from '../../../model/waypoint-gateway';
+import { CREDENTIALS_ANNOTATION, STATUS_ANNOTATION } from '../../../model/labels';
+import { ambientLabels, credentialsSecretName } from '../../../model/names';
 import { CachedNamespace, unsettledReason } from '../../../watcher/settled';
 
 const options = { waypointProvisioning: true, clientRegistration: true, injectTools: false };

@@ -1,17 +1,9 @@
-import { hasAgentTemplate, isOptedInNamespace, namespaceOf } from '../../../watcher/to-namespace';
+import { isOptedInNamespace, namespaceOf } from '../../../watcher/to-namespace';
 
 describe('mapping objects to their namespace', () => {
   test('a Namespace from a list (no kind) maps to itself; others to their namespace', () => {
     expect(namespaceOf({ metadata: { name: 'team1' } }, true)).toBe('team1');
     expect(namespaceOf({ kind: 'Pod', metadata: { name: 'p', namespace: 'team1' } }, false)).toBe('team1');
-  });
-
-  test('agent and tool templates count; other workloads do not', () => {
-    const workload = (type?: string) => ({ spec: { template: { metadata: { labels: (type ? { 'kagenti.io/type': type } : {}) as Record<string, string> } } } });
-    expect(hasAgentTemplate(workload('agent'))).toBe(true);
-    expect(hasAgentTemplate(workload('tool'))).toBe(true);
-    expect(hasAgentTemplate(workload('database'))).toBe(false);
-    expect(hasAgentTemplate(workload())).toBe(false);
   });
 
   test('only kagenti.io/type=agent opts a namespace in', () => {

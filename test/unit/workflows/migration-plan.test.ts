@@ -1,4 +1,4 @@
-import { approvalTimeoutMs } from '../../../workflows/migration/migration-workflow';
+import { approvalTimeoutMs } from '../../../workflows/migration/steps';
 import { gatesOf, planWaves, strategyProblem } from '../../../workflows/migration/plan';
 
 const workloads = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ kind: 'Deployment' as const, name }));

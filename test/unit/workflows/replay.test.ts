@@ -7,10 +7,10 @@ import { WORKFLOW_BUNDLE } from '../../../worker/bundle';
 const HISTORIES = join(__dirname, '..', '..', 'replay', 'histories');
 
 /**
- * Histories recorded from real runs (`npm run record-history`: provisioned, waiting for config, a
- * failed workload, a removed workload, a deleted namespace, a Keycloak outage, continue-as-new, ...)
- * before and after each patched() change must replay against the current workflow code: a change
- * that would break running workflows fails here and needs patched().
+ * Histories recorded from real runs of the integration tests (`npm run record-histories`: each test
+ * that produces a shape saves it where the shape is complete) must replay against the current
+ * workflow code: a change that would break running workflows fails here (docs/architecture.md,
+ * "Versioning", says what to do then).
  */
 describe('recorded histories replay against the current workflows', () => {
   const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.history'));

@@ -1,14 +1,7 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { AGENT_TYPES, REGISTRATION_INJECT_LABEL, TYPE_LABEL } from '../../../activities/kubernetes/desired';
-import {
-  AUTH_MODE_LABEL,
-  CLIENT_REGISTRATION_CONTAINER,
-  ENVOY_PROXY_CONTAINER,
-  ENVOY_PROXY_INJECT_LABEL,
-  INJECT_LABEL,
-  SPIFFE_HELPER_CONTAINER,
-  SPIFFE_HELPER_INJECT_LABEL,
-} from '../../../activities/migration/desired';
+import { AGENT_TYPES, REGISTRATION_INJECT_LABEL, TYPE_LABEL } from '../../../model/labels';
+import { AUTH_MODE_LABEL, ENVOY_PROXY_INJECT_LABEL, INJECT_LABEL, SPIFFE_HELPER_INJECT_LABEL } from '../../../model/labels';
+import { CLIENT_REGISTRATION_CONTAINER, ENVOY_PROXY_CONTAINER, SPIFFE_HELPER_CONTAINER } from '../../../model/names';
 
 // What Kagenti's legacy injector adds to an agent or tool pod in sidecar mode. Pure: the server
 // only decodes the request and encodes the answer. The names are the spec's, defined once beside

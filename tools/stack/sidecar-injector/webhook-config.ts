@@ -1,7 +1,7 @@
 import { AdmissionregistrationV1Api, KubeConfig, V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
-import { AGENT_TYPES, TYPE_LABEL } from '../../../activities/kubernetes/desired';
-import { isConflict } from '../../../activities/errors';
+import { AGENT_TYPES, TYPE_LABEL } from '../../../model/labels';
+import { isConflict } from '../../../model/errors';
 import { injectorCertificateFiles } from './certificate';
 
 export const SIDECAR_INJECTOR_WEBHOOK_CONFIG = 'kagenti-legacy-sidecar-injector';

@@ -16,6 +16,9 @@ export interface AgentWorkload {
   credentialsSecretAnnotation?: string;
 }
 
+/** What registering a workload's Keycloak client needs to know of it. */
+export type WorkloadRef = Pick<AgentWorkload, 'kind' | 'name' | 'uid' | 'serviceAccountName'>;
+
 /** What the provisioner reads of a namespace at the start of a pass. */
 export interface NamespaceSnapshot {
   exists: boolean;
@@ -73,6 +76,22 @@ export interface EnsureResult {
   outcome: EnsureOutcome;
 }
 
+/** A workload's Keycloak client, created or repaired, and its audience scope. */
+export interface KeycloakClientResult {
+  clientId: string;
+  outcome: EnsureOutcome;
+  drift: string[];
+  audienceScope?: EnsureOutcome;
+  missingPlatformClients: string[];
+}
+
+/** One workload registered: its client, its credentials Secret, and the pod-template annotation naming it. */
+export interface WorkloadRegistration extends KeycloakClientResult {
+  secretName: string;
+  secret: EnsureOutcome;
+  annotation: EnsureOutcome;
+}
+
 export type GatewayEnsureResult = EnsureResult | { outcome: 'waiting'; reason: 'GatewayApiMissing' | 'GatewayClassMissing'; message: string };
 
 export interface GatewayReadiness {
@@ -81,6 +100,14 @@ export interface GatewayReadiness {
   reason: string;
   message: string;
 }
+
+/**
+ * Why a namespace is told to look again. `change`: the watcher saw something change (a new agent,
+ * drift): new work, served first. `takeover`: a watcher that just started found the namespace not
+ * settled. `audit`: the Keycloak audit found its clients, scopes or Secrets out of line. The last two
+ * are maintenance, which waits behind new work for Keycloak; any other reason (a person's) is new work.
+ */
+export type WakeReason = 'change' | 'takeover' | 'audit';
 
 /** New work (a change the watcher saw) goes before maintenance (a takeover, an audit's repair) wherever work waits. */
 export type WorkPriority = 'new' | 'maintenance';

@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
-import type { SnapshotWorkload, WorkloadName } from '../../workflows/migration/types';
-import type { KeycloakSettings } from '../../workflows/types';
+import type { MigrationActivities } from '../../model/activities';
+import { inNamespace } from '../kubernetes/gone';
+import type { SnapshotWorkload, WorkloadName } from '../../model/migration';
+import type { KeycloakSettings } from '../../model/provisioning';
 import { findClient } from '../keycloak/clients';
-import { keycloakClientId } from '../keycloak/desired';
-import { deleteWorkloadClient, RegistrationDeps, withAdmin } from '../keycloak/registration';
+import { keycloakClientId } from '../../model/names';
+import { RegistrationDeps, withAdmin } from '../registration/admin-session';
+import { deleteWorkloadClient } from '../registration/clean-up';
 import { deleteWaypointGateway } from '../kubernetes/gateways';
-import { credentialsSecretName } from '../kubernetes/desired';
+import { credentialsSecretName } from '../../model/names';
 import { holdNamespace, releaseNamespace, removeIstioInjection, restoreNamespaceLabels } from './namespace';
 import { runPreflight } from './preflight';
 import { deleteAddedSecret, deleteLegacySecrets, restoreLegacySecrets } from './secrets';
@@ -17,7 +20,7 @@ import { restoreWorkloadTemplate, switchWorkloadToWaypoint, waitForRollout } fro
  * The migration's own activities. Forward steps are idempotent; every compensation restores from
  * the snapshot, so it is exact however often it runs and whether or not its forward step ran.
  */
-export function createMigrationActivities(deps: RegistrationDeps & { log: Logger }) {
+export function migrationActivities(deps: RegistrationDeps & { log: Logger }): MigrationActivities {
   const { k8s, log } = deps;
   const logged = <T extends { outcome: string }>(result: T, message: string, fields: Record<string, unknown>): T => {
     if (result.outcome !== 'unchanged') log.info(fields, message);
@@ -27,9 +30,9 @@ export function createMigrationActivities(deps: RegistrationDeps & { log: Logger
     async migrationPreflight(namespace: string, migrationId: string) {
       return runPreflight(deps, namespace, migrationId);
     },
-    async holdNamespaceForMigration(namespace: string, migrationId: string) {
-      return logged(await holdNamespace(k8s, namespace, migrationId), 'Namespace held by its migration', { namespace, migrationId });
-    },
+    holdNamespaceForMigration: inNamespace(async (namespace: string, migrationId: string) =>
+      logged(await holdNamespace(k8s, namespace, migrationId), 'Namespace held by its migration', { namespace, migrationId }),
+    ),
     async releaseNamespaceFromMigration(namespace: string, migrationId: string) {
       return logged(await releaseNamespace(k8s, namespace, migrationId), 'Namespace handed back to the provisioner', { namespace, migrationId });
     },
@@ -41,17 +44,15 @@ export function createMigrationActivities(deps: RegistrationDeps & { log: Logger
     async deleteMigrationSnapshot(namespace: string) {
       await deleteSnapshot(deps, namespace);
     },
-    async removeIstioInjection(namespace: string) {
-      return logged(await removeIstioInjection(k8s, namespace), 'Removed istio-injection from Namespace', { namespace });
-    },
+    removeIstioInjection: inNamespace(async (namespace: string) => logged(await removeIstioInjection(k8s, namespace), 'Removed istio-injection from Namespace', { namespace })),
     async restoreNamespaceLabels(namespace: string) {
       return logged(await restoreNamespaceLabels(k8s, await requireSnapshot(deps, namespace)), 'Restored Namespace labels from the snapshot', { namespace });
     },
-    async switchWorkloadToWaypoint(namespace: string, input: { workload: WorkloadName; restartedAt: string }) {
+    switchWorkloadToWaypoint: inNamespace(async (namespace: string, input: { workload: WorkloadName; restartedAt: string }) => {
       const credentialsSecret = credentialsSecretName(namespace, input.workload.name);
       const result = await switchWorkloadToWaypoint(k8s, namespace, { ...input, credentialsSecret });
       return logged(result, 'Switched workload to waypoint mode', { namespace, workload: input.workload.name });
-    },
+    }),
     async restoreWorkloadTemplate(namespace: string, workload: WorkloadName) {
       const result = await restoreWorkloadTemplate(k8s, await requireSnapshot(deps, namespace), workload);
       return logged(result, 'Restored workload pod template from the snapshot', { namespace, workload: workload.name });

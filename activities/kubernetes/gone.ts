@@ -1,28 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-
-/** Failure types of this project's activities; a retry cannot fix any of them. */
-export const ErrorType = {
-  InvalidWorkloadSpec: 'InvalidWorkloadSpec',
-  /** The namespace was deleted or is terminating while the pass ran. */
-  NamespaceGone: 'NamespaceGone',
-  /** The workload was deleted while the pass registered it. */
-  WorkloadGone: 'WorkloadGone',
-} as const;
-
-export function invalidWorkloadSpec(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, ErrorType.InvalidWorkloadSpec);
-}
-
-/** HTTP status of a failed Kubernetes or Keycloak call, if it was an HTTP error. */
-export function httpStatus(error: unknown): number | undefined {
-  const e = error as { code?: unknown; response?: { status?: unknown } };
-  if (typeof e?.code === 'number') return e.code;
-  if (typeof e?.response?.status === 'number') return e.response.status;
-  return undefined;
-}
-
-export const isNotFound = (error: unknown) => httpStatus(error) === 404;
-export const isConflict = (error: unknown) => httpStatus(error) === 409;
+import { ErrorType, httpStatus } from '../../model/errors';
 
 function statusDetails(error: unknown): { kind?: string; message?: string } {
   const body = (error as { body?: unknown }).body;
@@ -51,4 +28,14 @@ export function classifyGone(error: unknown, namespace: string): never {
     throw ApplicationFailure.nonRetryable(`${details.message ?? 'The workload no longer exists'}`, ErrorType.WorkloadGone);
   }
   throw error;
+}
+
+/** `fn`, with the deletion of its namespace (its first argument) reported as NamespaceGone or WorkloadGone. */
+export function inNamespace<A extends unknown[], R>(fn: (namespace: string, ...rest: A) => Promise<R>): (namespace: string, ...rest: A) => Promise<R> {
+  return (namespace, ...rest) => fn(namespace, ...rest).catch((error: unknown) => classifyGone(error, namespace));
+}
+
+/** The same for an activity whose input names the namespace. */
+export function inInputNamespace<I extends { namespace: string }, R>(fn: (input: I) => Promise<R>): (input: I) => Promise<R> {
+  return (input) => fn(input).catch((error: unknown) => classifyGone(error, input.namespace));
 }

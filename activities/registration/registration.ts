@@ -1,67 +1,13 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
-import { Context } from '@temporalio/activity';
-import type { Settings } from '../../config/settings';
-import type { AgentWorkload, EnsureOutcome, KeycloakSettings } from '../../workflows/types';
-import { httpStatus, isNotFound } from '../errors';
-import type { KubeClients } from '../kubernetes/clients';
-import { readAdminCredentials } from '../kubernetes/config';
-import { credentialsSecretName } from '../kubernetes/desired';
+import { credentialsSecretName, keycloakClientId, audienceScopeName } from '../../model/names';
+import type { EnsureOutcome, KeycloakClientResult, KeycloakSettings, WorkloadRef, WorkloadRegistration } from '../../model/provisioning';
+import { ensureAudienceScope } from '../keycloak/client-scopes';
+import { ensureClient, findClient } from '../keycloak/clients';
+import { desiredClient } from '../keycloak/desired';
+import type { PlatformClients } from '../keycloak/platform-clients';
 import { writeCredentialsSecret } from '../kubernetes/secrets';
 import { ensureCredentialsAnnotation } from '../kubernetes/workloads';
-import { KeycloakAdminSessions } from './admin';
-import { deleteAudienceScope, ensureAudienceScope } from './client-scopes';
-import { ensureClient, findClient, listManagedClients } from './clients';
-import type { PlatformClients } from './platform-clients';
-import { audienceScopeName, desiredClient, keycloakClientId, WORKLOAD_ATTRIBUTE } from './desired';
-
-export type WorkloadRef = Pick<AgentWorkload, 'kind' | 'name' | 'uid' | 'serviceAccountName'>;
-
-/** What the Keycloak-facing activities need: the cluster (for the admin Secret), the settings, and the token cache. */
-export interface RegistrationDeps {
-  k8s: KubeClients;
-  settings: Settings;
-  sessions: KeycloakAdminSessions;
-}
-
-/**
- * Runs `work` with an admin client, the credentials read from the operator namespace each time (so
- * a rotated Secret is picked up). A refused token drops the cache; the activity's retry logs in anew.
- */
-export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
-  const credentials = await readAdminCredentials(deps.k8s, deps.settings.operatorNamespace);
-  if (!credentials) {
-    // Retryable: the workflow checked the Secret a moment ago, so it may be being replaced.
-    throw new Error(`Secret ${deps.settings.operatorNamespace}/keycloak-admin-secret is missing or lacks KEYCLOAK_ADMIN_USERNAME/KEYCLOAK_ADMIN_PASSWORD`);
-  }
-  const context = Context.current();
-  const meter = context.metricMeter;
-  // Alive while it waits for a slot and while it works: a dead worker is noticed by the heartbeat timeout.
-  const heartbeat = setInterval(() => context.heartbeat(), 1000);
-  try {
-    return await deps.sessions.exclusive(async () => {
-      const started = performance.now();
-      try {
-        return await work(await deps.sessions.session(keycloak.url, keycloak.realm, credentials));
-      } catch (error) {
-        if (httpStatus(error) === 401) deps.sessions.invalidate();
-        meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: String(httpStatus(error) ?? 'network') });
-        throw error;
-      } finally {
-        meter.createHistogram('kagenti_keycloak_call_duration', 'float', 's', 'Duration of one unit of Keycloak work (login, reads and writes)').record((performance.now() - started) / 1000);
-      }
-    }, context.info.priority?.priorityKey);
-  } finally {
-    clearInterval(heartbeat);
-  }
-}
-
-export interface KeycloakClientResult {
-  clientId: string;
-  outcome: EnsureOutcome;
-  drift: string[];
-  audienceScope?: EnsureOutcome;
-  missingPlatformClients: string[];
-}
+import { RegistrationDeps, withAdmin } from './admin-session';
 
 /** Within an admin session: the workload's client (created or repaired) and, unless disabled, its audience scope. */
 async function ensureClientAndScope(
@@ -96,12 +42,6 @@ export async function ensureWorkloadClient(
   const clientId = keycloakClientId(input.namespace, input.workload, input.keycloak, deps.settings.spireTrustDomain);
   const { clientId: id, outcome, drift, audienceScope, missingPlatformClients } = await withAdmin(deps, input.keycloak, (admin) => ensureClientAndScope(admin, deps.sessions.platformClients, { ...input, clientId }));
   return { clientId: id, outcome, drift, audienceScope, missingPlatformClients };
-}
-
-export interface WorkloadRegistration extends KeycloakClientResult {
-  secretName: string;
-  secret: EnsureOutcome;
-  annotation: EnsureOutcome;
 }
 
 /**
@@ -155,33 +95,3 @@ export async function ensureClientCredentialsSecret(
   return { secretName, outcome };
 }
 
-/** Deletes a workload's client (when it has an `id`) and, if this provisioner created it, its audience scope; gone already counts as done. */
-export async function deleteWorkloadClient(
-  admin: KcAdminClient,
-  input: { namespace: string; workload: string; id?: string; platformClientIds: string[] },
-): Promise<void> {
-  await deleteAudienceScope(admin, audienceScopeName(input.namespace, input.workload), input.platformClientIds);
-  if (!input.id) return;
-  try {
-    await admin.clients.del({ id: input.id });
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-}
-
-/** Deletes this provisioner's clients (and audience scopes) in `namespace` whose workload is not in `keep`. */
-export async function deleteStaleKeycloakClients(
-  deps: RegistrationDeps,
-  input: { namespace: string; keep: string[]; keycloak: KeycloakSettings },
-): Promise<{ deleted: string[] }> {
-  return withAdmin(deps, input.keycloak, async (admin) => {
-    const deleted: string[] = [];
-    for (const client of await listManagedClients(admin, input.namespace)) {
-      const workload = client.attributes?.[WORKLOAD_ATTRIBUTE] ?? '';
-      if (input.keep.includes(workload)) continue;
-      await deleteWorkloadClient(admin, { namespace: input.namespace, workload, id: client.id!, platformClientIds: input.keycloak.platformClientIds });
-      deleted.push(client.clientId!);
-    }
-    return { deleted };
-  });
-}

@@ -1,6 +1,6 @@
 // Plain-JSON values of the migration workflow and its activities. No secret value ever appears here:
 // Secrets saved for rollback live in the snapshot Secret, and only their names travel.
-import type { WorkloadKind } from '../types';
+import type { WorkloadKind } from './provisioning';
 
 export interface WorkloadName {
   kind: WorkloadKind;

@@ -1,0 +1,60 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
+import type { Settings } from '../../config/settings';
+import type { KubernetesActivities } from '../../model/activities';
+import { ErrorType } from '../../model/errors';
+import type { EventInput } from '../../model/events';
+import { logChange } from '../log-change';
+import type { KubeClients } from './clients';
+import { resolveProvisioningConfig } from './config';
+import { recordEvent } from './events';
+import { deleteWaypointGateway, ensureWaypointGateway, waitForGatewayProgrammed } from './gateways';
+import { classifyGone, inNamespace } from './gone';
+import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeNamespaceLabels } from './namespaces';
+
+/** What a verb says of a Gateway outcome in the log. */
+const GATEWAY_VERB = { created: 'Created', updated: 'Repaired', waiting: 'Waiting for' } as const;
+
+/**
+ * The provisioning pass's Kubernetes activities. A write into a namespace that is being deleted
+ * fails as NamespaceGone, which the pass handles; an Event for such a namespace is dropped.
+ */
+export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients; settings: Settings; log: Logger }): KubernetesActivities {
+  const recordEventUnlessGone = (event: EventInput) =>
+    recordEvent(k8s, event).catch((error: unknown) => {
+      try {
+        classifyGone(error, event.namespace);
+      } catch (classified) {
+        if (!(classified instanceof ApplicationFailure && classified.type === ErrorType.NamespaceGone)) throw classified;
+      }
+    });
+  return {
+    inspectNamespace: (namespace) => inspectNamespace(k8s, namespace),
+    resolveProvisioningConfig: (namespace) => resolveProvisioningConfig(k8s, settings, namespace),
+    ensureNamespaceLabels: inNamespace(async (namespace) => {
+      const result = await ensureNamespaceLabels(k8s, namespace);
+      logChange(log, result.outcome, 'Labelled Namespace for ambient mode', { namespace });
+      return result;
+    }),
+    removeNamespaceLabels: async (namespace) => {
+      const result = await removeNamespaceLabels(k8s, namespace);
+      logChange(log, result.outcome, 'Removed ambient labels from Namespace', { namespace });
+      return result;
+    },
+    ensureWaypointGateway: inNamespace(async (namespace) => {
+      const result = await ensureWaypointGateway(k8s, namespace);
+      if (result.outcome !== 'unchanged') logChange(log, result.outcome, `${GATEWAY_VERB[result.outcome]} waypoint Gateway`, { namespace, ...result });
+      return result;
+    }),
+    deleteWaypointGateway: async (namespace) => {
+      const result = await deleteWaypointGateway(k8s, namespace);
+      logChange(log, result.outcome, 'Deleted waypoint Gateway', { namespace });
+      return result;
+    },
+    waitForGatewayProgrammed: (namespace, timeoutSeconds) => waitForGatewayProgrammed(k8s, namespace, timeoutSeconds),
+    recordNamespaceStatus: (namespace, status) => recordNamespaceStatus(k8s, namespace, status),
+    recordEvents: async (events) => {
+      await Promise.all(events.map(recordEventUnlessGone));
+    },
+  };
+}

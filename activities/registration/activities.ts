@@ -1,0 +1,65 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { KeycloakActivities } from '../../model/activities';
+import { notifyNamespaceChanged } from '../../temporal/namespace-workflows';
+import { auditKeycloak } from '../audit/audit-keycloak';
+import { inInputNamespace } from '../kubernetes/gone';
+import { logChange } from '../log-change';
+import type { RegistrationDeps } from './admin-session';
+import { deleteStaleKeycloakClients } from './clean-up';
+import { ensureClientCredentialsSecret, ensureWorkloadClient, registerWorkload } from './registration';
+
+/** Namespaces woken at once by the audit; the rest wait for a free place. */
+const WAKE_CONCURRENCY = 16;
+
+const createdOrUpdated = (outcome: string) => (outcome === 'created' ? 'Created' : 'Updated');
+
+/**
+ * The activities that work on Keycloak and the cluster together: registration (client, scope,
+ * credentials Secret, annotation), clean-up of removed workloads' clients, and the realm audit.
+ * Writes into a namespace report its deletion as NamespaceGone or WorkloadGone.
+ */
+export function keycloakActivities(deps: RegistrationDeps & { log: Logger; temporal: Client }): KeycloakActivities {
+  const { log, temporal, settings } = deps;
+  return {
+    registerWorkload: inInputNamespace(async (input) => {
+      const result = await registerWorkload(deps, input);
+      const fields = { namespace: input.namespace, workload: input.workload.name, clientId: result.clientId };
+      logChange(log, result.outcome, `${createdOrUpdated(result.outcome)} Keycloak client`, { ...fields, drift: result.drift });
+      logChange(log, result.secret, `${createdOrUpdated(result.secret)} credentials Secret`, { ...fields, secretName: result.secretName });
+      logChange(log, result.annotation, `Annotated ${input.workload.kind} with its credentials Secret`, { ...fields, secretName: result.secretName });
+      return result;
+    }),
+    ensureKeycloakClient: inInputNamespace(async (input) => {
+      const result = await ensureWorkloadClient(deps, input);
+      logChange(log, result.outcome, `${createdOrUpdated(result.outcome)} Keycloak client`, { namespace: input.namespace, workload: input.workload.name, clientId: result.clientId, drift: result.drift });
+      return result;
+    }),
+    ensureClientCredentialsSecret: inInputNamespace(async (input) => {
+      const result = await ensureClientCredentialsSecret(deps, input);
+      logChange(log, result.outcome, `${createdOrUpdated(result.outcome)} credentials Secret`, { namespace: input.namespace, workload: input.workload.name, secretName: result.secretName });
+      return result;
+    }),
+    deleteStaleKeycloakClients: async (input) => {
+      const result = await deleteStaleKeycloakClients(deps, input);
+      if (result.deleted.length > 0) log.info({ namespace: input.namespace, clients: result.deleted }, 'Deleted Keycloak clients of removed workloads');
+      return result;
+    },
+    auditKeycloak: async () => {
+      const { audit, drift } = await auditKeycloak(deps);
+      log.info({ realms: audit.realms, outOfLine: audit.outOfLineCount, skipped: audit.skipped }, 'Audited Keycloak');
+      for (const [namespace, reasons] of drift) log.info({ namespace, reasons }, 'Keycloak differs from the cluster; the namespace will be woken');
+      return audit;
+    },
+    /** Tells each namespace's workflow to look again (starting it when it ended), as maintenance. */
+    wakeNamespaces: async (input) => {
+      const queue = [...input.namespaces];
+      const wake = async () => {
+        for (let namespace = queue.shift(); namespace !== undefined; namespace = queue.shift()) {
+          await notifyNamespaceChanged(temporal, namespace, settings.taskQueue, input.reason);
+        }
+      };
+      await Promise.all(Array.from({ length: WAKE_CONCURRENCY }, wake));
+    },
+  };
+}

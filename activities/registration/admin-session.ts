@@ -1,0 +1,47 @@
+import type KcAdminClient from '@keycloak/keycloak-admin-client';
+import { Context } from '@temporalio/activity';
+import type { Settings } from '../../config/settings';
+import { httpStatus } from '../../model/errors';
+import type { KeycloakSettings } from '../../model/provisioning';
+import type { KeycloakAdminSessions } from '../keycloak/admin';
+import type { KubeClients } from '../kubernetes/clients';
+import { readAdminCredentials } from '../kubernetes/config';
+
+/** What the Keycloak-facing activities need: the cluster (for the admin Secret), the settings, and the token cache. */
+export interface RegistrationDeps {
+  k8s: KubeClients;
+  settings: Settings;
+  sessions: KeycloakAdminSessions;
+}
+
+/**
+ * Runs `work` with an admin client, the credentials read from the operator namespace each time (so
+ * a rotated Secret is picked up). A refused token drops the cache; the activity's retry logs in anew.
+ */
+export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
+  const credentials = await readAdminCredentials(deps.k8s, deps.settings.operatorNamespace);
+  if (!credentials) {
+    // Retryable: the workflow checked the Secret a moment ago, so it may be being replaced.
+    throw new Error(`Secret ${deps.settings.operatorNamespace}/keycloak-admin-secret is missing or lacks KEYCLOAK_ADMIN_USERNAME/KEYCLOAK_ADMIN_PASSWORD`);
+  }
+  const context = Context.current();
+  const meter = context.metricMeter;
+  // Alive while it waits for a slot and while it works: a dead worker is noticed by the heartbeat timeout.
+  const heartbeat = setInterval(() => context.heartbeat(), 1000);
+  try {
+    return await deps.sessions.exclusive(async () => {
+      const started = performance.now();
+      try {
+        return await work(await deps.sessions.session(keycloak.url, keycloak.realm, credentials));
+      } catch (error) {
+        if (httpStatus(error) === 401) deps.sessions.invalidate();
+        meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: String(httpStatus(error) ?? 'network') });
+        throw error;
+      } finally {
+        meter.createHistogram('kagenti_keycloak_call_duration', 'float', 's', 'Duration of one unit of Keycloak work (login, reads and writes)').record((performance.now() - started) / 1000);
+      }
+    }, context.info.priority?.priorityKey);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}

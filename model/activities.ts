@@ -1,0 +1,75 @@
+import type { EventInput } from './events';
+import type {
+  PreflightCheck,
+  RolloutResult,
+  SnapshotSummary,
+  SnapshotWorkload,
+  ValidationResult,
+  WorkloadName,
+} from './migration';
+import type {
+  EnsureResult,
+  GatewayEnsureResult,
+  GatewayReadiness,
+  KeycloakAudit,
+  KeycloakClientResult,
+  KeycloakSettings,
+  NamespaceSnapshot,
+  ProvisioningConfig,
+  WakeReason,
+  WorkloadRef,
+  WorkloadRegistration,
+} from './provisioning';
+
+// The activities as the workflows call them: the contract between the two sides. The worker's
+// factories (activities/) implement it; the workflows proxy it and know nothing else of them.
+// Every input and result is plain JSON with names and outcomes, never a secret value.
+
+/** One pass's Kubernetes reads and writes. */
+export interface KubernetesActivities {
+  inspectNamespace(namespace: string): Promise<NamespaceSnapshot>;
+  resolveProvisioningConfig(namespace: string): Promise<ProvisioningConfig>;
+  ensureNamespaceLabels(namespace: string): Promise<EnsureResult>;
+  removeNamespaceLabels(namespace: string): Promise<EnsureResult>;
+  ensureWaypointGateway(namespace: string): Promise<GatewayEnsureResult & { drift?: string[] }>;
+  deleteWaypointGateway(namespace: string): Promise<EnsureResult>;
+  waitForGatewayProgrammed(namespace: string, timeoutSeconds: number): Promise<GatewayReadiness>;
+  recordNamespaceStatus(namespace: string, status: string): Promise<EnsureResult>;
+  /** All Events of a pass in one activity; each is recorded once per key. */
+  recordEvents(events: EventInput[]): Promise<void>;
+}
+
+/** Work that spans Keycloak and the cluster: registration, its clean-up, the audit. */
+export interface KeycloakActivities {
+  /** Client and audience scope, then the credentials Secret, then the pod-template annotation. */
+  registerWorkload(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; newWorkload?: boolean }): Promise<WorkloadRegistration>;
+  ensureKeycloakClient(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings }): Promise<KeycloakClientResult>;
+  ensureClientCredentialsSecret(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string }): Promise<{ secretName: string; outcome: EnsureResult['outcome'] }>;
+  /** Deletes the namespace's managed clients (and their audience scopes) whose workload is not in `keep`. */
+  deleteStaleKeycloakClients(input: { namespace: string; keep: string[]; keycloak: KeycloakSettings }): Promise<{ deleted: string[] }>;
+  auditKeycloak(): Promise<KeycloakAudit>;
+  /** Tells each namespace's workflow to look again (starting it when it ended). */
+  wakeNamespaces(input: { namespaces: string[]; reason: WakeReason }): Promise<void>;
+}
+
+/** The sidecar-to-waypoint migration's own steps and compensations. */
+export interface MigrationActivities {
+  migrationPreflight(namespace: string, migrationId: string): Promise<{ checks: PreflightCheck[]; config: ProvisioningConfig; workloads: WorkloadName[] }>;
+  holdNamespaceForMigration(namespace: string, migrationId: string): Promise<EnsureResult>;
+  releaseNamespaceFromMigration(namespace: string, migrationId: string): Promise<EnsureResult>;
+  takeMigrationSnapshot(input: { namespace: string; keycloak: KeycloakSettings; legacySecretSelector?: string }): Promise<SnapshotSummary & { reused: boolean }>;
+  deleteMigrationSnapshot(namespace: string): Promise<void>;
+  removeIstioInjection(namespace: string): Promise<EnsureResult>;
+  restoreNamespaceLabels(namespace: string): Promise<EnsureResult>;
+  switchWorkloadToWaypoint(namespace: string, input: { workload: WorkloadName; restartedAt: string }): Promise<EnsureResult>;
+  restoreWorkloadTemplate(namespace: string, workload: WorkloadName): Promise<EnsureResult | { outcome: 'gone' }>;
+  waitForRollout(namespace: string, workloads: WorkloadName[], timeoutSeconds: number): Promise<RolloutResult>;
+  validateMigratedWorkload(namespace: string, workload: WorkloadName, keycloak: KeycloakSettings): Promise<ValidationResult>;
+  removeMigratedRegistration(namespace: string, workload: SnapshotWorkload, keycloak: KeycloakSettings): Promise<{ outcome: string; clientId: string }>;
+  deleteLegacySecrets(namespace: string): Promise<{ deleted: string[] }>;
+  restoreLegacySecrets(namespace: string): Promise<{ restored: string[] }>;
+  removeMigrationGateway(namespace: string): Promise<EnsureResult>;
+}
+
+/** Everything the worker registers. */
+export type Activities = KubernetesActivities & KeycloakActivities & MigrationActivities;

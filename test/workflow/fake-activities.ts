@@ -1,0 +1,121 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../../model/activities';
+import type { KeycloakSettings, NamespaceSnapshot, ProvisioningConfig } from '../../model/provisioning';
+import { keycloakSettings } from '../fixtures/keycloak-settings';
+
+/** A namespace with one agent Deployment, as inspectNamespace reads it from a real cluster. */
+export function agentNamespace(overrides: Partial<NamespaceSnapshot> = {}): NamespaceSnapshot {
+  return {
+    exists: true,
+    terminating: false,
+    optedIn: false,
+    agentPods: 1,
+    toolPods: 0,
+    workloads: [{ kind: 'Deployment', name: 'agent', uid: 'uid-agent', type: 'agent', serviceAccountName: 'agent', legacyRegistration: false }],
+    sidecarMode: false,
+    provisionedBefore: false,
+    ...overrides,
+  };
+}
+
+/** The config resolveProvisioningConfig returns with the operator ConfigMap and admin Secret in place. */
+export function completeConfig(keycloak: KeycloakSettings | undefined = keycloakSettings): ProvisioningConfig {
+  return {
+    waypointProvisioning: true,
+    clientRegistration: true,
+    injectTools: false,
+    removeWhenEmpty: false,
+    spireTrustDomain: '',
+    waypointReadyTimeoutSeconds: 60,
+    retryIntervalSeconds: 30,
+    keycloak,
+    adminSecretReady: true,
+    adminSecretInWorkloadNamespace: false,
+  };
+}
+
+export interface FakeCluster {
+  namespace: NamespaceSnapshot;
+  config: ProvisioningConfig;
+  /** Migration: whether each wave rolls out. */
+  rollsOut: boolean;
+  /** Compensations by name that fail this many more times before they succeed. */
+  failuresLeft: Record<string, number>;
+}
+
+/**
+ * Activities replaced by fakes that answer as the real ones did on the real stack (the shapes of
+ * their recorded results), and record each call by name in order. Only what a workflow decides on
+ * is modelled: the cluster and Keycloak themselves are proven by the integration tests.
+ */
+export function fakeActivities(cluster: FakeCluster) {
+  const calls: string[] = [];
+  const call = <R>(name: string, result: () => R) => async () => {
+    calls.push(name);
+    const left = cluster.failuresLeft[name] ?? 0;
+    if (left > 0) {
+      cluster.failuresLeft[name] = left - 1;
+      throw ApplicationFailure.retryable(`${name} failed (fault planted by the test)`, 'PlantedFault');
+    }
+    return result();
+  };
+  const unchanged = { outcome: 'unchanged' as const };
+  const updated = { outcome: 'updated' as const };
+  const workloads = () => cluster.namespace.workloads.map(({ kind, name, uid, serviceAccountName }) => ({ kind, name, uid, serviceAccountName }));
+  const activities: Activities = {
+    inspectNamespace: call('inspectNamespace', () => cluster.namespace),
+    resolveProvisioningConfig: call('resolveProvisioningConfig', () => cluster.config),
+    ensureNamespaceLabels: call('ensureNamespaceLabels', () => updated),
+    removeNamespaceLabels: call('removeNamespaceLabels', () => unchanged),
+    ensureWaypointGateway: call('ensureWaypointGateway', () => ({ outcome: 'created' as const })),
+    deleteWaypointGateway: call('deleteWaypointGateway', () => unchanged),
+    waitForGatewayProgrammed: call('waitForGatewayProgrammed', () => ({ ready: true, reason: 'Programmed', message: '' })),
+    recordNamespaceStatus: call('recordNamespaceStatus', () => updated),
+    recordEvents: call('recordEvents', () => undefined),
+    registerWorkload: call('registerWorkload', () => ({
+      clientId: 'team1/agent',
+      outcome: 'created' as const,
+      drift: [],
+      missingPlatformClients: [],
+      secretName: 'kagenti-keycloak-client-credentials-a325925866a45ebf',
+      secret: 'created' as const,
+      annotation: 'updated' as const,
+    })),
+    ensureKeycloakClient: call('ensureKeycloakClient', () => ({ clientId: 'team1/agent', outcome: 'created' as const, drift: [], missingPlatformClients: [] })),
+    ensureClientCredentialsSecret: call('ensureClientCredentialsSecret', () => ({ secretName: 'kagenti-keycloak-client-credentials-a325925866a45ebf', outcome: 'created' as const })),
+    deleteStaleKeycloakClients: call('deleteStaleKeycloakClients', () => ({ deleted: [] })),
+    auditKeycloak: call('auditKeycloak', () => ({ realms: [], outOfLine: [], outOfLineCount: 0, examples: [] })),
+    wakeNamespaces: call('wakeNamespaces', () => undefined),
+    migrationPreflight: call('migrationPreflight', () => ({
+      checks: [{ name: 'namespace', ok: true, message: 'in sidecar mode' }],
+      config: cluster.config,
+      workloads: workloads().map(({ kind, name }) => ({ kind, name })),
+    })),
+    holdNamespaceForMigration: call('holdNamespaceForMigration', () => updated),
+    releaseNamespaceFromMigration: call('releaseNamespaceFromMigration', () => updated),
+    takeMigrationSnapshot: call('takeMigrationSnapshot', () => ({
+      secretName: 'kagenti-migration-snapshot-team1',
+      takenAt: '2026-11-30T00:00:00Z',
+      workloads: workloads(),
+      legacySecrets: ['agent-client-registration'],
+      gatewayExisted: false,
+      reused: false,
+    })),
+    deleteMigrationSnapshot: call('deleteMigrationSnapshot', () => undefined),
+    removeIstioInjection: call('removeIstioInjection', () => updated),
+    restoreNamespaceLabels: call('restoreNamespaceLabels', () => updated),
+    switchWorkloadToWaypoint: call('switchWorkloadToWaypoint', () => updated),
+    restoreWorkloadTemplate: call('restoreWorkloadTemplate', () => updated),
+    waitForRollout: call('waitForRollout', () => (cluster.rollsOut ? { done: true, pending: [] } : { done: false, pending: [{ workload: 'Deployment agent', detail: '0 of 1 updated' }] })),
+    validateMigratedWorkload: call('validateMigratedWorkload', () => ({ workload: 'Deployment agent', ok: true, failures: [] })),
+    removeMigratedRegistration: call('removeMigratedRegistration', () => ({ outcome: 'updated', clientId: 'team1/agent' })),
+    deleteLegacySecrets: call('deleteLegacySecrets', () => ({ deleted: ['agent-client-registration'] })),
+    restoreLegacySecrets: call('restoreLegacySecrets', () => ({ restored: ['agent-client-registration'] })),
+    removeMigrationGateway: call('removeMigrationGateway', () => updated),
+  };
+  return { activities, calls };
+}
+
+export function fakeCluster(overrides: Partial<FakeCluster> = {}): FakeCluster {
+  return { namespace: agentNamespace(), config: completeConfig(), rollsOut: true, failuresLeft: {}, ...overrides };
+}

@@ -1,0 +1,67 @@
+import { log } from '@temporalio/workflow';
+import type { EventInput } from '../../model/events';
+import type { AgentWorkload, PassOutcome, WorkPriority } from '../../model/provisioning';
+import { clusterStep } from '../cluster-steps';
+
+type Event = Omit<EventInput, 'namespace' | 'key'>;
+type Notice = { reason: string; message: string };
+
+/** What a pass knows besides the cluster: the previous outcome (to report only changes) and where to key its events. */
+export interface PassContext {
+  namespace: string;
+  previous?: PassOutcome;
+  /** New work or maintenance: where Keycloak work waits, new work goes first. */
+  priority: WorkPriority;
+  /** Unique per pass and stable on replay, e.g. `<workflow id>/<run id>/<pass number>`. */
+  eventKeyPrefix: string;
+}
+
+/**
+ * What one pass tells people: Kubernetes Events for what it changed, and the waiting states and
+ * warnings it found. Waiting states and warnings become Events only when they begin, not on every pass.
+ */
+export class PassReport {
+  readonly waiting: Notice[] = [];
+  readonly warnings: Notice[] = [];
+  private readonly events: Event[] = [];
+
+  constructor(private readonly ctx: PassContext) {}
+
+  /** A Normal Event on the namespace. */
+  namespaceChanged(reason: string, message: string): void {
+    this.events.push({ involved: { kind: 'Namespace', name: this.ctx.namespace }, type: 'Normal', reason, message });
+  }
+
+  /** An Event on a workload. */
+  workloadEvent(workload: AgentWorkload, type: Event['type'], reason: string, message: string): void {
+    this.events.push({ involved: { kind: workload.kind, name: workload.name, uid: workload.uid }, type, reason, message });
+  }
+
+  /** The namespace waits for something outside the provisioner (config, a ready waypoint, ...). */
+  wait(reason: string, message: string): void {
+    this.waiting.push({ reason, message });
+  }
+
+  /** Something wrong that does not stop provisioning. */
+  warn(reason: string, message: string): void {
+    this.warnings.push({ reason, message });
+  }
+
+  /** Whether the previous pass already reported this waiting state or warning. */
+  reportedBefore(reason: string): boolean {
+    return [...(this.ctx.previous?.waiting ?? []), ...(this.ctx.previous?.warnings ?? [])].some((w) => w.reason === reason);
+  }
+
+  /** Records the pass's Events in one step; each has a key stable on replay and retry, so none is recorded twice. */
+  async record(): Promise<void> {
+    const { namespace, eventKeyPrefix } = this.ctx;
+    for (const w of [...this.waiting, ...this.warnings]) {
+      if (!this.reportedBefore(w.reason)) this.events.push({ involved: { kind: 'Namespace', name: namespace }, type: 'Warning', reason: w.reason, message: w.message });
+    }
+    const keyed = this.events.map((event, index) => ({ ...event, namespace, key: `${eventKeyPrefix}/${index}` }));
+    if (keyed.length === 0) return;
+    await clusterStep('recordEvents', `Record ${keyed.length} Event(s) in ${namespace}: ${[...new Set(keyed.map((e) => e.reason))].join(', ')}`, [keyed]).catch(() =>
+      log.warn('Kubernetes Events could not be recorded', { namespace, events: keyed.length }),
+    );
+  }
+}

@@ -1,0 +1,93 @@
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ErrorType } from '../../model/errors';
+import type { AgentWorkload, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from '../../model/provisioning';
+import { activities, keycloakOptions, withSummary } from '../activity-proxies';
+import type { PassContext, PassReport } from './pass-report';
+
+/** The application failure behind a non-retryable activity failure, if that is what `error` is. */
+export function nonRetryableCause(error: unknown): ApplicationFailure | undefined {
+  const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+  return cause?.nonRetryable ? cause : undefined;
+}
+
+/** Why a workload gets no client from this provisioner, or undefined when it should get one. */
+function skipReason(workload: AgentWorkload, config: ProvisioningConfig): string | undefined {
+  if (workload.legacyRegistration) return 'kagenti.io/client-registration-inject is "true": its in-pod sidecar registers it';
+  if (workload.type === 'tool' && !config.injectTools) return 'a tool, and client registration for tools is off (--inject-tools)';
+  return undefined;
+}
+
+/** Whether the previous pass registered `workload` (its client then most likely exists). */
+const registeredBefore = (workload: AgentWorkload, previous?: PassOutcome) =>
+  previous?.workloads.some((w) => w.kind === workload.kind && w.name === workload.name && w.state === 'registered') ?? false;
+
+/**
+ * Runbook steps 4–6 for one workload, in one activity: its Keycloak client and audience scope, then
+ * its credentials Secret, then (only then) the pod-template annotation naming the Secret.
+ */
+async function registerWorkload(ctx: PassContext, report: PassReport, workload: AgentWorkload, keycloak: KeycloakSettings): Promise<WorkloadStatus> {
+  const { namespace } = ctx;
+  const ref = { kind: workload.kind, name: workload.name, uid: workload.uid, serviceAccountName: workload.serviceAccountName };
+  try {
+    const result = await withSummary(
+      activities.registerWorkload,
+      `Register ${workload.kind} ${namespace}/${workload.name}: Keycloak client, audience scope, credentials Secret, annotation`,
+      [{ namespace, workload: ref, keycloak, newWorkload: !registeredBefore(workload, ctx.previous) }],
+      keycloakOptions(ctx.priority),
+    );
+    if (result.outcome !== 'unchanged') {
+      report.workloadEvent(workload, 'Normal', result.outcome === 'created' ? 'KeycloakClientCreated' : 'KeycloakClientUpdated', `Keycloak client ${result.clientId} ${result.outcome}`);
+    }
+    if (result.secret !== 'unchanged') {
+      report.workloadEvent(workload, 'Normal', result.secret === 'created' ? 'CredentialsSecretCreated' : 'CredentialsSecretUpdated', `Secret ${result.secretName} ${result.secret}`);
+    }
+    if (result.annotation !== 'unchanged') {
+      report.workloadEvent(workload, 'Normal', 'CredentialsAnnotated', `Pod template annotated with credentials Secret ${result.secretName}`);
+    }
+    return { kind: workload.kind, name: workload.name, clientId: result.clientId, credentialsSecret: result.secretName, state: 'registered' };
+  } catch (error) {
+    // Only invalid input and deletions reach here: transient failures are retried inside the activity.
+    const cause = nonRetryableCause(error);
+    if (cause?.type === ErrorType.WorkloadGone) return { kind: workload.kind, name: workload.name, state: 'skipped', detail: 'deleted during the pass' };
+    if (!cause || cause.type === ErrorType.NamespaceGone) throw error;
+    report.workloadEvent(workload, 'Warning', 'ClientRegistrationFailed', cause.message);
+    return { kind: workload.kind, name: workload.name, state: 'failed', detail: cause.message };
+  }
+}
+
+/** Runbook step 7: removes the clients of workloads that are gone (clients of skipped workloads are kept). */
+export async function removeStaleClients(ctx: PassContext, report: PassReport, keep: string[], keycloak: KeycloakSettings, summary: string): Promise<void> {
+  const { namespace } = ctx;
+  const stale = await withSummary(activities.deleteStaleKeycloakClients, summary, [{ namespace, keep, keycloak }], keycloakOptions(ctx.priority));
+  for (const clientId of stale.deleted) report.namespaceChanged('KeycloakClientDeleted', `Keycloak client ${clientId} deleted: its workload is gone`);
+}
+
+/**
+ * Registers every agent workload and removes the clients of removed ones, side by side. The first
+ * pass of a run over a namespace no pass finished on before (no status annotation) does not search
+ * for stale clients: those of an earlier namespace of the same name went when it was deleted.
+ */
+export async function registerWorkloads(ctx: PassContext, report: PassReport, snapshot: NamespaceSnapshot, config: ProvisioningConfig): Promise<WorkloadStatus[]> {
+  if (!config.keycloak) {
+    report.wait('KeycloakConfigMissing', 'Neither kagenti-operator-config (operator namespace) nor authbridge-config (this namespace) has KEYCLOAK_URL and KEYCLOAK_REALM');
+    return [];
+  }
+  if (!config.adminSecretReady) {
+    report.wait('KeycloakAdminSecretMissing', 'Secret keycloak-admin-secret with KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD is missing in the operator namespace');
+    return [];
+  }
+  const keycloak = config.keycloak;
+  const registrations = Promise.all(
+    snapshot.workloads.map((workload) => {
+      const skipped = skipReason(workload, config);
+      if (skipped) return Promise.resolve<WorkloadStatus>({ kind: workload.kind, name: workload.name, state: 'skipped', detail: skipped });
+      return registerWorkload(ctx, report, workload, keycloak);
+    }),
+  );
+  const newNamespace = !ctx.previous && snapshot.provisionedBefore === false;
+  const [results] = await Promise.all([
+    registrations,
+    newNamespace ? undefined : removeStaleClients(ctx, report, snapshot.workloads.map((w) => w.name), keycloak, `Remove Keycloak clients of deleted workloads in ${ctx.namespace}`),
+  ]);
+  return results;
+}
