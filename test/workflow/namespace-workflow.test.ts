@@ -1,0 +1,93 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { getStatusQuery, namespaceDeletedSignal, resourcesChangedSignal } from '../../workflows/messages';
+import { startWorkflowEnvironment } from '../harness/workflow-environment';
+import { fakeActivities, fakeCluster } from './fake-activities';
+import { withWorker } from './workflow-worker';
+
+// The namespace workflow's logic on Temporal's time-skipping test server, activities replaced by
+// fakes: the integration suite proves the same behaviour against the real servers.
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startWorkflowEnvironment();
+});
+afterAll(() => env?.teardown());
+
+let run = 0;
+const start = (taskQueue: string, input: object = {}) =>
+  env.client.workflow.signalWithStart('namespaceWorkflow', {
+    taskQueue,
+    workflowId: `ns-provisioner/team${++run}`,
+    args: [{ namespace: 'team1', ...input }],
+    signal: resourcesChangedSignal,
+    signalArgs: [{ reason: 'change' }],
+  });
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const count = (calls: string[], name: string) => calls.filter((c) => c === name).length;
+
+test('changes during a pass fold into one more pass; the first pass on a new namespace skips the stale-client search', async () => {
+  const { activities, calls } = fakeActivities(fakeCluster());
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const inspect = activities.inspectNamespace;
+  activities.inspectNamespace = async (namespace) => {
+    if (count(calls, 'inspectNamespace') === 0) await held;
+    return inspect(namespace);
+  };
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    for (let i = 0; i < 5; i++) await handle.signal(resourcesChangedSignal, { reason: 'change' });
+    release();
+    const status = await until(async () => {
+      const s = await handle.query(getStatusQuery);
+      return s.passes === 2 && !s.pending ? s : undefined;
+    });
+    expect(status.last).toMatchObject({ phase: 'Ready', waypointReady: true, agentCount: 1 });
+    await handle.signal(namespaceDeletedSignal);
+    expect(await handle.result()).toBe('deleted');
+  });
+  expect(count(calls, 'inspectNamespace')).toBe(2);
+  expect(count(calls, 'registerWorkload')).toBe(2);
+  // Second pass and the clean-up after deletion search; the first pass did not.
+  expect(count(calls, 'deleteStaleKeycloakClients')).toBe(2);
+});
+
+test('the workflow continues as new past its history limit, carrying its passes and last outcome', async () => {
+  const { activities } = fakeActivities(fakeCluster());
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue, { historyLimit: 40 });
+    const firstRun = (await handle.describe()).runId;
+    for (let i = 0; i < 6; i++) {
+      await handle.signal(resourcesChangedSignal, { reason: 'change' });
+      await until(async () => ((await handle.query(getStatusQuery)).pending ? undefined : true));
+    }
+    const latest = env.client.workflow.getHandle(handle.workflowId);
+    const status = await until(async () => {
+      const s = await latest.query(getStatusQuery);
+      return s.passes >= 5 && !s.pending ? s : undefined;
+    });
+    expect((await latest.describe()).runId).not.toBe(firstRun);
+    expect(status.last?.phase).toBe('Ready');
+    await latest.signal(namespaceDeletedSignal);
+    expect(await latest.result()).toBe('deleted');
+  });
+});
+
+test('a namespace found gone ends the workflow after removing its clients with the settings in force', async () => {
+  const cluster = fakeCluster();
+  const { activities, calls } = fakeActivities(cluster);
+  cluster.namespace = { ...cluster.namespace, exists: false };
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    expect(await handle.result()).toBe('deleted');
+  });
+  expect(calls.filter((c) => c !== 'recordNamespaceStatus')).toEqual(['inspectNamespace', 'resolveProvisioningConfig', 'deleteStaleKeycloakClients']);
+});
