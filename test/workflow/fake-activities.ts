@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../model/activities';
-import type { KeycloakSettings, NamespaceSnapshot, ProvisioningConfig } from '../../model/provisioning';
+import type { NamespaceSnapshot, ProvisioningConfig } from '../../model/provisioning';
 import { keycloakSettings } from '../fixtures/keycloak-settings';
 
 /** A namespace with one agent Deployment, as inspectNamespace reads it from a real cluster. */
@@ -19,7 +19,7 @@ export function agentNamespace(overrides: Partial<NamespaceSnapshot> = {}): Name
 }
 
 /** The config resolveProvisioningConfig returns with the operator ConfigMap and admin Secret in place. */
-export function completeConfig(keycloak: KeycloakSettings | undefined = keycloakSettings): ProvisioningConfig {
+export function completeConfig(overrides: Partial<ProvisioningConfig> = {}): ProvisioningConfig {
   return {
     waypointProvisioning: true,
     clientRegistration: true,
@@ -28,9 +28,10 @@ export function completeConfig(keycloak: KeycloakSettings | undefined = keycloak
     spireTrustDomain: '',
     waypointReadyTimeoutSeconds: 60,
     retryIntervalSeconds: 30,
-    keycloak,
+    keycloak: keycloakSettings,
     adminSecretReady: true,
     adminSecretInWorkloadNamespace: false,
+    ...overrides,
   };
 }
 

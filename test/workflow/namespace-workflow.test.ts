@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { getStatusQuery, namespaceDeletedSignal, resourcesChangedSignal } from '../../workflows/messages';
 import { startWorkflowEnvironment } from '../harness/workflow-environment';
-import { fakeActivities, fakeCluster } from './fake-activities';
+import { completeConfig, fakeActivities, fakeCluster } from './fake-activities';
 import { withWorker } from './workflow-worker';
 
 // The namespace workflow's logic on Temporal's time-skipping test server, activities replaced by
@@ -58,6 +58,33 @@ test('changes during a pass fold into one more pass; the first pass on a new nam
   expect(count(calls, 'registerWorkload')).toBe(2);
   // Second pass and the clean-up after deletion search; the first pass did not.
   expect(count(calls, 'deleteStaleKeycloakClients')).toBe(2);
+});
+
+test('a waiting state is looked at again after the retry interval, and Ready once the config is fixed', async () => {
+  const cluster = fakeCluster({ config: completeConfig({ keycloak: undefined }) });
+  const { activities, calls } = fakeActivities(cluster);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    const waiting = await until(async () => {
+      const s = await handle.query(getStatusQuery);
+      return s.last?.phase === 'Waiting' ? s : undefined;
+    });
+    expect(waiting.last?.waiting.map((w) => w.reason)).toEqual(['KeycloakConfigMissing']);
+    expect(waiting.last?.retryAfterSeconds).toBe(30);
+    // Nothing changes before the interval: no event, no pass.
+    await env.sleep('20 seconds');
+    expect((await handle.query(getStatusQuery)).passes).toBe(1);
+    cluster.config = completeConfig();
+    await env.sleep('11 seconds');
+    const ready = await until(async () => {
+      const s = await handle.query(getStatusQuery);
+      return s.last?.phase === 'Ready' ? s : undefined;
+    });
+    expect(ready.passes).toBe(2);
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+  expect(count(calls, 'registerWorkload')).toBe(1);
 });
 
 test('the workflow continues as new past its history limit, carrying its passes and last outcome', async () => {
