@@ -4,6 +4,8 @@
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 /** The value of MANAGED_BY_LABEL, and of MANAGED_ATTRIBUTE on a Keycloak client, on everything the provisioner owns. */
 export const MANAGED_BY = 'kagenti-waypoint-provisioner';
+/** A label selector of everything the provisioner owns in the cluster. */
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 export const TYPE_LABEL = 'kagenti.io/type';
 /** Values of kagenti.io/type that make a workload an agent or a tool. */
 export const AGENT_TYPES: ReadonlySet<string> = new Set(['agent', 'tool']);

@@ -8,12 +8,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { KeycloakSettings, PassOutcome, WorkPriority } from '../model/provisioning';
 import { activities, keycloakOptions, withSummary } from './activity-proxies';
 import { clusterStep } from './cluster-steps';
 import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
 import { provisioningPass } from './provisioning-pass';
 import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
-import type { KeycloakSettings, PassOutcome, WorkPriority } from '../model/provisioning';
 
 export interface NamespaceWorkflowInput {
   namespace: string;
@@ -30,8 +30,8 @@ const passCount = metricMeter.createCounter('kagenti_provisioning_passes', '1', 
 /** Continue-as-new well before the history gets large, even if the server does not suggest it yet. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
 
+/** The last pass as the Temporal UI shows it: Markdown, one list item per fact. */
 function describe(namespace: string, outcome: PassOutcome): string {
-  // Markdown, as the Temporal UI renders it: one list item per fact.
   const items = [
     `waypoint ready: ${outcome.waypointReady ? 'yes' : 'no'}; agent workloads: ${outcome.agentCount}`,
     ...outcome.waiting.map((w) => `waiting: ${w.reason}: ${w.message}`),
@@ -39,6 +39,120 @@ function describe(namespace: string, outcome: PassOutcome): string {
     ...outcome.workloads.map((w) => `${w.kind} ${w.name}: ${w.state}${w.clientId ? ` (${w.clientId})` : ''}${w.detail ? `: ${w.detail}` : ''}`),
   ];
   return [`**${namespace}**: ${outcome.phase}`, '', ...items.map((item) => `- ${item}`)].join('\n');
+}
+
+/** One namespace's provisioning: what the workflow knows between passes, and the handlers that change it. */
+class NamespaceProvisioner {
+  private pending = true;
+  /** Whether a signal came since the last pass, and whether any of them asked for new work. */
+  private sawSignal = false;
+  private urgent = false;
+  private deleted = false;
+  private passes: number;
+  private last?: PassOutcome;
+  /** The Keycloak settings last in force: the clean-up after deletion uses them. */
+  private keycloak?: KeycloakSettings;
+  /** A pass started by the retry timer of a waiting state goes on with the priority of the pass that waited. */
+  private priority: WorkPriority = 'new';
+
+  constructor(private readonly input: NamespaceWorkflowInput) {
+    this.passes = input.carried?.passes ?? 0;
+    this.last = input.carried?.last;
+    this.keycloak = input.carried?.keycloak;
+    setHandler(resourcesChangedSignal, (change) => {
+      this.pending = true;
+      this.sawSignal = true;
+      // Only the provisioner's own maintenance says so; anything else (a person, no reason) is new work.
+      if (change?.reason !== 'takeover' && change?.reason !== 'audit') this.urgent = true;
+    });
+    setHandler(namespaceDeletedSignal, () => {
+      this.deleted = true;
+    });
+    setHandler(getStatusQuery, (): NamespaceStatus => ({ namespace: this.input.namespace, passes: this.passes, pending: this.pending, last: this.last }));
+  }
+
+  /** Passes until the namespace is gone (then its clients go too) or needs nothing more. */
+  async run(): Promise<'deleted' | 'idle'> {
+    for (;;) {
+      await this.waitForWork();
+      if (this.deleted) break;
+      const last = await this.runPass();
+      if (last.phase === 'Deleting') break;
+      if (last.done && !this.pending) return 'idle';
+      await this.continueAsNewIfLong();
+    }
+    await this.removeClientsOfDeletedNamespace();
+    return 'deleted';
+  }
+
+  /** Until a change is signalled, the namespace is deleted, or a waiting state's retry interval passes. */
+  private async waitForWork(): Promise<void> {
+    const retryAfter = this.last?.retryAfterSeconds;
+    if (retryAfter !== undefined) {
+      if (!(await condition(() => this.pending || this.deleted, `${retryAfter} seconds`))) this.pending = true;
+    } else {
+      await condition(() => this.pending || this.deleted);
+    }
+    if (this.sawSignal) this.priority = this.urgent ? 'new' : 'maintenance';
+    this.pending = false;
+    this.urgent = false;
+    this.sawSignal = false;
+  }
+
+  /** One pass, then its outcome where people look: search attributes, the UI's details, the status annotation. */
+  private async runPass(): Promise<PassOutcome> {
+    const { namespace } = this.input;
+    upsertSearchAttributes([
+      { key: ProvisionerNamespace, value: namespace },
+      { key: ProvisionerPhase, value: 'Provisioning' },
+    ]);
+    const info = workflowInfo();
+    const started = Date.now();
+    const result = await provisioningPass({ namespace, previous: this.last, priority: this.priority, eventKeyPrefix: `${info.workflowId}/${info.runId}/${this.passes}` });
+    this.passes++;
+    const last = (this.last = result.outcome);
+    passDuration.record((Date.now() - started) / 1000, { phase: last.phase });
+    passCount.add(1, { phase: last.phase });
+    this.keycloak = result.keycloak ?? this.keycloak;
+    upsertSearchAttributes([
+      { key: ProvisionerPhase, value: last.phase },
+      { key: WaypointReady, value: last.waypointReady },
+      { key: AgentCount, value: last.agentCount },
+    ]);
+    setCurrentDetails(describe(namespace, last));
+    // A namespace in standby is not written to at all, not even the status annotation.
+    if (last.phase !== 'Standby') {
+      await clusterStep('recordNamespaceStatus', `Write the status annotation of ${namespace}: ${last.phase}`, [
+        namespace,
+        JSON.stringify({ phase: last.phase, waypointReady: last.waypointReady, agents: last.agentCount, waiting: last.waiting.map((w) => w.reason) }),
+      ]);
+    }
+    return last;
+  }
+
+  private async continueAsNewIfLong(): Promise<void> {
+    const { continueAsNewSuggested, historyLength } = workflowInfo();
+    if (!continueAsNewSuggested && historyLength <= (this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) return;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof namespaceWorkflow>({
+      namespace: this.input.namespace,
+      historyLimit: this.input.historyLimit,
+      carried: { passes: this.passes, last: this.last, keycloak: this.keycloak },
+    });
+  }
+
+  /** The namespace is gone: its workloads' clients are removed with the settings last in force. */
+  private async removeClientsOfDeletedNamespace(): Promise<void> {
+    const { namespace } = this.input;
+    upsertSearchAttributes([{ key: ProvisionerPhase, value: 'Deleting' }]);
+    if (!this.keycloak) return;
+    await withSummary(
+      activities.deleteStaleKeycloakClients,
+      `Remove all Keycloak clients of deleted namespace ${namespace}`,
+      [{ namespace, keep: [], keycloak: this.keycloak }],
+      keycloakOptions('maintenance'),
+    );
+  }
 }
 
 /**
@@ -49,84 +163,5 @@ function describe(namespace: string, outcome: PassOutcome): string {
  * watcher starts it again on the next agent).
  */
 export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<'deleted' | 'idle'> {
-  const { namespace } = input;
-  let pending = true;
-  // Whether a signal came since the last pass, and whether any of them asked for new work.
-  let sawSignal = false;
-  let urgent = false;
-  let deleted = false;
-  let passes = input.carried?.passes ?? 0;
-  let last = input.carried?.last;
-  let keycloak = input.carried?.keycloak;
-
-  setHandler(resourcesChangedSignal, (change) => {
-    pending = true;
-    sawSignal = true;
-    // Only the provisioner's own maintenance says so; anything else (a person, no reason) is new work.
-    if (change?.reason !== 'takeover' && change?.reason !== 'audit') urgent = true;
-  });
-  setHandler(namespaceDeletedSignal, () => {
-    deleted = true;
-  });
-  setHandler(getStatusQuery, (): NamespaceStatus => ({ namespace, passes, pending, last }));
-
-  // A pass started by the retry timer of a waiting state goes on with the priority of the pass that waited.
-  let priority: WorkPriority = 'new';
-  for (;;) {
-    const retryAfter = last?.retryAfterSeconds;
-    if (retryAfter !== undefined) {
-      if (!(await condition(() => pending || deleted, `${retryAfter} seconds`))) pending = true;
-    } else {
-      await condition(() => pending || deleted);
-    }
-    if (deleted) break;
-    if (sawSignal) priority = urgent ? 'new' : 'maintenance';
-    pending = false;
-    urgent = false;
-    sawSignal = false;
-
-    upsertSearchAttributes([
-      { key: ProvisionerNamespace, value: namespace },
-      { key: ProvisionerPhase, value: 'Provisioning' },
-    ]);
-    const info = workflowInfo();
-    const passStarted = Date.now();
-    const result = await provisioningPass({ namespace, previous: last, priority, eventKeyPrefix: `${info.workflowId}/${info.runId}/${passes}` });
-    passes++;
-    last = result.outcome;
-    passDuration.record((Date.now() - passStarted) / 1000, { phase: last.phase });
-    passCount.add(1, { phase: last.phase });
-    keycloak = result.keycloak ?? keycloak;
-    upsertSearchAttributes([
-      { key: ProvisionerPhase, value: last.phase },
-      { key: WaypointReady, value: last.waypointReady },
-      { key: AgentCount, value: last.agentCount },
-    ]);
-    setCurrentDetails(describe(namespace, last));
-    // A namespace in standby is not written to at all, not even the status annotation.
-    if (last.phase !== 'Standby') {
-      await clusterStep('recordNamespaceStatus', `Write the status annotation of ${namespace}`, [
-        namespace,
-        JSON.stringify({ phase: last.phase, waypointReady: last.waypointReady, agents: last.agentCount, waiting: last.waiting.map((w) => w.reason) }),
-      ]);
-    }
-
-    if (last.phase === 'Deleting') {
-      deleted = true;
-      break;
-    }
-    if (last.done && !pending) return 'idle';
-    const { continueAsNewSuggested, historyLength } = workflowInfo();
-    if (continueAsNewSuggested || historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof namespaceWorkflow>({ namespace, historyLimit: input.historyLimit, carried: { passes, last, keycloak } });
-    }
-  }
-
-  // The namespace is gone: its workloads' clients are removed with the settings last in force.
-  upsertSearchAttributes([{ key: ProvisionerPhase, value: 'Deleting' }]);
-  if (keycloak) {
-    await withSummary(activities.deleteStaleKeycloakClients, `Remove all Keycloak clients of deleted namespace ${namespace}`, [{ namespace, keep: [], keycloak }], keycloakOptions('maintenance'));
-  }
-  return 'deleted';
+  return new NamespaceProvisioner(input).run();
 }

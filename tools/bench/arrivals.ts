@@ -1,4 +1,5 @@
 import { KubeConfig, KubernetesObject, Watch } from '@kubernetes/client-node';
+import { MANAGED_SELECTOR } from '../../model/labels';
 
 /**
  * When things appear, from watch events (not polling): a namespace's ambient labels, its waypoint
@@ -24,7 +25,7 @@ export class Arrivals {
       this.watch('/apis/gateway.networking.k8s.io/v1/gateways', undefined, (_type, o) => {
         if (!this.gateway.has(o.metadata!.namespace!)) this.gateway.set(o.metadata!.namespace!, performance.now());
       }),
-      this.watch('/api/v1/secrets', 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner', (type, o) => {
+      this.watch('/api/v1/secrets', MANAGED_SELECTOR, (type, o) => {
         if (type !== 'ADDED' && type !== 'MODIFIED') return;
         const ns = o.metadata!.namespace!;
         this.secretWrites.set(ns, [...(this.secretWrites.get(ns) ?? []), performance.now()]);

@@ -11,6 +11,7 @@ import { freePort } from '../stack/ports';
 import { up } from '../stack/stack';
 import { stackEnvironment } from '../stack/state';
 import { tsxCommand } from '../tsx';
+import { MANAGED_SELECTOR } from '../../model/labels';
 import { cpuReport, cpuSeconds } from './cpu';
 import { livedIn } from './lived-in';
 import { percentile, rssMiB, waitHealthy } from './processes';
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     while (performance.now() - start < 600_000) {
       const withSecret = WAYPOINTS_ONLY
         ? new Set(((await custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', resourcePlural: 'gateways' })) as { items: { metadata: { namespace: string } }[] }).items.map((g) => g.metadata.namespace))
-        : new Set((await core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' })).items.map((s) => s.metadata!.namespace!));
+        : new Set((await core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR })).items.map((s) => s.metadata!.namespace!));
       done = namespaces.filter((ns) => withSecret.has(ns)).length;
       process.stderr.write(`  ${name}: ${done}/${count} namespaces with their Secret after ${((performance.now() - start) / 1000).toFixed(1)} s\r`);
       if (done === count) break;

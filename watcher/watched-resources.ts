@@ -1,0 +1,93 @@
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { AGENT_POD_SELECTOR, hasAgentTemplate, MANAGED_SELECTOR } from '../model/labels';
+import { waypointGatewayName } from '../model/names';
+import { ChangeMemory, changeMemory } from './change-memory';
+import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from './own-writes';
+import { pagedList } from './paged-list';
+
+/** One watched resource, and which of its events can call for a provisioning pass. */
+export interface WatchedResource {
+  name: 'pods' | 'deployments' | 'statefulsets' | 'namespaces' | 'gateways' | 'secrets';
+  path: string;
+  list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  labelSelector?: string;
+  /** Whether an object is the provisioner's business at all; all are when absent. */
+  relevant?: (o: KubernetesObject) => boolean;
+  /** Which additions matter (all when absent); it also sees every addition, to remember what it needs. */
+  add?: (o: KubernetesObject) => boolean;
+  /** Which updates matter; all when absent. */
+  update?: (o: KubernetesObject) => boolean;
+  /** Which deletions matter; all when absent. */
+  delete?: (o: KubernetesObject) => boolean;
+}
+
+export const isRelevant = (resource: WatchedResource, object: KubernetesObject) => !resource.relevant || resource.relevant(object);
+
+/**
+ * Everything whose change can call for a pass, and which events of each. Status churn is left out
+ * (pod phases, rollout progress, Gateway conditions), and so are the echoes of the provisioner's
+ * own writes (see own-writes.ts): its labels and status annotation on a Namespace, the credentials
+ * annotation on a workload, the Gateway and the Secrets it creates, and the pods its annotation rolls.
+ * `holdsAgents` tells whether the caches hold another agent in a namespace.
+ */
+export function watchedResources(kc: KubeConfig, holdsAgents: (namespace: string, except?: string) => boolean): { resources: WatchedResource[]; memories: ChangeMemory[] } {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const workloads = changeMemory(workloadView, (o, before, after) => isWorkloadEcho(o.metadata?.namespace ?? '', o.metadata?.name ?? '', before, after), true);
+  const namespaces = changeMemory(namespaceView, (o, before, after) => isNamespaceEcho(o.metadata?.name ?? '', before, after));
+  // A Gateway's generation moves with its spec only: a changed listener or class is drift, a status write is not.
+  const gateways = changeMemory(() => true, () => false, true);
+  // Agent pods matter only when they decide whether the namespace holds agents at all: the first
+  // one to arrive, or the last one to go when no agent workload is left.
+  const firstOrLastPod = (o: KubernetesObject) => !holdsAgents(o.metadata?.namespace ?? '', o.metadata?.uid);
+  /** Deployments or StatefulSets whose pod template is an agent's or a tool's. */
+  const agentWorkloads = (name: 'deployments' | 'statefulsets', list: WatchedResource['list']): WatchedResource => ({
+    name,
+    path: `/apis/apps/v1/${name}`,
+    list,
+    relevant: (o) => hasAgentTemplate(o as never),
+    add: workloads.changed,
+    update: workloads.changed,
+  });
+  const resources: WatchedResource[] = [
+    {
+      name: 'pods',
+      path: '/api/v1/pods',
+      labelSelector: AGENT_POD_SELECTOR,
+      list: pagedList('pods', (page) => core.listPodForAllNamespaces({ labelSelector: AGENT_POD_SELECTOR, ...page })),
+      add: firstOrLastPod,
+      update: () => false,
+      delete: firstOrLastPod,
+    },
+    agentWorkloads('deployments', pagedList('deployments', (page) => apps.listDeploymentForAllNamespaces(page))),
+    agentWorkloads('statefulsets', pagedList('statefulsets', (page) => apps.listStatefulSetForAllNamespaces(page))),
+    { name: 'namespaces', path: '/api/v1/namespaces', list: pagedList('namespaces', (page) => core.listNamespace(page)), add: namespaces.changed, update: namespaces.changed },
+    {
+      name: 'gateways',
+      path: '/apis/gateway.networking.k8s.io/v1/gateways',
+      list: pagedList(
+        'gateways',
+        (page) => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', resourcePlural: 'gateways', ...page }) as Promise<KubernetesListObject<KubernetesObject>>,
+      ),
+      // Only the provisioner's own waypoints: other Gateways are not its business. Creating one is
+      // the provisioner's doing; its readiness is waited for in the pass (and looked at again after
+      // --retry-interval when that wait timed out).
+      relevant: (o) => o.metadata?.name === waypointGatewayName(o.metadata?.namespace ?? ''),
+      add: (o) => {
+        gateways.changed(o);
+        return false;
+      },
+      update: gateways.changed,
+    },
+    {
+      name: 'secrets',
+      path: '/api/v1/secrets',
+      labelSelector: MANAGED_SELECTOR,
+      list: pagedList('secrets', (page) => core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR, ...page })),
+      // Its creation is the provisioner's own doing; a change or a deletion is drift.
+      add: () => false,
+    },
+  ];
+  return { resources, memories: [workloads, namespaces, gateways] };
+}
