@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
+import { loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
 import { connectClient } from '../config/temporal-connection';
-import { TASK_QUEUE } from '../model/workflow-ids';
 import type { MigrationInput } from '../model/migration';
 import { approve, CommandError, list, migrate, rollback, status } from './commands';
 
-const USAGE = `Usage: kagenti-waypoint <command> [namespace] [options]
+const USAGE = `Usage: npm run -s kwp -- <command> [namespace] [options]
+       (in the image: node dist/cli/main.js <command> [namespace] [options])
 
 Commands:
   migrate <namespace>   start the sidecar-to-waypoint migration of a namespace
@@ -22,9 +23,8 @@ Commands:
   status <namespace>    phase, wave, workloads, gates and compensations  [--json]
   list                  every migration with its state and phase
 
-Connection: --address HOST:PORT (TEMPORAL_ADDRESS, default 127.0.0.1:7233),
-            --namespace NAME (TEMPORAL_NAMESPACE, default default),
-            --task-queue NAME (TEMPORAL_TASK_QUEUE, default ${TASK_QUEUE})`;
+Connection (the worker's flags and variables):
+${TEMPORAL_FLAGS.map((f) => `  --${f.flag} (${f.env.join(', ')}, default ${f.default})`).join('\n')}`;
 
 const OPTIONS = {
   strategy: { type: 'string' },
@@ -41,9 +41,7 @@ const OPTIONS = {
   comment: { type: 'string' },
   reason: { type: 'string' },
   json: { type: 'boolean' },
-  address: { type: 'string' },
-  namespace: { type: 'string' },
-  'task-queue': { type: 'string' },
+  ...Object.fromEntries(TEMPORAL_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -90,14 +88,12 @@ async function run(argv: string[]): Promise<string> {
   if (!['migrate', 'approve', 'rollback', 'status', 'list'].includes(command)) throw new CommandError(`unknown command '${command}'\n\n${USAGE}`);
   // Bad input is refused before anything connects.
   const input = command === 'migrate' ? migrationInput(namespace, values) : undefined;
-  const client = await connectClient({
-    temporalAddress: values.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    temporalNamespace: values.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
-  });
+  const temporal = loadTemporalSettings(values as Record<string, string | undefined>);
+  const client = await connectClient(temporal);
   try {
     switch (command) {
       case 'migrate':
-        return await migrate(client, values['task-queue'] ?? process.env.TEMPORAL_TASK_QUEUE ?? TASK_QUEUE, input!);
+        return await migrate(client, temporal.taskQueue, input!);
       case 'approve':
         return await approve(client, namespace, { gate: values.gate, by: values.by, comment: values.comment });
       case 'rollback':

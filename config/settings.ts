@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { TASK_QUEUE } from '../model/workflow-ids';
 
 /**
  * Process settings of the worker and the watcher. Every flag also reads from an environment
@@ -68,7 +69,7 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'leaderElect', flag: 'leader-elect', env: ['LEADER_ELECT'], kind: 'boolean', default: 'true', description: 'Watcher replicas elect a leader through the Lease kagenti-waypoint-watcher in the operator namespace' },
   { key: 'temporalAddress', flag: 'temporal-address', env: ['TEMPORAL_ADDRESS'], kind: 'string', default: '127.0.0.1:7233', description: 'Temporal frontend host:port' },
   { key: 'temporalNamespace', flag: 'temporal-namespace', env: ['TEMPORAL_NAMESPACE'], kind: 'string', default: 'default', description: 'Temporal namespace of the workflows' },
-  { key: 'taskQueue', flag: 'task-queue', env: ['TEMPORAL_TASK_QUEUE'], kind: 'string', default: 'waypoint-provisioner', description: 'Task queue the worker polls' },
+  { key: 'taskQueue', flag: 'task-queue', env: ['TEMPORAL_TASK_QUEUE'], kind: 'string', default: TASK_QUEUE, description: 'Task queue the worker polls' },
   { key: 'kubeconfig', flag: 'kubeconfig', env: ['KUBECONFIG'], kind: 'string', default: '', description: 'Kubeconfig file; empty means in-cluster configuration' },
   { key: 'healthPort', flag: 'health-port', env: ['HEALTH_PORT'], kind: 'port', default: '8081', description: 'Port of the /healthz and /readyz endpoints' },
   { key: 'metricsPort', flag: 'metrics-port', env: ['METRICS_PORT'], kind: 'port', default: '9464', description: 'Port of the worker\'s Prometheus /metrics (0: off); the watcher serves /metrics on its health port' },
@@ -123,13 +124,24 @@ export function loadSettings(argv: string[] = process.argv.slice(2), env: NodeJS
   } catch (error) {
     throw new InvalidSettingError((error as Error).message);
   }
-  const settings: Record<string, unknown> = {};
-  for (const definition of FLAGS) {
-    const fromFlag = values[definition.flag];
-    const fromEnv = definition.env.find((name) => env[name] !== undefined && env[name] !== '');
-    if (fromFlag !== undefined) settings[definition.key] = convert(definition, fromFlag, `--${definition.flag}`);
-    else if (fromEnv) settings[definition.key] = convert(definition, env[fromEnv]!, fromEnv);
-    else settings[definition.key] = convert(definition, definition.default, `default of --${definition.flag}`);
-  }
+  const settings = Object.fromEntries(FLAGS.map((definition) => [definition.key, resolve(definition, values[definition.flag], env)]));
   return Object.freeze(settings as unknown as Settings);
+}
+
+/** A setting from its flag, else its first environment variable that is set, else its default. */
+function resolve(definition: FlagDefinition, fromFlag: string | undefined, env: NodeJS.ProcessEnv): unknown {
+  const fromEnv = definition.env.find((name) => env[name] !== undefined && env[name] !== '');
+  if (fromFlag !== undefined) return convert(definition, fromFlag, `--${definition.flag}`);
+  if (fromEnv) return convert(definition, env[fromEnv]!, fromEnv);
+  return convert(definition, definition.default, `default of --${definition.flag}`);
+}
+
+export type TemporalSettings = Pick<Settings, 'temporalAddress' | 'temporalNamespace' | 'taskQueue'>;
+const TEMPORAL_KEYS: (keyof TemporalSettings)[] = ['temporalAddress', 'temporalNamespace', 'taskQueue'];
+/** The flags of the Temporal connection, which the CLI takes too. */
+export const TEMPORAL_FLAGS = FLAGS.filter((f) => (TEMPORAL_KEYS as string[]).includes(f.key));
+
+/** The Temporal connection alone, for the CLI: the worker's flags, variables and defaults, `given` by flag name. */
+export function loadTemporalSettings(given: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Readonly<TemporalSettings> {
+  return Object.freeze(Object.fromEntries(TEMPORAL_FLAGS.map((definition) => [definition.key, resolve(definition, given[definition.flag], env)])) as unknown as TemporalSettings);
 }

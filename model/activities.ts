@@ -8,13 +8,14 @@ import type {
   WorkloadName,
 } from './migration';
 import type {
+  DeleteResult,
   EnsureResult,
   GatewayEnsureResult,
   GatewayReadiness,
   KeycloakAudit,
   KeycloakClientResult,
   KeycloakSettings,
-  NamespaceSnapshot,
+  NamespaceInspection,
   ProvisioningConfig,
   WakeReason,
   WorkloadRef,
@@ -27,12 +28,12 @@ import type {
 
 /** One pass's Kubernetes reads and writes. */
 export interface KubernetesActivities {
-  inspectNamespace(namespace: string): Promise<NamespaceSnapshot>;
+  inspectNamespace(namespace: string): Promise<NamespaceInspection>;
   resolveProvisioningConfig(namespace: string): Promise<ProvisioningConfig>;
   ensureNamespaceLabels(namespace: string): Promise<EnsureResult>;
   removeNamespaceLabels(namespace: string): Promise<EnsureResult>;
   ensureWaypointGateway(namespace: string): Promise<GatewayEnsureResult & { drift?: string[] }>;
-  deleteWaypointGateway(namespace: string): Promise<EnsureResult>;
+  deleteWaypointGateway(namespace: string): Promise<DeleteResult>;
   waitForGatewayProgrammed(namespace: string, timeoutSeconds: number): Promise<GatewayReadiness>;
   recordNamespaceStatus(namespace: string, status: string): Promise<EnsureResult>;
   /** All Events of a pass in one activity; each is recorded once per key. */
@@ -65,10 +66,10 @@ export interface MigrationActivities {
   restoreWorkloadTemplate(namespace: string, workload: WorkloadName): Promise<EnsureResult | { outcome: 'gone' }>;
   waitForRollout(namespace: string, workloads: WorkloadName[], timeoutSeconds: number): Promise<RolloutResult>;
   validateMigratedWorkload(namespace: string, workload: WorkloadName, keycloak: KeycloakSettings): Promise<ValidationResult>;
-  removeMigratedRegistration(namespace: string, workload: SnapshotWorkload, keycloak: KeycloakSettings): Promise<{ outcome: string; clientId: string }>;
+  removeMigratedRegistration(namespace: string, workload: SnapshotWorkload, keycloak: KeycloakSettings): Promise<DeleteResult & { clientId: string }>;
   deleteLegacySecrets(namespace: string): Promise<{ deleted: string[] }>;
   restoreLegacySecrets(namespace: string): Promise<{ restored: string[] }>;
-  removeMigrationGateway(namespace: string): Promise<EnsureResult>;
+  removeMigrationGateway(namespace: string): Promise<DeleteResult>;
 }
 
 /** Everything the worker registers. */

@@ -19,8 +19,8 @@ export interface AgentWorkload {
 /** What registering a workload's Keycloak client needs to know of it. */
 export type WorkloadRef = Pick<AgentWorkload, 'kind' | 'name' | 'uid' | 'serviceAccountName'>;
 
-/** What the provisioner reads of a namespace at the start of a pass. */
-export interface NamespaceSnapshot {
+/** What a provisioning pass reads of a namespace at its start (not the migration's rollback snapshot). */
+export interface NamespaceInspection {
   exists: boolean;
   /** The namespace has a deletionTimestamp. */
   terminating: boolean;
@@ -74,6 +74,11 @@ export type EnsureOutcome = 'created' | 'updated' | 'unchanged';
 
 export interface EnsureResult {
   outcome: EnsureOutcome;
+}
+
+/** What a delete step did: NotFound counts as done, reported as unchanged. */
+export interface DeleteResult {
+  outcome: 'deleted' | 'unchanged';
 }
 
 /** A workload's Keycloak client, created or repaired, and its audience scope. */

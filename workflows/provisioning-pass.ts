@@ -1,5 +1,5 @@
 import { ErrorType } from '../model/errors';
-import type { KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig } from '../model/provisioning';
+import type { KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig } from '../model/provisioning';
 import { clusterStep } from './cluster-steps';
 import { PassContext, PassReport } from './provisioning/pass-report';
 import { nonRetryableCause, registerWorkloads, removeStaleClients } from './provisioning/registration';
@@ -15,13 +15,13 @@ export interface PassResult {
 
 const DELETING: PassOutcome = { phase: 'Deleting', waypointReady: false, agentCount: 0, waiting: [], warnings: [], workloads: [], done: true };
 
-const isAgentNamespace = (s: NamespaceSnapshot) => s.optedIn || s.agentPods + s.toolPods > 0 || s.workloads.length > 0;
+const isAgentNamespace = (s: NamespaceInspection) => s.optedIn || s.agentPods + s.toolPods > 0 || s.workloads.length > 0;
 
 /**
  * Why the provisioner leaves an agent namespace alone, if it does: a namespace in sidecar mode
  * gets its ambient labels and waypoint from a migration, which holds the namespace while it runs.
  */
-function standbyReason(s: NamespaceSnapshot): { reason: string; message: string } | undefined {
+function standbyReason(s: NamespaceInspection): { reason: string; message: string } | undefined {
   if (s.heldByMigration) return { reason: 'MigrationInProgress', message: `Migration ${s.heldByMigration} holds this namespace; the provisioner stands aside until it ends` };
   if (s.sidecarMode) {
     return { reason: 'SidecarMode', message: 'The namespace is in sidecar mode (istio-injection=enabled); the provisioner leaves it alone: migrate it to waypoint mode' };
@@ -30,7 +30,7 @@ function standbyReason(s: NamespaceSnapshot): { reason: string; message: string 
 }
 
 /** Reads the namespace and the config it is provisioned with, side by side. */
-function readNamespaceAndConfig(namespace: string): Promise<[NamespaceSnapshot, ProvisioningConfig]> {
+function readNamespaceAndConfig(namespace: string): Promise<[NamespaceInspection, ProvisioningConfig]> {
   return Promise.all([
     clusterStep('inspectNamespace', `Inspect namespace ${namespace}`, [namespace]),
     clusterStep('resolveProvisioningConfig', `Resolve provisioning config for ${namespace}`, [namespace]),
@@ -38,10 +38,10 @@ function readNamespaceAndConfig(namespace: string): Promise<[NamespaceSnapshot, 
 }
 
 /** A namespace in sidecar mode or held by its migration: reported once, nothing written. */
-async function standBy(report: PassReport, snapshot: NamespaceSnapshot, standby: { reason: string; message: string }): Promise<PassOutcome> {
+async function standBy(report: PassReport, inspection: NamespaceInspection, standby: { reason: string; message: string }): Promise<PassOutcome> {
   if (!report.reportedBefore(standby.reason)) report.namespaceChanged(standby.reason, standby.message);
   await report.record();
-  return { phase: 'Standby', waypointReady: false, agentCount: snapshot.workloads.length, waiting: [standby], warnings: [], workloads: [], done: false };
+  return { phase: 'Standby', waypointReady: false, agentCount: inspection.workloads.length, waiting: [standby], warnings: [], workloads: [], done: false };
 }
 
 /** No agent or tool left: the waypoint and labels go (--remove-when-empty), and so do the namespace's clients. */
@@ -67,26 +67,26 @@ async function tidyEmptyNamespace(ctx: PassContext, report: PassReport, config: 
  * credentials Secret, annotation); remove the clients of workloads that are gone; report.
  */
 async function runPass(ctx: PassContext): Promise<PassResult> {
-  const [snapshot, config] = await readNamespaceAndConfig(ctx.namespace);
+  const [inspection, config] = await readNamespaceAndConfig(ctx.namespace);
   // The settings in force are kept for the clean-up: a run started after the namespace went has no others.
   const keycloak = config.keycloak;
-  if (!snapshot.exists || snapshot.terminating) return { outcome: DELETING, keycloak };
+  if (!inspection.exists || inspection.terminating) return { outcome: DELETING, keycloak };
   const report = new PassReport(ctx);
-  const standby = standbyReason(snapshot);
-  if (standby) return { outcome: await standBy(report, snapshot, standby), keycloak };
-  if (!isAgentNamespace(snapshot)) return { outcome: await tidyEmptyNamespace(ctx, report, config), keycloak };
+  const standby = standbyReason(inspection);
+  if (standby) return { outcome: await standBy(report, inspection, standby), keycloak };
+  if (!isAgentNamespace(inspection)) return { outcome: await tidyEmptyNamespace(ctx, report, config), keycloak };
 
   const waypointReady = config.waypointProvisioning ? await provisionWaypoint(ctx, report, config.waypointReadyTimeoutSeconds) : false;
   if (config.adminSecretInWorkloadNamespace) {
     report.warn('AdminSecretInAgentNamespace', 'A keycloak-admin-secret exists in this agent namespace; it is ignored: remove it (admin credentials belong in the operator namespace only)');
   }
-  const workloads = config.clientRegistration ? await registerWorkloads(ctx, report, snapshot, config) : [];
+  const workloads = config.clientRegistration ? await registerWorkloads(ctx, report, inspection, config) : [];
 
   await report.record();
   const waiting = report.waiting;
   const phase = waiting.length > 0 || workloads.some((w) => w.state === 'failed') ? 'Waiting' : 'Ready';
   const retryAfterSeconds = waiting.length > 0 ? config.retryIntervalSeconds : undefined;
-  return { outcome: { phase, waypointReady, agentCount: snapshot.workloads.length, waiting, warnings: report.warnings, workloads, retryAfterSeconds, done: false }, keycloak };
+  return { outcome: { phase, waypointReady, agentCount: inspection.workloads.length, waiting, warnings: report.warnings, workloads, retryAfterSeconds, done: false }, keycloak };
 }
 
 /** A pass that finds the namespace deleted under it ends as Deleting. */

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { EnsureResult, GatewayEnsureResult, GatewayReadiness } from '../../model/provisioning';
+import type { DeleteResult, GatewayEnsureResult, GatewayReadiness } from '../../model/provisioning';
 import { isConflict, isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH } from './clients';
 import { desiredWaypointGateway, GatewayObject, gatewayDrift } from '../../model/waypoint-gateway';
@@ -55,10 +55,10 @@ export async function ensureWaypointGateway(k8s: KubeClients, namespace: string)
 }
 
 /** Deletes the waypoint Gateway (opt-in clean-up); NotFound counts as done. */
-export async function deleteWaypointGateway(k8s: KubeClients, namespace: string): Promise<EnsureResult> {
+export async function deleteWaypointGateway(k8s: KubeClients, namespace: string): Promise<DeleteResult> {
   try {
     await k8s.custom.deleteNamespacedCustomObject(gatewayRef(namespace));
-    return { outcome: 'updated' };
+    return { outcome: 'deleted' };
   } catch (error) {
     if (isNotFound(error)) return { outcome: 'unchanged' };
     throw error;

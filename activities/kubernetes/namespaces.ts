@@ -1,5 +1,5 @@
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
-import type { AgentWorkload, EnsureResult, NamespaceSnapshot, WorkloadType } from '../../model/provisioning';
+import type { AgentWorkload, EnsureResult, NamespaceInspection, WorkloadType } from '../../model/provisioning';
 import { isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH } from './clients';
 import { ISTIO_INJECTION_LABEL, MIGRATION_ANNOTATION } from '../../model/labels';
@@ -22,7 +22,7 @@ function toWorkload(kind: AgentWorkload['kind'], object: V1Deployment | V1Statef
 }
 
 /** Reads everything a pass decides on: the namespace, its agent and tool pods, and its agent workloads. */
-export async function inspectNamespace(k8s: KubeClients, namespace: string): Promise<NamespaceSnapshot> {
+export async function inspectNamespace(k8s: KubeClients, namespace: string): Promise<NamespaceInspection> {
   let ns;
   try {
     ns = await k8s.core.readNamespace({ name: namespace });

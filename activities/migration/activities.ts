@@ -76,7 +76,7 @@ export function migrationActivities(deps: RegistrationDeps & { log: Logger }): M
         });
       }
       const secret = await deleteAddedSecret(k8s, snapshot, credentialsSecretName(namespace, workload.name));
-      const result = { outcome: clientDeleted || secret.outcome !== 'unchanged' ? 'updated' : 'unchanged', clientId };
+      const result = { outcome: clientDeleted || secret.outcome === 'deleted' ? ('deleted' as const) : ('unchanged' as const), clientId };
       return logged(result, 'Removed the Keycloak client and credentials Secret the migration added', { namespace, workload: workload.name, clientId });
     },
     async deleteLegacySecrets(namespace: string) {

@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { EnsureResult } from '../../model/provisioning';
+import type { DeleteResult } from '../../model/provisioning';
 import { isConflict, isNotFound } from '../../model/errors';
 import type { KubeClients } from '../kubernetes/clients';
 import type { SavedSecret, Snapshot } from './snapshot';
@@ -53,11 +53,11 @@ export async function restoreLegacySecrets(k8s: KubeClients, snapshot: Snapshot)
 }
 
 /** Deletes a Secret the migration added (a workload's credentials Secret) unless the snapshot had it. */
-export async function deleteAddedSecret(k8s: KubeClients, snapshot: Snapshot, name: string): Promise<EnsureResult> {
+export async function deleteAddedSecret(k8s: KubeClients, snapshot: Snapshot, name: string): Promise<DeleteResult> {
   if (snapshot.secretNames.includes(name)) return { outcome: 'unchanged' };
   try {
     await k8s.core.deleteNamespacedSecret({ namespace: snapshot.namespace, name });
-    return { outcome: 'updated' };
+    return { outcome: 'deleted' };
   } catch (error) {
     if (isNotFound(error)) return { outcome: 'unchanged' };
     throw error;

@@ -7,7 +7,7 @@ import { inInputNamespace } from '../kubernetes/gone';
 import { logChange } from '../log-change';
 import type { RegistrationDeps } from './admin-session';
 import { deleteStaleKeycloakClients } from './clean-up';
-import { ensureClientCredentialsSecret, ensureWorkloadClient, registerWorkload } from './registration';
+import { ensureClientCredentialsSecret, ensureRegistration, ensureWorkloadClient } from './registration';
 
 /** Namespaces woken at once by the audit; the rest wait for a free place. */
 const WAKE_CONCURRENCY = 16;
@@ -23,7 +23,7 @@ export function keycloakActivities(deps: RegistrationDeps & { log: Logger; tempo
   const { log, temporal, settings } = deps;
   return {
     registerWorkload: inInputNamespace(async (input) => {
-      const result = await registerWorkload(deps, input);
+      const result = await ensureRegistration(deps, input);
       const fields = { namespace: input.namespace, workload: input.workload.name, clientId: result.clientId };
       logChange(log, result.outcome, `${createdOrUpdated(result.outcome)} Keycloak client`, { ...fields, drift: result.drift });
       logChange(log, result.secret, `${createdOrUpdated(result.secret)} credentials Secret`, { ...fields, secretName: result.secretName });

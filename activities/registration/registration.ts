@@ -51,7 +51,7 @@ export async function ensureWorkloadClient(
  * and one round trip through Temporal instead of three; every part is idempotent, so a retry after
  * a crash at any point converges.
  */
-export async function registerWorkload(
+export async function ensureRegistration(
   deps: RegistrationDeps,
   input: {
     namespace: string;

@@ -1,4 +1,4 @@
-import { FLAGS, InvalidSettingError, loadSettings } from '../../config/settings';
+import { FLAGS, InvalidSettingError, loadSettings, loadTemporalSettings } from '../../config/settings';
 
 describe('settings', () => {
   test('defaults follow the spec (§6): both features on, operator namespace kagenti-system, empty trust domain', () => {
@@ -38,4 +38,10 @@ describe('settings', () => {
       expect(() => loadSettings([`--${flag.flag}`, flag.default], {})).not.toThrow();
     }
   });
+});
+
+test('the CLI resolves its Temporal connection as the worker does: flag, then variable, then default', () => {
+  const env = { TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_TASK_QUEUE: 'from-env' };
+  expect(loadTemporalSettings({ 'task-queue': 'from-flag' }, env)).toEqual({ temporalAddress: 'temporal:7233', temporalNamespace: 'default', taskQueue: 'from-flag' });
+  expect(loadTemporalSettings({}, {})).toEqual({ temporalAddress: '127.0.0.1:7233', temporalNamespace: 'default', taskQueue: 'waypoint-provisioner' });
 });

@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../model/activities';
-import type { NamespaceSnapshot, ProvisioningConfig } from '../../model/provisioning';
+import type { NamespaceInspection, ProvisioningConfig } from '../../model/provisioning';
 import { keycloakSettings } from '../fixtures/keycloak-settings';
 
 /** A namespace with one agent Deployment, as inspectNamespace reads it from a real cluster. */
-export function agentNamespace(overrides: Partial<NamespaceSnapshot> = {}): NamespaceSnapshot {
+export function agentNamespace(overrides: Partial<NamespaceInspection> = {}): NamespaceInspection {
   return {
     exists: true,
     terminating: false,
@@ -36,7 +36,7 @@ export function completeConfig(overrides: Partial<ProvisioningConfig> = {}): Pro
 }
 
 export interface FakeCluster {
-  namespace: NamespaceSnapshot;
+  namespace: NamespaceInspection;
   config: ProvisioningConfig;
   /** Migration: whether each wave rolls out. */
   rollsOut: boolean;
@@ -109,10 +109,10 @@ export function fakeActivities(cluster: FakeCluster) {
     restoreWorkloadTemplate: call('restoreWorkloadTemplate', () => updated),
     waitForRollout: call('waitForRollout', () => (cluster.rollsOut ? { done: true, pending: [] } : { done: false, pending: [{ workload: 'Deployment agent', detail: '0 of 1 updated' }] })),
     validateMigratedWorkload: call('validateMigratedWorkload', () => ({ workload: 'Deployment agent', ok: true, failures: [] })),
-    removeMigratedRegistration: call('removeMigratedRegistration', () => ({ outcome: 'updated', clientId: 'team1/agent' })),
+    removeMigratedRegistration: call('removeMigratedRegistration', () => ({ outcome: 'deleted' as const, clientId: 'team1/agent' })),
     deleteLegacySecrets: call('deleteLegacySecrets', () => ({ deleted: ['agent-client-registration'] })),
     restoreLegacySecrets: call('restoreLegacySecrets', () => ({ restored: ['agent-client-registration'] })),
-    removeMigrationGateway: call('removeMigrationGateway', () => updated),
+    removeMigrationGateway: call('removeMigrationGateway', () => ({ outcome: 'deleted' as const })),
   };
   return { activities, calls };
 }

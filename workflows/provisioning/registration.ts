@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { ErrorType } from '../../model/errors';
-import type { AgentWorkload, KeycloakSettings, NamespaceSnapshot, PassOutcome, ProvisioningConfig, WorkloadStatus } from '../../model/provisioning';
+import type { AgentWorkload, KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig, WorkloadStatus } from '../../model/provisioning';
 import { activities, keycloakOptions, withSummary } from '../activity-proxies';
 import type { PassContext, PassReport } from './pass-report';
 
@@ -25,7 +25,7 @@ const registeredBefore = (workload: AgentWorkload, previous?: PassOutcome) =>
  * Runbook steps 4–6 for one workload, in one activity: its Keycloak client and audience scope, then
  * its credentials Secret, then (only then) the pod-template annotation naming the Secret.
  */
-async function registerWorkload(ctx: PassContext, report: PassReport, workload: AgentWorkload, keycloak: KeycloakSettings): Promise<WorkloadStatus> {
+async function registerAndReport(ctx: PassContext, report: PassReport, workload: AgentWorkload, keycloak: KeycloakSettings): Promise<WorkloadStatus> {
   const { namespace } = ctx;
   const ref = { kind: workload.kind, name: workload.name, uid: workload.uid, serviceAccountName: workload.serviceAccountName };
   try {
@@ -67,7 +67,7 @@ export async function removeStaleClients(ctx: PassContext, report: PassReport, k
  * pass of a run over a namespace no pass finished on before (no status annotation) does not search
  * for stale clients: those of an earlier namespace of the same name went when it was deleted.
  */
-export async function registerWorkloads(ctx: PassContext, report: PassReport, snapshot: NamespaceSnapshot, config: ProvisioningConfig): Promise<WorkloadStatus[]> {
+export async function registerWorkloads(ctx: PassContext, report: PassReport, inspection: NamespaceInspection, config: ProvisioningConfig): Promise<WorkloadStatus[]> {
   if (!config.keycloak) {
     report.wait('KeycloakConfigMissing', 'Neither kagenti-operator-config (operator namespace) nor authbridge-config (this namespace) has KEYCLOAK_URL and KEYCLOAK_REALM');
     return [];
@@ -78,16 +78,16 @@ export async function registerWorkloads(ctx: PassContext, report: PassReport, sn
   }
   const keycloak = config.keycloak;
   const registrations = Promise.all(
-    snapshot.workloads.map((workload) => {
+    inspection.workloads.map((workload) => {
       const skipped = skipReason(workload, config);
       if (skipped) return Promise.resolve<WorkloadStatus>({ kind: workload.kind, name: workload.name, state: 'skipped', detail: skipped });
-      return registerWorkload(ctx, report, workload, keycloak);
+      return registerAndReport(ctx, report, workload, keycloak);
     }),
   );
-  const newNamespace = !ctx.previous && snapshot.provisionedBefore === false;
+  const newNamespace = !ctx.previous && inspection.provisionedBefore === false;
   const [results] = await Promise.all([
     registrations,
-    newNamespace ? undefined : removeStaleClients(ctx, report, snapshot.workloads.map((w) => w.name), keycloak, `Remove Keycloak clients of deleted workloads in ${ctx.namespace}`),
+    newNamespace ? undefined : removeStaleClients(ctx, report, inspection.workloads.map((w) => w.name), keycloak, `Remove Keycloak clients of deleted workloads in ${ctx.namespace}`),
   ]);
   return results;
 }

@@ -21,7 +21,8 @@ test('--help and no command print the usage', async () => {
   for (const args of [['--help'], []]) {
     const { code, stdout } = await cli(args);
     expect(code).toBe(0);
-    expect(stdout).toContain('Usage: kagenti-waypoint <command>');
+    expect(stdout).toContain('Usage: npm run -s kwp -- <command>');
+    expect(stdout).toContain('--temporal-address (TEMPORAL_ADDRESS, default 127.0.0.1:7233)');
   }
 });
 
