@@ -30,12 +30,14 @@ export interface NamespaceInspection {
   agentPods: number;
   toolPods: number;
   workloads: AgentWorkload[];
-  /** Namespace label istio-injection=enabled: sidecar mode, left to a migration (absent in older histories). */
-  sidecarMode?: boolean;
-  /** The id of the migration that holds the namespace, from its annotation (absent in older histories). */
+  /** Namespace label istio-injection=enabled: sidecar mode, left to a migration. */
+  sidecarMode: boolean;
+  /** The id of the migration that holds the namespace, from its annotation  when one does. */
   heldByMigration?: string;
-  /** The namespace carries the status annotation: a pass finished on this namespace object before (absent in older histories). */
-  provisionedBefore?: boolean;
+  /** The namespace carries the status annotation: a pass finished on this namespace object before. */
+  provisionedBefore: boolean;
+  /** The name of its waypoint Gateway (`<namespace>-waypoint`, hashed past the label length limit). */
+  waypointGateway: string;
 }
 
 /** Non-secret Keycloak settings from kagenti-operator-config or authbridge-config (spec §4). */
@@ -49,8 +51,8 @@ export interface KeycloakSettings {
   tokenExchangeEnabled: boolean;
   platformClientIds: string[];
   audienceScopeEnabled: boolean;
-  /** Audience scopes are realm default scopes too, as the reference places them (spec §5); absent (settings recorded before it existed): no, the default. */
-  audienceScopeRealmDefault?: boolean;
+  /** Audience scopes are realm default scopes too, as the reference places them (spec §5). */
+  audienceScopeRealmDefault: boolean;
 }
 
 /** Everything a pass needs to decide, resolved by one activity from flags, ConfigMaps and Secrets. */

@@ -76,7 +76,7 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
   if (standby) return { outcome: await standBy(report, inspection, standby), keycloak };
   if (!isAgentNamespace(inspection)) return { outcome: await tidyEmptyNamespace(ctx, report, config), keycloak };
 
-  const waypointReady = config.waypointProvisioning ? await provisionWaypoint(ctx, report, config.waypointReadyTimeoutSeconds) : false;
+  const waypointReady = config.waypointProvisioning ? await provisionWaypoint(ctx, report, inspection.waypointGateway, config.waypointReadyTimeoutSeconds) : false;
   if (config.adminSecretInWorkloadNamespace) {
     report.warn('AdminSecretInAgentNamespace', 'A keycloak-admin-secret exists in this agent namespace; it is ignored: remove it (admin credentials belong in the operator namespace only)');
   }

@@ -2,9 +2,17 @@ import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { AgentWorkload, EnsureResult, NamespaceInspection, WorkloadType } from '../../model/provisioning';
 import { isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH } from './clients';
-import { ISTIO_INJECTION_LABEL, MIGRATION_ANNOTATION } from '../../model/labels';
-import { AGENT_TYPES, CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL, STATUS_ANNOTATION, TYPE_LABEL } from '../../model/labels';
-import { ambientLabels } from '../../model/names';
+import {
+  AGENT_POD_SELECTOR,
+  AGENT_TYPES,
+  CREDENTIALS_ANNOTATION,
+  ISTIO_INJECTION_LABEL,
+  MIGRATION_ANNOTATION,
+  REGISTRATION_INJECT_LABEL,
+  STATUS_ANNOTATION,
+  TYPE_LABEL,
+} from '../../model/labels';
+import { ambientLabels, waypointGatewayName } from '../../model/names';
 
 function toWorkload(kind: AgentWorkload['kind'], object: V1Deployment | V1StatefulSet): AgentWorkload | undefined {
   const template = object.spec?.template;
@@ -27,11 +35,13 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
   try {
     ns = await k8s.core.readNamespace({ name: namespace });
   } catch (error) {
-    if (isNotFound(error)) return { exists: false, terminating: false, optedIn: false, agentPods: 0, toolPods: 0, workloads: [] };
+    if (isNotFound(error)) {
+      return { exists: false, terminating: false, optedIn: false, agentPods: 0, toolPods: 0, workloads: [], sidecarMode: false, provisionedBefore: false, waypointGateway: waypointGatewayName(namespace) };
+    }
     throw error;
   }
   const [pods, deployments, statefulSets] = await Promise.all([
-    k8s.core.listNamespacedPod({ namespace, labelSelector: `${TYPE_LABEL} in (agent,tool)` }),
+    k8s.core.listNamespacedPod({ namespace, labelSelector: AGENT_POD_SELECTOR }),
     k8s.apps.listNamespacedDeployment({ namespace }),
     k8s.apps.listNamespacedStatefulSet({ namespace }),
   ]);
@@ -51,6 +61,7 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
     sidecarMode: ns.metadata?.labels?.[ISTIO_INJECTION_LABEL] === 'enabled',
     heldByMigration: ns.metadata?.annotations?.[MIGRATION_ANNOTATION],
     provisionedBefore: ns.metadata?.annotations?.[STATUS_ANNOTATION] !== undefined,
+    waypointGateway: waypointGatewayName(namespace),
   };
 }
 

@@ -27,7 +27,7 @@ async function ensureClientAndScope(
       workload: workload.name,
       clientId,
       platformClientIds: keycloak.platformClientIds,
-      realmDefault: keycloak.audienceScopeRealmDefault === true,
+      realmDefault: keycloak.audienceScopeRealmDefault,
     },
     { platformClients, clientJustCreated: client.outcome === 'created' },
   );

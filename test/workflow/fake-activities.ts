@@ -14,6 +14,7 @@ export function agentNamespace(overrides: Partial<NamespaceInspection> = {}): Na
     workloads: [{ kind: 'Deployment', name: 'agent', uid: 'uid-agent', type: 'agent', serviceAccountName: 'agent', legacyRegistration: false }],
     sidecarMode: false,
     provisionedBefore: false,
+    waypointGateway: 'team1-waypoint',
     ...overrides,
   };
 }

@@ -7,11 +7,11 @@ import type { PassContext, PassReport } from './pass-report';
 const FIRST_LOOK_SECONDS = 5;
 
 /** Runbook steps 1 and 2: the ambient labels and the waypoint Gateway, side by side (Istio reconciles either order). */
-async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassReport) {
+async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassReport, gatewayName: string) {
   const { namespace } = ctx;
   const [labels, gateway] = await Promise.all([
-    clusterStep('ensureNamespaceLabels', `Label namespace ${namespace} for ambient mode`, [namespace]),
-    clusterStep('ensureWaypointGateway', `Create or repair the waypoint Gateway of ${namespace}`, [namespace]),
+    clusterStep('ensureNamespaceLabels', `Label namespace ${namespace} for ambient mode, using waypoint ${gatewayName}`, [namespace]),
+    clusterStep('ensureWaypointGateway', `Create or repair waypoint Gateway ${gatewayName} in ${namespace}`, [namespace]),
   ]);
   if (labels.outcome !== 'unchanged') report.namespaceChanged('AmbientLabelsSet', 'Namespace labelled for ambient mode and its waypoint');
   if (gateway.outcome === 'created' || gateway.outcome === 'updated') {
@@ -24,25 +24,25 @@ async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassRepo
  * Runbook step 3: wait, bounded, for the waypoint to be Programmed. A first short look runs as a
  * local activity; only a slower waypoint costs a heartbeating activity for the rest of the bound.
  */
-async function waitForWaypoint(namespace: string, timeoutSeconds: number): Promise<GatewayReadiness> {
+async function waitForWaypoint(namespace: string, gatewayName: string, timeoutSeconds: number): Promise<GatewayReadiness> {
   const firstLook = Math.min(FIRST_LOOK_SECONDS, timeoutSeconds);
-  const readiness = await locallyWithSummary(localActivities.waitForGatewayProgrammed, `Look for up to ${firstLook} s for the waypoint of ${namespace} to be Programmed`, [
+  const readiness = await locallyWithSummary(localActivities.waitForGatewayProgrammed, `Look for up to ${firstLook} s for waypoint Gateway ${gatewayName} to be Programmed`, [
     namespace,
     firstLook,
   ]);
   if (readiness.ready || timeoutSeconds <= firstLook) return readiness;
   const rest = timeoutSeconds - firstLook;
-  return withSummary(activities.waitForGatewayProgrammed, `Wait up to ${rest} s for the waypoint of ${namespace} to be Programmed`, [namespace, rest], waitOptions(rest));
+  return withSummary(activities.waitForGatewayProgrammed, `Wait up to ${rest} s more for waypoint Gateway ${gatewayName} to be Programmed`, [namespace, rest], waitOptions(rest));
 }
 
 /** Labels, Gateway and readiness; returns whether the waypoint is ready. */
-export async function provisionWaypoint(ctx: PassContext, report: PassReport, timeoutSeconds: number): Promise<boolean> {
-  const gateway = await labelNamespaceAndEnsureGateway(ctx, report);
+export async function provisionWaypoint(ctx: PassContext, report: PassReport, gatewayName: string, timeoutSeconds: number): Promise<boolean> {
+  const gateway = await labelNamespaceAndEnsureGateway(ctx, report, gatewayName);
   if (gateway.outcome === 'waiting') {
     report.wait(gateway.reason, gateway.message);
     return false;
   }
-  const readiness = await waitForWaypoint(ctx.namespace, timeoutSeconds);
+  const readiness = await waitForWaypoint(ctx.namespace, gatewayName, timeoutSeconds);
   if (!readiness.ready) {
     report.wait('WaypointNotReady', `Waypoint Gateway not Programmed after ${timeoutSeconds} s: ${readiness.reason} ${readiness.message}`.trim());
   } else if (!ctx.previous?.waypointReady) {

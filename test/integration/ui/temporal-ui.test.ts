@@ -103,8 +103,14 @@ test('the Temporal Web UI finds the provisioning workflow by its search attribut
         'Workflow Type',
         'namespaceWorkflow',
         `registerWorkload • Register Deployment ${namespace}/weather-agent: Keycloak client, audience scope, credentials Secret`,
-        `Local Activity Activity Type ensureNamespaceLabels Summary Label namespace ${namespace} for ambient mode`,
-        `Local Activity Activity Type ensureWaypointGateway Summary Create or repair the waypoint Gateway of ${namespace}`,
+        // Every step of the pass says what it does, in the runbook's order.
+        `Local Activity Activity Type inspectNamespace Summary Inspect namespace ${namespace}`,
+        `Local Activity Activity Type resolveProvisioningConfig Summary Resolve provisioning config for ${namespace}`,
+        `Local Activity Activity Type ensureNamespaceLabels Summary Label namespace ${namespace} for ambient mode, using waypoint ${namespace}-waypoint`,
+        `Local Activity Activity Type ensureWaypointGateway Summary Create or repair waypoint Gateway ${namespace}-waypoint in ${namespace}`,
+        `Local Activity Activity Type waitForGatewayProgrammed Summary Look for up to 5 s for waypoint Gateway ${namespace}-waypoint to be Programmed`,
+        `Local Activity Activity Type recordEvents Summary Record 6 Event(s) in ${namespace}: AmbientLabelsSet, WaypointCreated, WaypointReady, KeycloakClientCreated, CredentialsSecretCreated, CredentialsAnnotated`,
+        `Local Activity Activity Type recordNamespaceStatus Summary Write the status annotation of ${namespace}: Ready`,
       ],
       'the workflow page with its activity summaries',
     );
