@@ -32,11 +32,37 @@ type Watched = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 const RESTART_DELAY_MS = { min: 500, max: 30_000 };
 const AGENT_RESOURCES = ['pods', 'deployments', 'statefulsets'] as const;
 
+/** What the caches say of agent namespaces, for the takeover. */
+function cacheQueries(informers: Map<string, Watched>, resource: (name: string) => WatchedResource): Pick<InformerSet, 'agentNamespaces' | 'cached'> {
+  return {
+    agentNamespaces() {
+      const namespaces = new Set<string>();
+      for (const name of AGENT_RESOURCES) {
+        for (const object of informers.get(name)!.list()) if (isRelevant(resource(name), object)) namespaces.add(object.metadata!.namespace!);
+      }
+      for (const ns of informers.get('namespaces')!.list()) if (isOptedInNamespace(ns)) namespaces.add(ns.metadata!.name!);
+      return namespaces;
+    },
+    cached(namespace) {
+      const object = informers.get('namespaces')!.get(namespace);
+      if (!object) return undefined;
+      const agentWorkloads = (name: string) => informers.get(name)!.list(namespace).filter((o) => hasAgentTemplate(o as never) && !o.metadata?.deletionTimestamp);
+      return {
+        namespace: object,
+        workloads: [...agentWorkloads('deployments'), ...agentWorkloads('statefulsets')],
+        gateway: informers.get('gateways')!.get(waypointGatewayName(namespace), namespace),
+        secrets: new Set(informers.get('secrets')!.list(namespace).map((o) => o.metadata!.name!)),
+      };
+    },
+  };
+}
+
 /**
  * Lists and watches, cluster-wide, everything whose change can call for a provisioning pass
  * (watched-resources.ts), and reports each change as the namespace it belongs to. The client's
  * informer re-lists on 410 Gone by itself; on any other error it stops, so it is restarted here
- * with backoff.
+ * with backoff. (Its short inner functions share the informer map and whether the first lists are
+ * in; they are kept together so that the order of events is plain to read.)
  */
 export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: Logger): InformerSet {
   const informers = new Map<string, Watched>();
@@ -124,25 +150,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
 
   return {
     synced: () => listed.size === informers.size,
-    agentNamespaces() {
-      const namespaces = new Set<string>();
-      for (const name of AGENT_RESOURCES) {
-        for (const object of informers.get(name)!.list()) if (isRelevant(resource(name), object)) namespaces.add(object.metadata!.namespace!);
-      }
-      for (const ns of informers.get('namespaces')!.list()) if (isOptedInNamespace(ns)) namespaces.add(ns.metadata!.name!);
-      return namespaces;
-    },
-    cached(namespace) {
-      const object = informers.get('namespaces')!.get(namespace);
-      if (!object) return undefined;
-      const agentWorkloads = (name: string) => informers.get(name)!.list(namespace).filter((o) => hasAgentTemplate(o as never) && !o.metadata?.deletionTimestamp);
-      return {
-        namespace: object,
-        workloads: [...agentWorkloads('deployments'), ...agentWorkloads('statefulsets')],
-        gateway: informers.get('gateways')!.get(waypointGatewayName(namespace), namespace),
-        secrets: new Set(informers.get('secrets')!.list(namespace).map((o) => o.metadata!.name!)),
-      };
-    },
+    ...cacheQueries(informers, resource),
     async stop() {
       stopped = true;
       for (const timer of timers) clearTimeout(timer);

@@ -25,6 +25,22 @@ export function microTime(value: Date | string): Date {
   return new Date(value).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
 }
 
+/** The Lease as `options.identity` holds it from `now`: acquired anew, or renewed keeping its acquire time. */
+function claimLease(lease: V1Lease | undefined, now: Date, options: LeaderElectionOptions): V1Lease {
+  const { namespace, name, identity } = options;
+  const ours = lease?.spec?.holderIdentity === identity;
+  return {
+    metadata: { name, namespace, resourceVersion: lease?.metadata?.resourceVersion },
+    spec: {
+      holderIdentity: identity,
+      leaseDurationSeconds: options.leaseDurationSeconds,
+      acquireTime: microTime(ours && lease?.spec?.acquireTime ? lease.spec.acquireTime : now),
+      renewTime: microTime(now),
+      leaseTransitions: (lease?.spec?.leaseTransitions ?? 0) + (ours ? 0 : 1),
+    },
+  };
+}
+
 /**
  * Leader election through a coordination.k8s.io Lease, as client-go's leaderelection does: the
  * holder renews the Lease every `renewIntervalSeconds`; another replica takes it over once it has
@@ -52,17 +68,6 @@ export function startLeaderElection(
     else callbacks.onStoppedLeading();
   };
 
-  const claim = (lease: V1Lease | undefined, now: Date): V1Lease => ({
-    metadata: { name, namespace, resourceVersion: lease?.metadata?.resourceVersion },
-    spec: {
-      holderIdentity: identity,
-      leaseDurationSeconds: options.leaseDurationSeconds,
-      acquireTime: microTime(lease?.spec?.holderIdentity === identity && lease.spec.acquireTime ? lease.spec.acquireTime : now),
-      renewTime: microTime(now),
-      leaseTransitions: (lease?.spec?.leaseTransitions ?? 0) + (lease?.spec?.holderIdentity === identity ? 0 : 1),
-    },
-  });
-
   async function tryAcquireOrRenew(): Promise<boolean> {
     const now = new Date();
     let lease: V1Lease;
@@ -70,14 +75,14 @@ export function startLeaderElection(
       lease = await api.readNamespacedLease({ name, namespace });
     } catch (error) {
       if (status(error) !== 404) throw error;
-      await api.createNamespacedLease({ namespace, body: claim(undefined, now) });
+      await api.createNamespacedLease({ namespace, body: claimLease(undefined, now, options) });
       return true;
     }
     const holder = lease.spec?.holderIdentity;
     const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
     const expired = renewed + (lease.spec?.leaseDurationSeconds ?? options.leaseDurationSeconds) * 1000 < now.getTime();
     if (holder && holder !== identity && !expired) return false;
-    await api.replaceNamespacedLease({ name, namespace, body: claim(lease, now) });
+    await api.replaceNamespacedLease({ name, namespace, body: claimLease(lease, now, options) });
     return true;
   }
 

@@ -3,11 +3,10 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Settings } from '../config/settings';
-import { ensureKeycloakAudit } from '../temporal/keycloak-audit';
-import { notifyNamespaceChanged, notifyNamespaceDeleted } from '../temporal/namespace-workflows';
-import type { WakeReason } from '../model/provisioning';
-import { Coalescer } from './coalescer';
+import { notifyNamespaceDeleted } from '../temporal/namespace-workflows';
+import { keepKeycloakAuditStarted } from './audit-starter';
 import { InformerSet, startInformers } from './informers';
+import { namespaceNotifier } from './notifier';
 import { SettledOptions, unsettledReason } from './settled';
 import { spreadOver } from './spread';
 
@@ -56,8 +55,6 @@ export function watcherOptions(settings: Settings, extra: Partial<WatcherOptions
   };
 }
 
-const AUDIT_RETRY_MS = { min: 1000, max: 30_000 };
-
 /**
  * Turns cluster events into per-namespace workflow notifications. It keeps no state of its own: the
  * informer caches are rebuilt by listing. When it takes over (start-up, a new leader) it looks at
@@ -67,84 +64,36 @@ const AUDIT_RETRY_MS = { min: 1000, max: 30_000 };
  */
 export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOptions, log: Logger): Watcher {
   const stats = { notified: 0, restarts: 0, takeoverPasses: 0, takeoverSettled: 0 };
-  // The backlog is read at scrape time, when the coalescer below exists.
-  const metrics = watcherMetrics(stats, () => coalescer.backlog);
-  // Why each waiting namespace is to be told: a change outranks maintenance.
-  const reasons = new Map<string, WakeReason>();
-  const coalescer = new Coalescer(
-    async (namespace) => {
-      const reason = reasons.get(namespace) ?? 'change';
-      reasons.delete(namespace);
-      try {
-        await notifyNamespaceChanged(client, namespace, options.taskQueue, reason);
-      } catch (error) {
-        if (!reasons.has(namespace) || reason === 'change') reasons.set(namespace, reason);
-        throw error;
-      }
-      stats.notified++;
-      log.debug({ namespace, reason }, 'Notified namespace workflow');
-    },
-    options.coalesceMs ?? 100,
-    (namespace, error) => {
-      metrics.notifyFailures.inc();
-      log.warn({ namespace, err: String(error) }, 'Could not notify the namespace workflow; retrying');
-    },
-  );
-  const tell = (namespace: string, reason: WakeReason) => {
-    if (reason === 'change' || !reasons.has(namespace)) reasons.set(namespace, reason);
-    coalescer.notify(namespace);
-  };
+  // The backlog is read at scrape time, when the notifier below exists.
+  const metrics = watcherMetrics(stats, () => notifier.backlog());
+  const notifier = namespaceNotifier(client, options.taskQueue, options.coalesceMs ?? 100, log, {
+    notified: () => stats.notified++,
+    failed: () => metrics.notifyFailures.inc(),
+  });
 
   // Namespaces a takeover finds unsettled are maintenance: told a few per second, not all at once.
   let cancelTakeover = () => {};
   const takeOver = () => {
-    const namespaces = [...informers.agentNamespaces()];
-    const unsettled: string[] = [];
-    for (const namespace of namespaces) {
-      const cached = informers.cached(namespace);
-      const why = cached ? unsettledReason(cached, options) : 'it is not in the cache';
-      if (why === undefined) {
-        stats.takeoverSettled++;
-        continue;
-      }
-      stats.takeoverPasses++;
-      log.debug({ namespace, why }, 'Not settled at takeover; telling its workflow');
-      unsettled.push(namespace);
-    }
-    log.info({ agentNamespaces: namespaces.length, notSettled: unsettled.length }, 'Took over: telling the namespaces that are not settled');
-    cancelTakeover = spreadOver(unsettled, (unsettled.length / options.maintenancePerSecond) * 1000, (namespace) => tell(namespace, 'takeover'));
+    const unsettled = unsettledNamespaces(informers, options, stats, log);
+    cancelTakeover = spreadOver(unsettled, (unsettled.length / options.maintenancePerSecond) * 1000, (namespace) => notifier.tell(namespace, 'takeover'));
   };
 
   const deletions = new Set<Promise<void>>();
+  const namespaceDeleted = (namespace: string) => {
+    const told = notifyNamespaceDeleted(client, namespace).catch((error: unknown) => log.warn({ namespace, err: String(error) }, 'Could not tell the workflow its namespace is gone'));
+    deletions.add(told);
+    void told.finally(() => deletions.delete(told));
+  };
   const informers: InformerSet = startInformers(
     kc,
-    {
-      changed: (namespace) => tell(namespace, 'change'),
-      namespaceDeleted: (namespace) => {
-        const told = notifyNamespaceDeleted(client, namespace).catch((error: unknown) =>
-          log.warn({ namespace, err: String(error) }, 'Could not tell the workflow its namespace is gone'),
-        );
-        deletions.add(told);
-        void told.finally(() => deletions.delete(told));
-      },
-      synced: takeOver,
-      restarted: () => stats.restarts++,
-    },
+    { changed: (namespace) => notifier.tell(namespace, 'change'), namespaceDeleted, synced: takeOver, restarted: () => stats.restarts++ },
     log,
   );
 
-  // The audit is a workflow of its own; it is (re)started here until the Temporal server takes it.
-  let stopped = false;
-  let auditTimer: NodeJS.Timeout | undefined;
-  const startAudit = async (delay: number) => {
-    try {
-      await ensureKeycloakAudit(client, options.taskQueue, { intervalSeconds: options.keycloakAuditIntervalSeconds, wakesPerSecond: options.maintenancePerSecond });
-    } catch (error) {
-      log.warn({ err: String(error), retryInMs: delay }, 'Could not start the Keycloak audit; retrying');
-      if (!stopped) auditTimer = setTimeout(() => void startAudit(Math.min(AUDIT_RETRY_MS.max, delay * 2)), delay);
-    }
-  };
-  if (options.keycloakAuditIntervalSeconds > 0) void startAudit(AUDIT_RETRY_MS.min);
+  const stopAudit =
+    options.keycloakAuditIntervalSeconds > 0
+      ? keepKeycloakAuditStarted(client, options.taskQueue, { intervalSeconds: options.keycloakAuditIntervalSeconds, wakesPerSecond: options.maintenancePerSecond }, log)
+      : () => {};
 
   return {
     ready: () => informers.synced(),
@@ -152,12 +101,30 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     metrics: metrics.registry,
     /** Stops watching and waits for notifications under way, so the Temporal client can be closed after. */
     async stop() {
-      stopped = true;
-      clearTimeout(auditTimer);
+      stopAudit();
       cancelTakeover();
       await informers.stop();
-      await coalescer.stop();
+      await notifier.stop();
       await Promise.allSettled([...deletions]);
     },
   };
+}
+
+/** The agent namespaces in the caches that are not settled, counted in `stats`. */
+function unsettledNamespaces(informers: InformerSet, options: WatcherOptions, stats: Watcher['stats'], log: Logger): string[] {
+  const namespaces = [...informers.agentNamespaces()];
+  const unsettled: string[] = [];
+  for (const namespace of namespaces) {
+    const cached = informers.cached(namespace);
+    const why = cached ? unsettledReason(cached, options) : 'it is not in the cache';
+    if (why === undefined) {
+      stats.takeoverSettled++;
+      continue;
+    }
+    stats.takeoverPasses++;
+    log.debug({ namespace, why }, 'Not settled at takeover; telling its workflow');
+    unsettled.push(namespace);
+  }
+  log.info({ agentNamespaces: namespaces.length, notSettled: unsettled.length }, 'Took over: telling the namespaces that are not settled');
+  return unsettled;
 }

@@ -64,6 +64,8 @@ async function waitUntilQuiet(pids: () => number[]): Promise<void> {
   say('');
 }
 
+// One long function on purpose: its six numbered phases share the running worker and watcher, their
+// RSS peaks and the stack, and read top to bottom in the order of the table it prints.
 export async function livedIn(options: Options): Promise<void> {
   const run = randomBytes(3).toString('hex');
   const state = await up(stackDir());

@@ -41,6 +41,8 @@ const REALM_DEFAULT_SCOPES = args.includes('--realm-default-scopes');
 const run = randomBytes(3).toString('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// One long function on purpose: a benchmark script whose phases (warm-up, sequential, burst) share
+// one stack and one provisioner, read top to bottom in the order of what it prints.
 async function main(): Promise<void> {
   if (args.includes('--lived-in')) {
     const held = option('lived-in', 1000);

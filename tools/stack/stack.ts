@@ -94,6 +94,8 @@ export interface UpOptions {
  * Starts the whole stack on loopback and returns its state. Reuses a stack that is already fully
  * running in `dir`. On failure stops whatever it started and names the component that failed.
  */
+// Longer than most: the components start in dependency order and each failure must stop what
+// started before it, which one sequence shows more plainly than a chain of helpers.
 export async function up(dir: string, options: UpOptions = {}): Promise<StackState> {
   const existing = readState(dir);
   if (isRunning(existing)) {
