@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from './errors';
+import { runMaven } from './maven';
 import { Progress } from './progress';
 import { unreachableRegistryLine } from './toolchain';
 
@@ -28,24 +28,8 @@ export async function ensureKeycloakDistribution(
     `-Dartifact=org.keycloak:keycloak-quarkus-dist:${version}:tar.gz`,
     `-DoutputDirectory=${tmp}`,
   ];
-  const output: string[] = [];
-  const code = await new Promise<number>((resolvePromise, reject) => {
-    // Run outside any Maven project so that no pom.xml is picked up.
-    const child = spawn(mvn, args, { cwd: tmp, env: { ...process.env, JAVA_HOME: javaHome }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const onData = (chunk: Buffer): void => {
-      for (const line of chunk.toString().split('\n')) {
-        if (!line.trim()) continue;
-        output.push(line);
-        if (output.length > 400) output.shift();
-        const transfer = /(Downloading|Downloaded) from \S+: \S+\/([^/\s]+)/.exec(line);
-        if (transfer) progress.update(`${transfer[1].toLowerCase()} ${transfer[2]}`);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise(status ?? 1));
-  });
+  // Run outside any Maven project so that no pom.xml is picked up.
+  const { code, output } = await runMaven(mvn, args, tmp, javaHome, progress);
   const unpacked = join(tmp, `keycloak-${version}`);
   if (code !== 0 || !existsSync(join(unpacked, 'bin', 'kc.sh'))) {
     rmSync(tmp, { recursive: true, force: true });

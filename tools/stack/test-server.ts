@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { AddressInfo, createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { StackError } from './errors';
+import { runMaven } from './maven';
 import { cacheDir } from './paths';
 import { Progress, say } from './progress';
 import { JavaToolchain, unreachableRegistryLine } from './toolchain';
@@ -68,27 +69,6 @@ function pom(version: string): string {
   </dependencies>
 </project>
 `;
-}
-
-async function runMaven(mvn: string, args: string[], cwd: string, javaHome: string, progress: Progress): Promise<{ code: number; output: string[] }> {
-  const output: string[] = [];
-  const code = await new Promise<number>((resolvePromise, reject) => {
-    const child = spawn(mvn, args, { cwd, env: { ...process.env, JAVA_HOME: javaHome }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const onData = (chunk: Buffer): void => {
-      for (const line of chunk.toString().split('\n')) {
-        if (!line.trim()) continue;
-        output.push(line);
-        if (output.length > 400) output.shift();
-        const transfer = /(Downloading|Downloaded) from \S+: \S+\/([^/\s]+)/.exec(line);
-        if (transfer) progress.update(`${transfer[1].toLowerCase()} ${transfer[2]}`);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise(status ?? 1));
-  });
-  return { code, output };
 }
 
 /** `java.vm.version` (e.g. 25.0.1+8-LTS): a class-data archive only loads into the exact JVM build that wrote it. */
