@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 
-/** Failure types of this project's activities; a retry cannot fix any of them. */
+/** Failure types of this project's activities that no retry can fix. */
 export const ErrorType = {
   InvalidWorkloadSpec: 'InvalidWorkloadSpec',
   /** The namespace was deleted or is terminating while the pass ran. */
@@ -9,10 +9,31 @@ export const ErrorType = {
   WorkloadGone: 'WorkloadGone',
 } as const;
 
-export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
-
 /** Every failure type above: the retry policies list them as non-retryable. */
 export const NON_RETRYABLE_ERROR_TYPES: string[] = Object.values(ErrorType);
+
+/**
+ * How Keycloak work fails, by cause. Each is thrown retryable: the provisioning pass tries a few
+ * times, then reports it as a waiting state with this reason and looks again later with the
+ * settings then in force; a migration's step keeps retrying with its own.
+ */
+export const KeycloakFailure = {
+  /** Keycloak did not answer: refused, timed out, or its name did not resolve. */
+  KeycloakUnreachable: 'KeycloakUnreachable',
+  /** Keycloak answered with a 5xx status. */
+  KeycloakServerError: 'KeycloakServerError',
+  /** Keycloak refused the admin credentials of keycloak-admin-secret. */
+  KeycloakCredentialsRefused: 'KeycloakCredentialsRefused',
+  /** KEYCLOAK_REALM names a realm this Keycloak does not have. */
+  KeycloakRealmNotFound: 'KeycloakRealmNotFound',
+  /** keycloak-admin-secret is missing in the operator namespace, or lacks a key. */
+  KeycloakAdminSecretMissing: 'KeycloakAdminSecretMissing',
+} as const;
+
+export type KeycloakFailureType = (typeof KeycloakFailure)[keyof typeof KeycloakFailure];
+
+/** The Keycloak failures only a change of configuration fixes: a pass does not try them again. */
+export const KEYCLOAK_CONFIGURATION_FAILURES: string[] = [KeycloakFailure.KeycloakCredentialsRefused, KeycloakFailure.KeycloakRealmNotFound, KeycloakFailure.KeycloakAdminSecretMissing];
 
 export function invalidWorkloadSpec(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, ErrorType.InvalidWorkloadSpec);

@@ -64,8 +64,10 @@ export interface ProvisioningConfig {
   spireTrustDomain: string;
   waypointReadyTimeoutSeconds: number;
   retryIntervalSeconds: number;
-  /** Undefined when neither ConfigMap has both KEYCLOAK_URL and KEYCLOAK_REALM. */
+  /** Undefined when neither ConfigMap has both KEYCLOAK_URL and KEYCLOAK_REALM, or when they cannot be used. */
   keycloak?: KeycloakSettings;
+  /** Why the Keycloak settings found cannot be used (a KEYCLOAK_URL that is not a URL). */
+  keycloakProblem?: { reason: 'KeycloakUrlInvalid'; message: string };
   /** The admin Secret exists in the operator namespace with both keys. */
   adminSecretReady: boolean;
   /** A keycloak-admin-secret exists in this (agent) namespace: warned about, never used. */
@@ -128,7 +130,8 @@ export interface WorkloadStatus {
   name: string;
   clientId?: string;
   credentialsSecret?: string;
-  state: 'registered' | 'skipped' | 'failed';
+  /** waiting: Keycloak could not do it this pass (the namespace's waiting state says why). */
+  state: 'registered' | 'skipped' | 'failed' | 'waiting';
   detail?: string;
 }
 

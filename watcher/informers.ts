@@ -1,6 +1,6 @@
-import { KubeConfig, KubernetesObject, makeInformer, type Informer, type ObjectCache } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObject, ListWatch, Watch, type Informer, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { hasAgentTemplate } from '../model/labels';
+import { hasAgentTemplate, STATUS_ANNOTATION } from '../model/labels';
 import { waypointGatewayName } from '../model/names';
 import type { CachedNamespace } from './settled';
 import { slim } from './slim';
@@ -14,6 +14,8 @@ export interface InformerSet {
   agentNamespaces(): Set<string>;
   /** What the caches hold of `namespace`, undefined when they hold no such Namespace. */
   cached(namespace: string): CachedNamespace | undefined;
+  /** Namespaces whose status annotation says their last pass left them waiting for something. */
+  waitingNamespaces(): string[];
   stop(): Promise<void>;
 }
 
@@ -25,6 +27,8 @@ export interface InformerHandlers {
   synced(): void;
   /** Each restart after a watch or list error. */
   restarted(resource: string): void;
+  /** The operator config or the admin Secret changed: the settings of every namespace did. */
+  operatorSettingsChanged(): void;
 }
 
 type Watched = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
@@ -32,9 +36,20 @@ type Watched = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 const RESTART_DELAY_MS = { min: 500, max: 30_000 };
 const AGENT_RESOURCES = ['pods', 'deployments', 'statefulsets'] as const;
 
-/** What the caches say of agent namespaces, for the takeover. */
-function cacheQueries(informers: Map<string, Watched>, resource: (name: string) => WatchedResource): Pick<InformerSet, 'agentNamespaces' | 'cached'> {
+/** Whether a namespace's status annotation says it waits for something (a setting, Keycloak, its waypoint). */
+function isWaiting(namespace: KubernetesObject): boolean {
+  try {
+    const status = JSON.parse(namespace.metadata?.annotations?.[STATUS_ANNOTATION] ?? 'null') as { waiting?: string[] } | null;
+    return (status?.waiting?.length ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** What the caches say of agent namespaces, for the takeover and for a change of the operator's settings. */
+function cacheQueries(informers: Map<string, Watched>, resource: (name: string) => WatchedResource): Pick<InformerSet, 'agentNamespaces' | 'cached' | 'waitingNamespaces'> {
   return {
+    waitingNamespaces: () => informers.get('namespaces')!.list().filter(isWaiting).map((ns) => ns.metadata!.name!),
     agentNamespaces() {
       const namespaces = new Set<string>();
       for (const name of AGENT_RESOURCES) {
@@ -64,13 +79,13 @@ function cacheQueries(informers: Map<string, Watched>, resource: (name: string) 
  * with backoff. (Its short inner functions share the informer map and whether the first lists are
  * in; they are kept together so that the order of events is plain to read.)
  */
-export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: Logger): InformerSet {
+export function startInformers(kc: KubeConfig, operatorNamespace: string, handlers: InformerHandlers, log: Logger): InformerSet {
   const informers = new Map<string, Watched>();
   const listed = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   let announced = false;
   let stopped = false;
-  const { resources, memories } = watchedResources(kc, holdsAgents);
+  const { resources, memories } = watchedResources(kc, operatorNamespace, holdsAgents);
   const resource = (name: string) => resources.find((r) => r.name === name)!;
 
   /** Whether the caches hold an agent or tool pod or workload in `namespace`, leaving out the object `except`. */
@@ -90,6 +105,11 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
   function report(watched: WatchedResource, object: KubernetesObject, event: string): void {
     const namespace = namespaceOf(object, watched.name === 'namespaces');
     if (!namespace || !announced) return;
+    if (watched.scope === 'operator') {
+      log.info({ resource: watched.name, name: object.metadata?.name, event }, 'Operator settings changed');
+      handlers.operatorSettingsChanged();
+      return;
+    }
     // A Namespace matters when it opts in, is being deleted, or holds agents (its labels may have drifted).
     if (watched.name === 'namespaces' && !(isOptedInNamespace(object) || object.metadata?.deletionTimestamp || holdsAgents(namespace))) return;
     log.debug({ namespace, resource: watched.name, name: object.metadata?.name, event }, 'Change that calls for a pass');
@@ -97,7 +117,7 @@ export function startInformers(kc: KubeConfig, handlers: InformerHandlers, log: 
   }
 
   function watch(watched: WatchedResource): Watched {
-    const informer = makeInformer<KubernetesObject>(kc, watched.path, watched.list, watched.labelSelector);
+    const informer = new ListWatch<KubernetesObject>(watched.path, new Watch(kc), watched.list, false, watched.labelSelector, watched.fieldSelector);
     // First of all handlers, so that the cache keeps only the slimmed object (see slim.ts).
     informer.on('add', (object) => slim(watched.name, object));
     informer.on('update', (object) => slim(watched.name, object));

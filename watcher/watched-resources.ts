@@ -1,16 +1,22 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { AGENT_POD_SELECTOR, hasAgentTemplate, MANAGED_SELECTOR } from '../model/labels';
-import { waypointGatewayName } from '../model/names';
+import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG, waypointGatewayName } from '../model/names';
 import { ChangeMemory, changeMemory } from './change-memory';
 import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from './own-writes';
 import { pagedList } from './paged-list';
 
 /** One watched resource, and which of its events can call for a provisioning pass. */
 export interface WatchedResource {
-  name: 'pods' | 'deployments' | 'statefulsets' | 'namespaces' | 'gateways' | 'secrets';
+  name: 'pods' | 'deployments' | 'statefulsets' | 'namespaces' | 'gateways' | 'secrets' | 'namespace-configs' | 'operator-config' | 'admin-secret';
   path: string;
   list: () => Promise<KubernetesListObject<KubernetesObject>>;
   labelSelector?: string;
+  fieldSelector?: string;
+  /**
+   * Whose settings a change of it changes: its own namespace's (the default), or every namespace's
+   * (the operator config and admin Secret in the operator namespace).
+   */
+  scope?: 'namespace' | 'operator';
   /** Whether an object is the provisioner's business at all; all are when absent. */
   relevant?: (o: KubernetesObject) => boolean;
   /** Which additions matter (all when absent); it also sees every addition, to remember what it needs. */
@@ -30,7 +36,11 @@ export const isRelevant = (resource: WatchedResource, object: KubernetesObject) 
  * annotation on a workload, the Gateway and the Secrets it creates, and the pods its annotation rolls.
  * `holdsAgents` tells whether the caches hold another agent in a namespace.
  */
-export function watchedResources(kc: KubeConfig, holdsAgents: (namespace: string, except?: string) => boolean): { resources: WatchedResource[]; memories: ChangeMemory[] } {
+export function watchedResources(
+  kc: KubeConfig,
+  operatorNamespace: string,
+  holdsAgents: (namespace: string, except?: string) => boolean,
+): { resources: WatchedResource[]; memories: ChangeMemory[] } {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -87,6 +97,29 @@ export function watchedResources(kc: KubeConfig, holdsAgents: (namespace: string
       list: pagedList('secrets', (page) => core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR, ...page })),
       // Its creation is the provisioner's own doing; a change or a deletion is drift.
       add: () => false,
+    },
+    // The settings a pass resolves (spec §4): a change wakes whom it concerns, so a fixed setting
+    // heals within seconds. Only their names are kept: never a Secret's data.
+    {
+      name: 'namespace-configs',
+      path: '/api/v1/configmaps',
+      fieldSelector: `metadata.name=${NAMESPACE_CONFIG}`,
+      list: pagedList('namespace-configs', (page) => core.listConfigMapForAllNamespaces({ fieldSelector: `metadata.name=${NAMESPACE_CONFIG}`, ...page })),
+      relevant: (o) => holdsAgents(o.metadata?.namespace ?? ''),
+    },
+    {
+      name: 'operator-config',
+      path: `/api/v1/namespaces/${operatorNamespace}/configmaps`,
+      fieldSelector: `metadata.name=${OPERATOR_CONFIG}`,
+      list: pagedList('operator-config', (page) => core.listNamespacedConfigMap({ namespace: operatorNamespace, fieldSelector: `metadata.name=${OPERATOR_CONFIG}`, ...page })),
+      scope: 'operator',
+    },
+    {
+      name: 'admin-secret',
+      path: `/api/v1/namespaces/${operatorNamespace}/secrets`,
+      fieldSelector: `metadata.name=${ADMIN_SECRET}`,
+      list: pagedList('admin-secret', (page) => core.listNamespacedSecret({ namespace: operatorNamespace, fieldSelector: `metadata.name=${ADMIN_SECRET}`, ...page })),
+      scope: 'operator',
     },
   ];
   return { resources, memories: [workloads, namespaces, gateways] };

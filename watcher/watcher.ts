@@ -12,6 +12,8 @@ import { spreadOver } from './spread';
 
 export interface WatcherOptions extends SettledOptions {
   taskQueue: string;
+  /** Where the operator config and the Keycloak admin Secret live; their changes wake waiting namespaces. */
+  operatorNamespace: string;
   /** Seconds between Keycloak audits; the watcher starts the audit workflow with it (0: none started). */
   keycloakAuditIntervalSeconds: number;
   /** Maintenance wakes per second: the namespaces a takeover finds unsettled, and the audit's repairs. */
@@ -46,6 +48,7 @@ function watcherMetrics(stats: Watcher['stats'], backlog: () => number): { regis
 export function watcherOptions(settings: Settings, extra: Partial<WatcherOptions> = {}): WatcherOptions {
   return {
     taskQueue: settings.taskQueue,
+    operatorNamespace: settings.operatorNamespace,
     keycloakAuditIntervalSeconds: settings.keycloakAuditIntervalSeconds,
     maintenancePerSecond: settings.maintenancePerSecond,
     waypointProvisioning: settings.enableWaypointProvisioning,
@@ -84,9 +87,16 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     deletions.add(told);
     void told.finally(() => deletions.delete(told));
   };
+  // A fixed setting heals at once: every namespace left waiting is told, as new work.
+  const operatorSettingsChanged = () => {
+    const waiting = informers.waitingNamespaces();
+    log.info({ waiting: waiting.length }, 'Operator settings changed: telling the namespaces that wait');
+    for (const namespace of waiting) notifier.tell(namespace, 'change');
+  };
   const informers: InformerSet = startInformers(
     kc,
-    { changed: (namespace) => notifier.tell(namespace, 'change'), namespaceDeleted, synced: takeOver, restarted: () => stats.restarts++ },
+    options.operatorNamespace,
+    { changed: (namespace) => notifier.tell(namespace, 'change'), namespaceDeleted, synced: takeOver, restarted: () => stats.restarts++, operatorSettingsChanged },
     log,
   );
 

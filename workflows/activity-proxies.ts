@@ -1,6 +1,6 @@
 import { ActivityOptions, LocalActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../model/activities';
-import { NON_RETRYABLE_ERROR_TYPES } from '../model/errors';
+import { KEYCLOAK_CONFIGURATION_FAILURES, NON_RETRYABLE_ERROR_TYPES } from '../model/errors';
 import type { WorkPriority } from '../model/provisioning';
 
 
@@ -45,6 +45,20 @@ const PRIORITY_KEY: Record<WorkPriority, number> = { new: 2, maintenance: 4 };
 /** Keycloak work of a pass, with the pass's priority: new work before maintenance. */
 export function keycloakOptions(priority: WorkPriority): ActivityOptions {
   return { ...KEYCLOAK_OPTIONS, priority: { priorityKey: PRIORITY_KEY[priority] } };
+}
+
+/**
+ * Keycloak work of a provisioning pass: two tries a second apart (each call bounded to 4 s), none for a failure only a
+ * change of configuration fixes. Then the pass reports why (a waiting state named after the
+ * failure, within seconds) and looks again later, resolving the settings anew, instead of retrying
+ * for ever with the settings it started with.
+ */
+export function passKeycloakOptions(priority: WorkPriority): ActivityOptions {
+  const options = keycloakOptions(priority);
+  return {
+    ...options,
+    retry: { ...options.retry, initialInterval: '1 second', maximumAttempts: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES, ...KEYCLOAK_CONFIGURATION_FAILURES] },
+  };
 }
 
 /** The readiness wait heartbeats; its own timeout bounds it, plus a margin. */

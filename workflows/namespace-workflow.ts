@@ -10,9 +10,9 @@ import {
 } from '@temporalio/workflow';
 import type { KeycloakSettings, PassOutcome, WorkPriority } from '../model/provisioning';
 import { activities, keycloakOptions, withSummary } from './activity-proxies';
-import { clusterStep } from './cluster-steps';
 import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
 import { provisioningPass } from './provisioning-pass';
+import { writeStatusAnnotation } from './provisioning/status';
 import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
 
 export interface NamespaceWorkflowInput {
@@ -121,12 +121,7 @@ class NamespaceProvisioner {
     ]);
     setCurrentDetails(describe(namespace, last));
     // A namespace in standby is not written to at all, not even the status annotation.
-    if (last.phase !== 'Standby') {
-      await clusterStep('recordNamespaceStatus', `Write the status annotation of ${namespace}: ${last.phase}`, [
-        namespace,
-        JSON.stringify({ phase: last.phase, waypointReady: last.waypointReady, agents: last.agentCount, waiting: last.waiting.map((w) => w.reason) }),
-      ]);
-    }
+    if (last.phase !== 'Standby') await writeStatusAnnotation(namespace, last);
     return last;
   }
 

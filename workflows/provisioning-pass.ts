@@ -1,4 +1,4 @@
-import { ErrorType } from '../model/errors';
+import { ErrorType, KeycloakFailure } from '../model/errors';
 import type { KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig } from '../model/provisioning';
 import { clusterStep } from './cluster-steps';
 import { PassContext, PassReport } from './provisioning/pass-report';
@@ -29,6 +29,22 @@ function standbyReason(s: NamespaceInspection): { reason: string; message: strin
   return undefined;
 }
 
+/** Keycloak failures that may pass by themselves: looked at again soon, then less and less often. */
+const PASSING_FAILURES: ReadonlySet<string> = new Set([KeycloakFailure.KeycloakUnreachable, KeycloakFailure.KeycloakServerError]);
+const FIRST_RETRY_SECONDS = 5;
+
+/**
+ * When a waiting namespace is looked at again without any event: after the retry interval, or,
+ * while Keycloak is unreachable or failing, after 5 s, doubling up to the interval. A fixed
+ * configuration does not wait for either: the watcher wakes the namespace when it changes.
+ */
+function retryAfter(waiting: { reason: string }[], previous: PassOutcome | undefined, intervalSeconds: number): number | undefined {
+  if (waiting.length === 0) return undefined;
+  if (!waiting.some((w) => PASSING_FAILURES.has(w.reason))) return intervalSeconds;
+  const before = previous?.waiting.some((w) => PASSING_FAILURES.has(w.reason)) ? previous.retryAfterSeconds : undefined;
+  return Math.min(intervalSeconds, before ? before * 2 : FIRST_RETRY_SECONDS);
+}
+
 /** Reads the namespace and the config it is provisioned with, side by side. */
 function readNamespaceAndConfig(namespace: string): Promise<[NamespaceInspection, ProvisioningConfig]> {
   return Promise.all([
@@ -40,7 +56,7 @@ function readNamespaceAndConfig(namespace: string): Promise<[NamespaceInspection
 /** A namespace in sidecar mode or held by its migration: reported once, nothing written. */
 async function standBy(report: PassReport, inspection: NamespaceInspection, standby: { reason: string; message: string }): Promise<PassOutcome> {
   if (!report.reportedBefore(standby.reason)) report.namespaceChanged(standby.reason, standby.message);
-  await report.record();
+  await report.flush();
   return { phase: 'Standby', waypointReady: false, agentCount: inspection.workloads.length, waiting: [standby], warnings: [], workloads: [], done: false };
 }
 
@@ -55,9 +71,11 @@ async function tidyEmptyNamespace(ctx: PassContext, report: PassReport, config: 
     }
   }
   const keycloakUsable = config.keycloak !== undefined && config.adminSecretReady;
-  if (keycloakUsable) await removeStaleClients(ctx, report, [], config.keycloak!, `Remove Keycloak clients of ${namespace}`);
-  await report.record();
-  return { phase: 'Idle', waypointReady: false, agentCount: 0, waiting: [], warnings: [], workloads: [], done: keycloakUsable || !config.clientRegistration };
+  const failure = keycloakUsable ? await removeStaleClients(ctx, report, [], config.keycloak!, `Remove Keycloak clients of ${namespace}`) : undefined;
+  if (failure) report.wait(failure.reason, failure.message);
+  await report.finish();
+  const retryAfterSeconds = failure ? config.retryIntervalSeconds : undefined;
+  return { phase: 'Idle', waypointReady: false, agentCount: 0, waiting: report.waiting, warnings: [], workloads: [], retryAfterSeconds, done: !failure && (keycloakUsable || !config.clientRegistration) };
 }
 
 /**
@@ -76,16 +94,16 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
   if (standby) return { outcome: await standBy(report, inspection, standby), keycloak };
   if (!isAgentNamespace(inspection)) return { outcome: await tidyEmptyNamespace(ctx, report, config), keycloak };
 
-  const waypointReady = config.waypointProvisioning ? await provisionWaypoint(ctx, report, inspection.waypointGateway, config.waypointReadyTimeoutSeconds) : false;
+  const waypointReady = config.waypointProvisioning ? await provisionWaypoint(ctx, report, { gatewayName: inspection.waypointGateway, timeoutSeconds: config.waypointReadyTimeoutSeconds, agentCount: inspection.workloads.length }) : false;
   if (config.adminSecretInWorkloadNamespace) {
     report.warn('AdminSecretInAgentNamespace', 'A keycloak-admin-secret exists in this agent namespace; it is ignored: remove it (admin credentials belong in the operator namespace only)');
   }
   const workloads = config.clientRegistration ? await registerWorkloads(ctx, report, inspection, config) : [];
 
-  await report.record();
+  await report.finish();
   const waiting = report.waiting;
   const phase = waiting.length > 0 || workloads.some((w) => w.state === 'failed') ? 'Waiting' : 'Ready';
-  const retryAfterSeconds = waiting.length > 0 ? config.retryIntervalSeconds : undefined;
+  const retryAfterSeconds = retryAfter(waiting, ctx.previous, config.retryIntervalSeconds);
   return { outcome: { phase, waypointReady, agentCount: inspection.workloads.length, waiting, warnings: report.warnings, workloads, retryAfterSeconds, done: false }, keycloak };
 }
 

@@ -16,6 +16,12 @@ interface CachedToken {
 /** Temporal's priority key of a task that sets none. */
 const DEFAULT_PRIORITY_KEY = 3;
 
+/**
+ * No call to Keycloak waits longer: a Keycloak that accepts connections but does not answer (stopped,
+ * overloaded) is then reported as unreachable instead of holding the pass for minutes.
+ */
+const CALL_TIMEOUT_MS = 4_000;
+
 /** Renew an admin token this long before it expires, so no call starts with a token about to lapse. */
 const RENEW_BEFORE_MS = 20_000;
 
@@ -59,7 +65,7 @@ export class KeycloakAdminSessions {
   }
 
   private async login(url: string, credentials: AdminCredentials): Promise<CachedToken> {
-    const admin = new KcAdminClient({ baseUrl: url, realmName: 'master' });
+    const admin = new KcAdminClient({ baseUrl: url, realmName: 'master', timeout: CALL_TIMEOUT_MS });
     await admin.auth({ grantType: 'password', clientId: 'admin-cli', username: credentials.username, password: credentials.password });
     const accessToken = admin.accessToken!;
     return { accessToken, expiresAt: expiryOf(accessToken) };
@@ -80,7 +86,7 @@ export class KeycloakAdminSessions {
       }
     }
     const token = await pending!;
-    const admin = new KcAdminClient({ baseUrl: url, realmName: realm });
+    const admin = new KcAdminClient({ baseUrl: url, realmName: realm, timeout: CALL_TIMEOUT_MS });
     admin.setAccessToken(token.accessToken);
     return admin;
   }

@@ -17,6 +17,17 @@ async function readConfigMap(k8s: KubeClients, namespace: string, name: string):
   }
 }
 
+/** Why KEYCLOAK_URL cannot be used, or undefined when it is an http(s) URL. */
+export function keycloakUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `KEYCLOAK_URL '${url}' is not a URL`;
+  }
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? undefined : `KEYCLOAK_URL '${url}' is not an http or https URL`;
+}
+
 /** A ConfigMap is used only when it has both KEYCLOAK_URL and KEYCLOAK_REALM; the two are never merged (spec §4). */
 function keycloakSettings(data: Record<string, string> | undefined, source: KeycloakSettings['source']): KeycloakSettings | undefined {
   if (!data?.KEYCLOAK_URL || !data.KEYCLOAK_REALM) return undefined;
@@ -68,8 +79,9 @@ async function secretExists(k8s: KubeClients, namespace: string, name: string): 
  */
 export async function keycloakSettingsOf(k8s: KubeClients, settings: Settings, namespaces: Iterable<string>): Promise<Map<string, KeycloakSettings | undefined>> {
   const operator = keycloakSettings((await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG))?.data, 'operator');
+  const usable = (keycloak: KeycloakSettings | undefined) => (keycloak && !keycloakUrlProblem(keycloak.url) ? keycloak : undefined);
   const entries = await Promise.all(
-    [...namespaces].map(async (namespace) => [namespace, operator ?? keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace')] as const),
+    [...namespaces].map(async (namespace) => [namespace, usable(operator ?? keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace'))] as const),
   );
   return new Map(entries);
 }
@@ -83,6 +95,8 @@ export async function resolveProvisioningConfig(k8s: KubeClients, settings: Sett
     readAdminCredentials(k8s, settings.operatorNamespace),
     namespace === settings.operatorNamespace ? Promise.resolve(false) : secretExists(k8s, namespace, ADMIN_SECRET),
   ]);
+  const urlProblem = keycloak && keycloakUrlProblem(keycloak.url);
+  const where = keycloak?.source === 'operator' ? `${settings.operatorNamespace}/${OPERATOR_CONFIG}` : `${namespace}/${NAMESPACE_CONFIG}`;
   return {
     waypointProvisioning: settings.enableWaypointProvisioning,
     clientRegistration: settings.enableOperatorClientRegistration,
@@ -91,7 +105,8 @@ export async function resolveProvisioningConfig(k8s: KubeClients, settings: Sett
     spireTrustDomain: settings.spireTrustDomain,
     waypointReadyTimeoutSeconds: settings.waypointReadyTimeoutSeconds,
     retryIntervalSeconds: settings.retryIntervalSeconds,
-    keycloak,
+    keycloak: urlProblem ? undefined : keycloak,
+    keycloakProblem: urlProblem ? { reason: 'KeycloakUrlInvalid', message: `ConfigMap ${where}: ${urlProblem}` } : undefined,
     adminSecretReady: admin !== undefined,
     adminSecretInWorkloadNamespace: adminInWorkloadNamespace,
   };

@@ -1,9 +1,12 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Settings } from '../../config/settings';
-import { httpStatus } from '../../model/errors';
+import { httpStatus, KeycloakFailure } from '../../model/errors';
+import { ADMIN_SECRET } from '../../model/names';
 import type { KeycloakSettings } from '../../model/provisioning';
 import type { KeycloakAdminSessions } from '../keycloak/admin';
+import { keycloakFailure, KeycloakStage } from '../keycloak/failure';
 import type { KubeClients } from '../kubernetes/clients';
 import { readAdminCredentials } from '../kubernetes/config';
 
@@ -19,23 +22,30 @@ export interface RegistrationDeps {
  * a rotated Secret is picked up). A refused token drops the cache; the activity's retry logs in anew.
  */
 export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
+  const adminSecret = `${deps.settings.operatorNamespace}/${ADMIN_SECRET}`;
   const credentials = await readAdminCredentials(deps.k8s, deps.settings.operatorNamespace);
   if (!credentials) {
-    // Retryable: the workflow checked the Secret a moment ago, so it may be being replaced.
-    throw new Error(`Secret ${deps.settings.operatorNamespace}/keycloak-admin-secret is missing or lacks KEYCLOAK_ADMIN_USERNAME/KEYCLOAK_ADMIN_PASSWORD`);
+    throw ApplicationFailure.retryable(`Secret ${adminSecret} is missing or lacks KEYCLOAK_ADMIN_USERNAME/KEYCLOAK_ADMIN_PASSWORD`, KeycloakFailure.KeycloakAdminSecretMissing);
   }
   const context = Context.current();
   const meter = context.metricMeter;
+  // Why it failed, by name and in words (a refused login, an unknown realm, no answer), for the pass to report.
+  const named = (error: unknown, stage: KeycloakStage) => keycloakFailure(error, stage, { url: keycloak.url, realm: keycloak.realm, adminSecret }) ?? error;
   // Alive while it waits for a slot and while it works: a dead worker is noticed by the heartbeat timeout.
   const heartbeat = setInterval(() => context.heartbeat(), 1000);
   try {
     return await deps.sessions.exclusive(async () => {
       const started = performance.now();
       try {
-        return await work(await deps.sessions.session(keycloak.url, keycloak.realm, credentials));
+        const admin = await deps.sessions.session(keycloak.url, keycloak.realm, credentials).catch((error: unknown) => {
+          throw named(error, 'login');
+        });
+        return await work(admin).catch((error: unknown) => {
+          throw named(error, 'call');
+        });
       } catch (error) {
-        if (httpStatus(error) === 401) deps.sessions.invalidate();
-        meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: String(httpStatus(error) ?? 'network') });
+        if (httpStatus(error) === 401 || (error instanceof ApplicationFailure && error.type === KeycloakFailure.KeycloakCredentialsRefused)) deps.sessions.invalidate();
+        meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: error instanceof ApplicationFailure ? (error.type ?? 'failure') : String(httpStatus(error) ?? 'network') });
         throw error;
       } finally {
         meter.createHistogram('kagenti_keycloak_call_duration', 'float', 's', 'Duration of one unit of Keycloak work (login, reads and writes)').record((performance.now() - started) / 1000);

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../model/activities';
+import type { EventInput } from '../../model/events';
 import type { NamespaceInspection, ProvisioningConfig } from '../../model/provisioning';
 import { keycloakSettings } from '../fixtures/keycloak-settings';
 
@@ -41,8 +42,10 @@ export interface FakeCluster {
   config: ProvisioningConfig;
   /** Migration: whether each wave rolls out. */
   rollsOut: boolean;
-  /** Compensations by name that fail this many more times before they succeed. */
+  /** Activities by name that fail this many more times before they succeed. */
   failuresLeft: Record<string, number>;
+  /** The failure type those failures carry, by activity (default PlantedFault). */
+  failureType: Record<string, string>;
 }
 
 /**
@@ -52,12 +55,14 @@ export interface FakeCluster {
  */
 export function fakeActivities(cluster: FakeCluster) {
   const calls: string[] = [];
+  const events: EventInput[] = [];
   const call = <R>(name: string, result: () => R) => async () => {
     calls.push(name);
     const left = cluster.failuresLeft[name] ?? 0;
     if (left > 0) {
       cluster.failuresLeft[name] = left - 1;
-      throw ApplicationFailure.retryable(`${name} failed (fault planted by the test)`, 'PlantedFault');
+      const type = cluster.failureType[name] ?? 'PlantedFault';
+      throw ApplicationFailure.retryable(`${name} failed: ${type} (fault planted by the test)`, type);
     }
     return result();
   };
@@ -73,7 +78,10 @@ export function fakeActivities(cluster: FakeCluster) {
     deleteWaypointGateway: call('deleteWaypointGateway', () => unchanged),
     waitForGatewayProgrammed: call('waitForGatewayProgrammed', () => ({ ready: true, reason: 'Programmed', message: '' })),
     recordNamespaceStatus: call('recordNamespaceStatus', () => updated),
-    recordEvents: call('recordEvents', () => undefined),
+    recordEvents: async (batch) => {
+      events.push(...batch);
+      return call('recordEvents', () => undefined)();
+    },
     registerWorkload: call('registerWorkload', () => ({
       clientId: 'team1/agent',
       outcome: 'created' as const,
@@ -115,9 +123,9 @@ export function fakeActivities(cluster: FakeCluster) {
     restoreLegacySecrets: call('restoreLegacySecrets', () => ({ restored: ['agent-client-registration'] })),
     removeMigrationGateway: call('removeMigrationGateway', () => ({ outcome: 'deleted' as const })),
   };
-  return { activities, calls };
+  return { activities, calls, events };
 }
 
 export function fakeCluster(overrides: Partial<FakeCluster> = {}): FakeCluster {
-  return { namespace: agentNamespace(), config: completeConfig(), rollsOut: true, failuresLeft: {}, ...overrides };
+  return { namespace: agentNamespace(), config: completeConfig(), rollsOut: true, failuresLeft: {}, failureType: {}, ...overrides };
 }

@@ -6,6 +6,9 @@ import { clusterStep } from '../cluster-steps';
 type Event = Omit<EventInput, 'namespace' | 'key'>;
 type Notice = { reason: string; message: string };
 
+/** Standing aside is not a problem that clears: the pass that takes over says what it did. */
+const STANDBY_REASONS: ReadonlySet<string> = new Set(['SidecarMode', 'MigrationInProgress']);
+
 /** What a pass knows besides the cluster: the previous outcome (to report only changes) and where to key its events. */
 export interface PassContext {
   namespace: string;
@@ -24,6 +27,8 @@ export class PassReport {
   readonly waiting: Notice[] = [];
   readonly warnings: Notice[] = [];
   private readonly events: Event[] = [];
+  /** Events recorded so far in this pass: the next one's key. */
+  private recorded = 0;
 
   constructor(private readonly ctx: PassContext) {}
 
@@ -52,16 +57,31 @@ export class PassReport {
     return [...(this.ctx.previous?.waiting ?? []), ...(this.ctx.previous?.warnings ?? [])].some((w) => w.reason === reason);
   }
 
-  /** Records the pass's Events in one step; each has a key stable on replay and retry, so none is recorded twice. */
-  async record(): Promise<void> {
+  /** Records the Events so far in one step, right after the step that caused them; each has a key stable on replay and retry, so none is recorded twice. */
+  async flush(): Promise<void> {
     const { namespace, eventKeyPrefix } = this.ctx;
-    for (const w of [...this.waiting, ...this.warnings]) {
-      if (!this.reportedBefore(w.reason)) this.events.push({ involved: { kind: 'Namespace', name: namespace }, type: 'Warning', reason: w.reason, message: w.message });
-    }
-    const keyed = this.events.map((event, index) => ({ ...event, namespace, key: `${eventKeyPrefix}/${index}` }));
+    const keyed = this.events.splice(0).map((event) => ({ ...event, namespace, key: `${eventKeyPrefix}/${this.recorded++}` }));
     if (keyed.length === 0) return;
     await clusterStep('recordEvents', `Record ${keyed.length} Event(s) in ${namespace}: ${[...new Set(keyed.map((e) => e.reason))].join(', ')}`, [keyed]).catch(() =>
       log.warn('Kubernetes Events could not be recorded', { namespace, events: keyed.length }),
     );
+  }
+
+  /**
+   * At the end of the pass: a Warning for each waiting state and warning that began, a Normal Event
+   * for each one of the previous pass that cleared, then the Events still unrecorded.
+   */
+  async finish(): Promise<void> {
+    const { namespace, previous } = this.ctx;
+    const now = new Set([...this.waiting, ...this.warnings].map((w) => w.reason));
+    for (const w of [...this.waiting, ...this.warnings]) {
+      if (!this.reportedBefore(w.reason)) this.events.push({ involved: { kind: 'Namespace', name: namespace }, type: 'Warning', reason: w.reason, message: w.message });
+    }
+    for (const w of [...(previous?.waiting ?? []), ...(previous?.warnings ?? [])]) {
+      if (!now.has(w.reason) && !STANDBY_REASONS.has(w.reason)) {
+        this.events.push({ involved: { kind: 'Namespace', name: namespace }, type: 'Normal', reason: `${w.reason}Cleared`, message: `No longer: ${w.message}` });
+      }
+    }
+    await this.flush();
   }
 }

@@ -1,13 +1,28 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { ErrorType } from '../../model/errors';
+import { ErrorType, KeycloakFailure } from '../../model/errors';
 import type { AgentWorkload, KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig, WorkloadStatus } from '../../model/provisioning';
-import { activities, keycloakOptions, withSummary } from '../activity-proxies';
+import { activities, passKeycloakOptions, withSummary } from '../activity-proxies';
 import type { PassContext, PassReport } from './pass-report';
 
 /** The application failure behind a non-retryable activity failure, if that is what `error` is. */
 export function nonRetryableCause(error: unknown): ApplicationFailure | undefined {
   const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
   return cause?.nonRetryable ? cause : undefined;
+}
+
+const KEYCLOAK_FAILURES: ReadonlySet<string> = new Set(Object.values(KeycloakFailure));
+
+/** Why Keycloak work failed once its tries were used up (unreachable, credentials refused, ...), if that is what `error` is. */
+function keycloakFailureOf(error: unknown): { reason: string; message: string } | undefined {
+  const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+  return cause?.type && KEYCLOAK_FAILURES.has(cause.type) ? { reason: cause.type, message: cause.message } : undefined;
+}
+
+/** Keycloak could not do the pass's work: the registrations wait, reported by the failure's name. */
+class KeycloakUnavailable extends Error {
+  constructor(readonly failure: { reason: string; message: string }) {
+    super(failure.message);
+  }
 }
 
 /** Why a workload gets no client from this provisioner, or undefined when it should get one. */
@@ -33,7 +48,7 @@ async function registerAndReport(ctx: PassContext, report: PassReport, workload:
       activities.registerWorkload,
       `Register ${workload.kind} ${namespace}/${workload.name}: Keycloak client, audience scope, credentials Secret, annotation`,
       [{ namespace, workload: ref, keycloak, newWorkload: !registeredBefore(workload, ctx.previous) }],
-      keycloakOptions(ctx.priority),
+      passKeycloakOptions(ctx.priority),
     );
     if (result.outcome !== 'unchanged') {
       report.workloadEvent(workload, 'Normal', result.outcome === 'created' ? 'KeycloakClientCreated' : 'KeycloakClientUpdated', `Keycloak client ${result.clientId} ${result.outcome}`);
@@ -46,7 +61,9 @@ async function registerAndReport(ctx: PassContext, report: PassReport, workload:
     }
     return { kind: workload.kind, name: workload.name, clientId: result.clientId, credentialsSecret: result.secretName, state: 'registered' };
   } catch (error) {
-    // Only invalid input and deletions reach here: transient failures are retried inside the activity.
+    // Keycloak failures, invalid input and deletions reach here: other failures are retried inside the activity.
+    const keycloakFailure = keycloakFailureOf(error);
+    if (keycloakFailure) throw new KeycloakUnavailable(keycloakFailure);
     const cause = nonRetryableCause(error);
     if (cause?.type === ErrorType.WorkloadGone) return { kind: workload.kind, name: workload.name, state: 'skipped', detail: 'deleted during the pass' };
     if (!cause || cause.type === ErrorType.NamespaceGone) throw error;
@@ -55,11 +72,27 @@ async function registerAndReport(ctx: PassContext, report: PassReport, workload:
   }
 }
 
-/** Runbook step 7: removes the clients of workloads that are gone (clients of skipped workloads are kept). */
-export async function removeStaleClients(ctx: PassContext, report: PassReport, keep: string[], keycloak: KeycloakSettings, summary: string): Promise<void> {
+/**
+ * Runbook step 7: removes the clients of workloads that are gone (clients of skipped workloads are
+ * kept). Returns why Keycloak could not, if it could not.
+ */
+export async function removeStaleClients(
+  ctx: PassContext,
+  report: PassReport,
+  keep: string[],
+  keycloak: KeycloakSettings,
+  summary: string,
+): Promise<{ reason: string; message: string } | undefined> {
   const { namespace } = ctx;
-  const stale = await withSummary(activities.deleteStaleKeycloakClients, summary, [{ namespace, keep, keycloak }], keycloakOptions(ctx.priority));
-  for (const clientId of stale.deleted) report.namespaceChanged('KeycloakClientDeleted', `Keycloak client ${clientId} deleted: its workload is gone`);
+  try {
+    const stale = await withSummary(activities.deleteStaleKeycloakClients, summary, [{ namespace, keep, keycloak }], passKeycloakOptions(ctx.priority));
+    for (const clientId of stale.deleted) report.namespaceChanged('KeycloakClientDeleted', `Keycloak client ${clientId} deleted: its workload is gone`);
+    return undefined;
+  } catch (error) {
+    const failure = keycloakFailureOf(error);
+    if (!failure) throw error;
+    return failure;
+  }
 }
 
 /**
@@ -68,6 +101,10 @@ export async function removeStaleClients(ctx: PassContext, report: PassReport, k
  * for stale clients: those of an earlier namespace of the same name went when it was deleted.
  */
 export async function registerWorkloads(ctx: PassContext, report: PassReport, inspection: NamespaceInspection, config: ProvisioningConfig): Promise<WorkloadStatus[]> {
+  if (config.keycloakProblem) {
+    report.wait(config.keycloakProblem.reason, config.keycloakProblem.message);
+    return [];
+  }
   if (!config.keycloak) {
     report.wait('KeycloakConfigMissing', 'Neither kagenti-operator-config (operator namespace) nor authbridge-config (this namespace) has KEYCLOAK_URL and KEYCLOAK_REALM');
     return [];
@@ -77,17 +114,27 @@ export async function registerWorkloads(ctx: PassContext, report: PassReport, in
     return [];
   }
   const keycloak = config.keycloak;
+  const waitingFor: { reason: string; message: string }[] = [];
+  // A registration Keycloak could not do waits; the reason is reported once for the namespace.
+  const waitOnKeycloak = (workload: AgentWorkload) => (error: unknown): WorkloadStatus => {
+    if (!(error instanceof KeycloakUnavailable)) throw error;
+    waitingFor.push(error.failure);
+    return { kind: workload.kind, name: workload.name, state: 'waiting', detail: error.failure.message };
+  };
   const registrations = Promise.all(
     inspection.workloads.map((workload) => {
       const skipped = skipReason(workload, config);
       if (skipped) return Promise.resolve<WorkloadStatus>({ kind: workload.kind, name: workload.name, state: 'skipped', detail: skipped });
-      return registerAndReport(ctx, report, workload, keycloak);
+      return registerAndReport(ctx, report, workload, keycloak).catch(waitOnKeycloak(workload));
     }),
   );
   const newNamespace = !ctx.previous && inspection.provisionedBefore === false;
-  const [results] = await Promise.all([
-    registrations,
-    newNamespace ? undefined : removeStaleClients(ctx, report, inspection.workloads.map((w) => w.name), keycloak, `Remove Keycloak clients of deleted workloads in ${ctx.namespace}`),
-  ]);
+  const removeStale = async () => {
+    if (newNamespace) return;
+    const failure = await removeStaleClients(ctx, report, inspection.workloads.map((w) => w.name), keycloak, `Remove Keycloak clients of deleted workloads in ${ctx.namespace}`);
+    if (failure) waitingFor.push(failure);
+  };
+  const [results] = await Promise.all([registrations, removeStale()]);
+  if (waitingFor.length > 0) report.wait(waitingFor[0].reason, waitingFor[0].message);
   return results;
 }

@@ -1,6 +1,7 @@
 import type { GatewayReadiness } from '../../model/provisioning';
 import { activities, localActivities, locallyWithSummary, waitOptions, withSummary } from '../activity-proxies';
 import { clusterStep } from '../cluster-steps';
+import { showWaiting } from './status';
 import type { PassContext, PassReport } from './pass-report';
 
 /** Istio usually programs a waypoint within this long: looked for in a local activity first. */
@@ -24,7 +25,8 @@ async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassRepo
  * Runbook step 3: wait, bounded, for the waypoint to be Programmed. A first short look runs as a
  * local activity; only a slower waypoint costs a heartbeating activity for the rest of the bound.
  */
-async function waitForWaypoint(namespace: string, gatewayName: string, timeoutSeconds: number): Promise<GatewayReadiness> {
+async function waitForWaypoint(namespace: string, waypoint: Waypoint): Promise<GatewayReadiness> {
+  const { gatewayName, timeoutSeconds } = waypoint;
   const firstLook = Math.min(FIRST_LOOK_SECONDS, timeoutSeconds);
   const readiness = await locallyWithSummary(localActivities.waitForGatewayProgrammed, `Look for up to ${firstLook} s for waypoint Gateway ${gatewayName} to be Programmed`, [
     namespace,
@@ -32,21 +34,34 @@ async function waitForWaypoint(namespace: string, gatewayName: string, timeoutSe
   ]);
   if (readiness.ready || timeoutSeconds <= firstLook) return readiness;
   const rest = timeoutSeconds - firstLook;
+  await showWaiting(namespace, waypoint.agentCount, { reason: 'WaypointNotReady', message: `Waiting up to ${rest} s more for waypoint Gateway ${gatewayName} to be Programmed` });
   return withSummary(activities.waitForGatewayProgrammed, `Wait up to ${rest} s more for waypoint Gateway ${gatewayName} to be Programmed`, [namespace, rest], waitOptions(rest));
 }
 
 /** Labels, Gateway and readiness; returns whether the waypoint is ready. */
-export async function provisionWaypoint(ctx: PassContext, report: PassReport, gatewayName: string, timeoutSeconds: number): Promise<boolean> {
+/** The namespace's waypoint as a pass provisions it. */
+export interface Waypoint {
+  gatewayName: string;
+  /** Bound on the wait for it to be Programmed. */
+  timeoutSeconds: number;
+  /** Agent workloads in the namespace, for the status shown while the pass waits. */
+  agentCount: number;
+}
+
+export async function provisionWaypoint(ctx: PassContext, report: PassReport, waypoint: Waypoint): Promise<boolean> {
+  const { gatewayName, timeoutSeconds } = waypoint;
   const gateway = await labelNamespaceAndEnsureGateway(ctx, report, gatewayName);
   if (gateway.outcome === 'waiting') {
     report.wait(gateway.reason, gateway.message);
     return false;
   }
-  const readiness = await waitForWaypoint(ctx.namespace, gatewayName, timeoutSeconds);
+  await report.flush();
+  const readiness = await waitForWaypoint(ctx.namespace, waypoint);
   if (!readiness.ready) {
     report.wait('WaypointNotReady', `Waypoint Gateway not Programmed after ${timeoutSeconds} s: ${readiness.reason} ${readiness.message}`.trim());
   } else if (!ctx.previous?.waypointReady) {
     report.namespaceChanged('WaypointReady', 'Waypoint Gateway is Programmed');
   }
+  await report.flush();
   return readiness.ready;
 }

@@ -1,0 +1,119 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { NamespaceStatus } from '../../workflows/messages';
+import { getStatusQuery, namespaceDeletedSignal, resourcesChangedSignal } from '../../workflows/messages';
+import { startWorkflowEnvironment } from '../harness/workflow-environment';
+import { completeConfig, fakeActivities, fakeCluster } from './fake-activities';
+import { withWorker } from './workflow-worker';
+
+// How a pass reports what fails and heals, on Temporal's time-skipping test server with fake
+// activities (the integration fault suite proves the same against the real servers).
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startWorkflowEnvironment();
+});
+afterAll(() => env?.teardown());
+
+let run = 0;
+const start = (taskQueue: string) =>
+  env.client.workflow.signalWithStart('namespaceWorkflow', {
+    taskQueue,
+    workflowId: `ns-provisioner/failing${++run}`,
+    args: [{ namespace: 'team1' }],
+    signal: resourcesChangedSignal,
+    signalArgs: [{ reason: 'change' }],
+  });
+
+async function statusWhen(handle: { query: (q: typeof getStatusQuery) => Promise<NamespaceStatus> }, done: (s: NamespaceStatus) => boolean): Promise<NamespaceStatus> {
+  for (;;) {
+    const status = await handle.query(getStatusQuery);
+    if (done(status)) return status;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const count = (calls: string[], name: string) => calls.filter((c) => c === name).length;
+
+test('Keycloak unreachable: reported by name after two tries, looked at again after 5 s then 10 s, and cleared when it answers', async () => {
+  const cluster = fakeCluster({ failuresLeft: { registerWorkload: 4 }, failureType: { registerWorkload: 'KeycloakUnreachable' } });
+  const { activities, calls, events } = fakeActivities(cluster);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    const first = await statusWhen(handle, (s) => s.passes === 1);
+    expect(first.last).toMatchObject({ phase: 'Waiting', retryAfterSeconds: 5, waiting: [expect.objectContaining({ reason: 'KeycloakUnreachable' })] });
+    expect(first.last?.workloads).toEqual([expect.objectContaining({ name: 'agent', state: 'waiting' })]);
+    expect(count(calls, 'registerWorkload')).toBe(2);
+    await env.sleep('5 seconds');
+    const second = await statusWhen(handle, (s) => s.passes === 2);
+    expect(second.last?.retryAfterSeconds).toBe(10);
+    await env.sleep('10 seconds');
+    const healed = await statusWhen(handle, (s) => s.passes === 3);
+    expect(healed.last).toMatchObject({ phase: 'Ready', waiting: [] });
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+  const reasons = events.map((e) => `${e.type} ${e.reason}`);
+  // The Warning once, when it began; the Normal once, when it cleared.
+  expect(reasons.filter((r) => r === 'Warning KeycloakUnreachable')).toHaveLength(1);
+  expect(reasons.filter((r) => r === 'Normal KeycloakUnreachableCleared')).toHaveLength(1);
+});
+
+test('refused admin credentials are not tried again in the pass; the namespace waits for the configuration to change', async () => {
+  const cluster = fakeCluster({ failuresLeft: { registerWorkload: 1 }, failureType: { registerWorkload: 'KeycloakCredentialsRefused' } });
+  const { activities, calls, events } = fakeActivities(cluster);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    const status = await statusWhen(handle, (s) => s.passes === 1);
+    expect(status.last).toMatchObject({ phase: 'Waiting', retryAfterSeconds: 30, waiting: [expect.objectContaining({ reason: 'KeycloakCredentialsRefused' })] });
+    expect(count(calls, 'registerWorkload')).toBe(1);
+    // The Secret is fixed: the watcher's signal brings the pass that heals, without waiting for the interval.
+    await handle.signal(resourcesChangedSignal, { reason: 'change' });
+    const healed = await statusWhen(handle, (s) => s.passes === 2);
+    expect(healed.last?.phase).toBe('Ready');
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+  expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['KeycloakCredentialsRefused', 'KeycloakCredentialsRefusedCleared']));
+});
+
+test('a KEYCLOAK_URL that is not a URL is reported and nothing is sent to Keycloak', async () => {
+  const cluster = fakeCluster({
+    config: completeConfig({ keycloak: undefined, keycloakProblem: { reason: 'KeycloakUrlInvalid', message: "ConfigMap kagenti-system/kagenti-operator-config: KEYCLOAK_URL 'keycloak' is not a URL" } }),
+  });
+  const { activities, calls, events } = fakeActivities(cluster);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    const status = await statusWhen(handle, (s) => s.passes === 1);
+    expect(status.last?.waiting).toEqual([{ reason: 'KeycloakUrlInvalid', message: "ConfigMap kagenti-system/kagenti-operator-config: KEYCLOAK_URL 'keycloak' is not a URL" }]);
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+  expect(calls).not.toContain('registerWorkload');
+  expect(events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'KeycloakUrlInvalid' }));
+});
+
+test("each step's Events are recorded as it happens, before a later step finishes", async () => {
+  const cluster = fakeCluster();
+  const { activities, events } = fakeActivities(cluster);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const register = activities.registerWorkload;
+  activities.registerWorkload = async (input) => {
+    await held;
+    return register(input);
+  };
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    // Registration is held; the labels, the Gateway and its readiness are already reported.
+    for (;;) {
+      if (events.some((e) => e.reason === 'WaypointReady')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(events.map((e) => e.reason)).toEqual(['AmbientLabelsSet', 'WaypointCreated', 'WaypointReady']);
+    release();
+    await statusWhen(handle, (s) => s.passes === 1);
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+  expect(events.map((e) => e.reason)).toEqual(['AmbientLabelsSet', 'WaypointCreated', 'WaypointReady', 'KeycloakClientCreated', 'CredentialsSecretCreated', 'CredentialsAnnotated']);
+});
