@@ -42,8 +42,10 @@ export function invalidWorkloadSpec(message: string): ApplicationFailure {
 /** HTTP status of a failed Kubernetes or Keycloak call, if it was an HTTP error. */
 export function httpStatus(error: unknown): number | undefined {
   const e = error as { code?: unknown; response?: { status?: unknown } };
-  if (typeof e?.code === 'number') return e.code;
-  if (typeof e?.response?.status === 'number') return e.response.status;
+  // Only HTTP statuses: a DOMException (a timeout, an abort) has a numeric `code` of its own.
+  const isStatus = (value: unknown): value is number => typeof value === 'number' && value >= 100 && value <= 599;
+  if (isStatus(e?.code)) return e.code;
+  if (isStatus(e?.response?.status)) return e.response.status;
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 import { ActivityOptions, LocalActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../model/activities';
-import { KEYCLOAK_CONFIGURATION_FAILURES, NON_RETRYABLE_ERROR_TYPES } from '../model/errors';
+import { KEYCLOAK_CONFIGURATION_FAILURES, KeycloakFailure, NON_RETRYABLE_ERROR_TYPES } from '../model/errors';
 import type { WorkPriority } from '../model/provisioning';
 
 
@@ -48,16 +48,16 @@ export function keycloakOptions(priority: WorkPriority): ActivityOptions {
 }
 
 /**
- * Keycloak work of a provisioning pass: two tries a second apart (each call bounded to 4 s), none for a failure only a
- * change of configuration fixes. Then the pass reports why (a waiting state named after the
- * failure, within seconds) and looks again later, resolving the settings anew, instead of retrying
- * for ever with the settings it started with.
+ * Keycloak work of a provisioning pass: two tries a second apart (each call bounded to 4 s), and
+ * one for an unreachable Keycloak or a failure only a change of configuration fixes. Then the pass
+ * reports why (a waiting state named after the failure, within seconds) and looks again later,
+ * resolving the settings anew, instead of retrying for ever with the settings it started with.
  */
 export function passKeycloakOptions(priority: WorkPriority): ActivityOptions {
   const options = keycloakOptions(priority);
   return {
     ...options,
-    retry: { ...options.retry, initialInterval: '1 second', maximumAttempts: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES, ...KEYCLOAK_CONFIGURATION_FAILURES] },
+    retry: { ...options.retry, initialInterval: '1 second', maximumAttempts: 2, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES, ...KEYCLOAK_CONFIGURATION_FAILURES, KeycloakFailure.KeycloakUnreachable] },
   };
 }
 

@@ -22,6 +22,13 @@ const DEFAULT_PRIORITY_KEY = 3;
  */
 const CALL_TIMEOUT_MS = 4_000;
 
+/**
+ * After a call found Keycloak unreachable, the next calls to it fail at once for this long instead
+ * of each waiting out its own timeout: an outage is reported within seconds however much work
+ * waits, and costs no connection attempts; then one call tries again.
+ */
+const UNREACHABLE_COOL_DOWN_MS = 5_000;
+
 /** Renew an admin token this long before it expires, so no call starts with a token about to lapse. */
 const RENEW_BEFORE_MS = 20_000;
 
@@ -46,6 +53,8 @@ export class KeycloakAdminSessions {
   private readonly slots: Semaphore;
   /** The platform clients' internal ids, looked up once per realm. */
   readonly platformClients = new PlatformClients();
+  /** Keycloak servers found unreachable moments ago, by URL: until when, and why. */
+  private readonly unreachable = new Map<string, { until: number; reason: string }>();
 
   constructor(concurrency: number) {
     this.slots = new Semaphore(concurrency);
@@ -74,21 +83,37 @@ export class KeycloakAdminSessions {
   /** An admin client pointed at `realm`, with a valid token. */
   async session(url: string, realm: string, credentials: AdminCredentials): Promise<KcAdminClient> {
     const key = this.key(url, credentials);
-    let pending = this.tokens.get(key);
-    const cached = pending ? await pending.catch(() => undefined) : undefined;
-    if (!cached || cached.expiresAt - Date.now() < RENEW_BEFORE_MS) {
-      if (this.tokens.get(key) === pending) {
-        pending = this.login(url, credentials);
-        this.tokens.set(key, pending);
-        pending.catch(() => this.tokens.delete(key));
-      } else {
-        pending = this.tokens.get(key)!;
-      }
-    }
-    const token = await pending!;
+    const current = this.tokens.get(key);
+    // A login under way that fails, fails its waiters too: none starts another only to wait as long.
+    const cached = current ? await current : undefined;
+    const token = cached && cached.expiresAt - Date.now() >= RENEW_BEFORE_MS ? cached : await this.freshToken(key, url, credentials, current);
     const admin = new KcAdminClient({ baseUrl: url, realmName: realm, timeout: CALL_TIMEOUT_MS });
     admin.setAccessToken(token.accessToken);
     return admin;
+  }
+
+  /** A new login, or the one another caller started since `stale` was looked at; a failed login is forgotten. */
+  private freshToken(key: string, url: string, credentials: AdminCredentials, stale: Promise<CachedToken> | undefined): Promise<CachedToken> {
+    const latest = this.tokens.get(key);
+    if (latest && latest !== stale) return latest;
+    const login = this.login(url, credentials);
+    this.tokens.set(key, login);
+    login.catch(() => {
+      if (this.tokens.get(key) === login) this.tokens.delete(key);
+    });
+    return login;
+  }
+
+  /** Why `url` is not tried now, when a call found it unreachable moments ago. */
+  unreachableNow(url: string): string | undefined {
+    const known = this.unreachable.get(url);
+    return known && known.until > Date.now() ? known.reason : undefined;
+  }
+
+  /** Records the outcome of a call to `url`: unreachable (with why), or answering. */
+  reachable(url: string, answered: boolean, reason = ''): void {
+    if (answered) this.unreachable.delete(url);
+    else this.unreachable.set(url, { until: Date.now() + UNREACHABLE_COOL_DOWN_MS, reason });
   }
 
   /** Forgets every token, after Keycloak refused one (it restarted, or the user changed). */

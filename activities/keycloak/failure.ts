@@ -38,10 +38,9 @@ function failure(type: KeycloakFailureType, message: string): ApplicationFailure
  * handle). Retryable throughout: each workflow's retry policy decides what is worth another try.
  */
 export function keycloakFailure(error: unknown, stage: KeycloakStage, where: { url: string; realm: string; adminSecret: string }): ApplicationFailure | undefined {
+  if (isNetworkError(error)) return failure(KeycloakFailure.KeycloakUnreachable, `Keycloak at ${where.url} is unreachable: ${rootMessage(error)}`);
   const status = httpStatus(error);
-  if (status === undefined) {
-    return isNetworkError(error) ? failure(KeycloakFailure.KeycloakUnreachable, `Keycloak at ${where.url} is unreachable: ${rootMessage(error)}`) : undefined;
-  }
+  if (status === undefined) return undefined;
   if (status >= 500) return failure(KeycloakFailure.KeycloakServerError, `Keycloak at ${where.url} answered ${status}: ${responseText(error) || 'server error'}`);
   if (stage === 'login' && (status === 400 || status === 401)) {
     return failure(KeycloakFailure.KeycloakCredentialsRefused, `Keycloak at ${where.url} refused the admin credentials in Secret ${where.adminSecret} (${responseText(error) || status})`);

@@ -31,21 +31,31 @@ export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSet
   const meter = context.metricMeter;
   // Why it failed, by name and in words (a refused login, an unknown realm, no answer), for the pass to report.
   const named = (error: unknown, stage: KeycloakStage) => keycloakFailure(error, stage, { url: keycloak.url, realm: keycloak.realm, adminSecret }) ?? error;
+  const failFastIfDown = () => {
+    const down = deps.sessions.unreachableNow(keycloak.url);
+    if (down) throw ApplicationFailure.retryable(`${down} (moments ago; not tried again yet)`, KeycloakFailure.KeycloakUnreachable);
+  };
+  failFastIfDown();
   // Alive while it waits for a slot and while it works: a dead worker is noticed by the heartbeat timeout.
   const heartbeat = setInterval(() => context.heartbeat(), 1000);
   try {
     return await deps.sessions.exclusive(async () => {
+      failFastIfDown();
       const started = performance.now();
       try {
         const admin = await deps.sessions.session(keycloak.url, keycloak.realm, credentials).catch((error: unknown) => {
           throw named(error, 'login');
         });
-        return await work(admin).catch((error: unknown) => {
+        const result = await work(admin).catch((error: unknown) => {
           throw named(error, 'call');
         });
+        deps.sessions.reachable(keycloak.url, true);
+        return result;
       } catch (error) {
-        if (httpStatus(error) === 401 || (error instanceof ApplicationFailure && error.type === KeycloakFailure.KeycloakCredentialsRefused)) deps.sessions.invalidate();
-        meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: error instanceof ApplicationFailure ? (error.type ?? 'failure') : String(httpStatus(error) ?? 'network') });
+        const type = error instanceof ApplicationFailure ? error.type : undefined;
+        if (type === KeycloakFailure.KeycloakUnreachable) deps.sessions.reachable(keycloak.url, false, (error as Error).message);
+        if (httpStatus(error) === 401 || type === KeycloakFailure.KeycloakCredentialsRefused) deps.sessions.invalidate();
+        meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: type ?? String(httpStatus(error) ?? 'network') });
         throw error;
       } finally {
         meter.createHistogram('kagenti_keycloak_call_duration', 'float', 's', 'Duration of one unit of Keycloak work (login, reads and writes)').record((performance.now() - started) / 1000);

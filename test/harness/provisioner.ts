@@ -6,6 +6,7 @@ import { createLogger } from '../../config/logger';
 import { loadSettings, Settings } from '../../config/settings';
 import { startWatcher, Watcher, watcherOptions } from '../../watcher/watcher';
 import { createWorker } from '../../worker/create-worker';
+import { eventually } from './eventually';
 import { adminKubeConfig, temporalClient, testStack, uniqueName, workerConnection } from './stack';
 
 export interface TestProvisioner {
@@ -92,6 +93,9 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
   const watcherKubeConfig = adminKubeConfig();
   if (options.watcherKubeconfig) watcherKubeConfig.loadFromFile(options.watcherKubeconfig);
   const watcher = options.inProcessWatcher === false ? undefined : startWatcher(watcherKubeConfig, client, watcherOptions(settings, { coalesceMs: 50 }), log);
+  // As a person's change comes after the watcher runs: a change made before its first lists are in
+  // is only seen by its takeover, paced behind whatever else the shared stack left unsettled.
+  if (watcher) await eventually(async () => (watcher.ready() ? true : undefined), 30_000, 'the watcher to list the cluster');
 
   return {
     settings,

@@ -34,15 +34,15 @@ async function statusWhen(handle: { query: (q: typeof getStatusQuery) => Promise
 
 const count = (calls: string[], name: string) => calls.filter((c) => c === name).length;
 
-test('Keycloak unreachable: reported by name after two tries, looked at again after 5 s then 10 s, and cleared when it answers', async () => {
-  const cluster = fakeCluster({ failuresLeft: { registerWorkload: 4 }, failureType: { registerWorkload: 'KeycloakUnreachable' } });
+test('Keycloak unreachable: reported by name after one try, looked at again after 5 s then 10 s, and cleared when it answers', async () => {
+  const cluster = fakeCluster({ failuresLeft: { registerWorkload: 2 }, failureType: { registerWorkload: 'KeycloakUnreachable' } });
   const { activities, calls, events } = fakeActivities(cluster);
   await withWorker(env, activities, async (taskQueue) => {
     const handle = await start(taskQueue);
     const first = await statusWhen(handle, (s) => s.passes === 1);
     expect(first.last).toMatchObject({ phase: 'Waiting', retryAfterSeconds: 5, waiting: [expect.objectContaining({ reason: 'KeycloakUnreachable' })] });
     expect(first.last?.workloads).toEqual([expect.objectContaining({ name: 'agent', state: 'waiting' })]);
-    expect(count(calls, 'registerWorkload')).toBe(2);
+    expect(count(calls, 'registerWorkload')).toBe(1);
     await env.sleep('5 seconds');
     const second = await statusWhen(handle, (s) => s.passes === 2);
     expect(second.last?.retryAfterSeconds).toBe(10);
@@ -74,6 +74,20 @@ test('refused admin credentials are not tried again in the pass; the namespace w
     await handle.result();
   });
   expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['KeycloakCredentialsRefused', 'KeycloakCredentialsRefusedCleared']));
+});
+
+test('an unforeseen failure of Keycloak work never fails the workflow: it waits, named KeycloakWorkFailed, and tries again', async () => {
+  const cluster = fakeCluster({ failuresLeft: { registerWorkload: 2 }, failureType: { registerWorkload: 'TypeError' } });
+  const { activities } = fakeActivities(cluster);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    const waiting = await statusWhen(handle, (s) => s.passes === 1);
+    expect(waiting.last?.waiting).toEqual([{ reason: 'KeycloakWorkFailed', message: 'registerWorkload failed: TypeError (fault planted by the test)' }]);
+    await env.sleep('30 seconds');
+    expect((await statusWhen(handle, (s) => s.passes === 2)).last?.phase).toBe('Ready');
+    await handle.signal(namespaceDeletedSignal);
+    expect(await handle.result()).toBe('deleted');
+  });
 });
 
 test('a KEYCLOAK_URL that is not a URL is reported and nothing is sent to Keycloak', async () => {

@@ -12,10 +12,20 @@ export function nonRetryableCause(error: unknown): ApplicationFailure | undefine
 
 const KEYCLOAK_FAILURES: ReadonlySet<string> = new Set(Object.values(KeycloakFailure));
 
-/** Why Keycloak work failed once its tries were used up (unreachable, credentials refused, ...), if that is what `error` is. */
+/** What the pass's own failure types say: a deletion or invalid input, handled apart. */
+const HANDLED_APART: ReadonlySet<string> = new Set(Object.values(ErrorType));
+
+/**
+ * Why Keycloak work failed once its tries were used up, if that is what `error` is: by the
+ * failure's name (unreachable, credentials refused, ...), or KeycloakWorkFailed with its message for
+ * anything unforeseen. Keycloak work of a pass never fails the workflow: it waits and tries again.
+ */
 function keycloakFailureOf(error: unknown): { reason: string; message: string } | undefined {
-  const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
-  return cause?.type && KEYCLOAK_FAILURES.has(cause.type) ? { reason: cause.type, message: cause.message } : undefined;
+  if (!(error instanceof ActivityFailure)) return undefined;
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure && cause.type && HANDLED_APART.has(cause.type) && cause.nonRetryable) return undefined;
+  const reason = cause instanceof ApplicationFailure && cause.type && KEYCLOAK_FAILURES.has(cause.type) ? cause.type : 'KeycloakWorkFailed';
+  return { reason, message: cause?.message ?? error.message };
 }
 
 /** Keycloak could not do the pass's work: the registrations wait, reported by the failure's name. */

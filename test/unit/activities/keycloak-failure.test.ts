@@ -42,3 +42,8 @@ test.each([
 ])('KEYCLOAK_URL %p: %p', (url, problem) => {
   expect(keycloakUrlProblem(url)).toBe(problem);
 });
+
+test('a call that timed out (a DOMException, whose numeric code is no HTTP status) is KeycloakUnreachable', () => {
+  const timedOut = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+  expect(keycloakFailure(timedOut, 'call', where)).toMatchObject({ type: 'KeycloakUnreachable', message: 'Keycloak at http://keycloak:8080 is unreachable: The operation was aborted due to timeout' });
+});
