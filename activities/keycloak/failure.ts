@@ -25,7 +25,8 @@ function rootMessage(error: unknown): string {
 function isNetworkError(error: unknown): boolean {
   const e = error as { name?: string; message?: string; cause?: { code?: string } };
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return true;
-  return e instanceof TypeError && (e.message === 'fetch failed' || /invalid url|failed to parse url/i.test(e.message ?? ''));
+  // By name: fetch's errors come from Node's own realm, where `instanceof TypeError` of another realm (a test's VM) is false.
+  return e?.name === 'TypeError' && (e.message === 'fetch failed' || /invalid url|failed to parse url/i.test(e.message ?? ''));
 }
 
 function failure(type: KeycloakFailureType, message: string): ApplicationFailure {
