@@ -5,6 +5,7 @@ import { apps, core } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { awaitingGate, captureState, createSidecarNamespace, progressOf, startMigration } from '../../harness/migration';
 import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
+import { findSecrets, scanHistories } from '../../harness/secret-scan';
 import { killableWorkerSuite } from '../../harness/worker-process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
@@ -50,7 +51,17 @@ test('the worker killed during a wave: the migration completes after restart, an
 
   await expectSwitchedOnce(namespace, ['alpha', 'beta', 'gamma'], 2);
   const admin = await keycloakAdmin();
-  for (const name of ['alpha', 'beta', 'gamma']) expect(await admin.clients.find({ clientId: `${namespace}/${name}` })).toHaveLength(1);
+  const clientSecrets: string[] = [];
+  for (const name of ['alpha', 'beta', 'gamma']) {
+    const clients = await admin.clients.find({ clientId: `${namespace}/${name}` });
+    expect(clients).toHaveLength(1);
+    clientSecrets.push((await admin.clients.getClientSecret({ id: clients[0].id! })).value!);
+  }
+  // The migration's histories (and its worker processes' output) hold no client secret either.
+  expect(findSecrets([suite.output.join('')], clientSecrets, 'the worker processes\' output')).toEqual([]);
+  const scan = await scanHistories(suite.provisioner().client, `TaskQueue = '${suite.provisioner().settings.taskQueue}'`, clientSecrets);
+  expect(scan.histories).toBeGreaterThan(0);
+  expect(scan.findings).toEqual([]);
 });
 
 test('the worker killed during compensation: the rollback completes after restart and restores the snapshot exactly', async () => {

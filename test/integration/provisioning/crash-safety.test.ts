@@ -2,6 +2,7 @@ import { credentialsSecretName } from '../../../model/names';
 import { allCredentialsSecrets, apps, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { keycloakAdmin, uniqueName } from '../../harness/stack';
+import { findSecrets, scanHistories } from '../../harness/secret-scan';
 import { killableWorkerSuite } from '../../harness/worker-process';
 
 const NAMESPACES = 50;
@@ -9,7 +10,7 @@ const KILLS = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
-const { output, killAndRestartWorker } = killableWorkerSuite();
+const { output, killAndRestartWorker, provisioner } = killableWorkerSuite();
 
 test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is SIGKILLed ${KILLS} times`, async () => {
   const prefix = uniqueName('crash');
@@ -40,6 +41,7 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
   const realmDefaults = (await admin.clientScopes.listDefaultClientScopes()).map((s) => s.name);
   const [platform] = await admin.clients.find({ clientId: 'kagenti' });
   const platformDefaults = (await admin.clients.listDefaultClientScopes({ id: platform.id! })).map((s) => s.name);
+  const clientSecrets: string[] = [];
   for (const ns of namespaces) {
     // Exactly one client, one audience scope (once among the platform client's defaults, not a realm default), and a Secret that matches the client.
     const clients = await admin.clients.find({ clientId: `${ns}/agent` });
@@ -50,7 +52,7 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
     const secret = await core.readNamespacedSecret({ namespace: ns, name: secretNames.get(ns)! });
     const clientSecret = (await admin.clients.getClientSecret({ id: clients[0].id! })).value!;
     expect(decode(secret.data!['client-secret.txt'])).toBe(clientSecret);
-    expect(output.join('')).not.toContain(clientSecret);
+    clientSecrets.push(clientSecret);
 
     // No stray object: one Gateway, one managed Secret, the annotation naming that Secret.
     const gateways = (await custom.listNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace: ns, plural: 'gateways' })) as { items: unknown[] };
@@ -65,4 +67,10 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
     // The annotation was written once: one rollout to it, so at most two ReplicaSets (before and after).
     expect(deployment.metadata?.generation).toBeLessThanOrEqual(2);
   }
+  // No client secret in the logs of the real worker processes (the SDK's and the workflows' lines
+  // included), nor in any payload of their histories.
+  expect(findSecrets([output.join('')], clientSecrets, 'the worker processes\' output')).toEqual([]);
+  const scan = await scanHistories(provisioner().client, `TaskQueue = '${provisioner().settings.taskQueue}'`, clientSecrets);
+  expect(scan.histories).toBeGreaterThanOrEqual(NAMESPACES);
+  expect(scan.findings).toEqual([]);
 }, 400_000);

@@ -17,7 +17,7 @@ function historyWith(result: unknown): temporal.api.history.v1.IHistory {
 test('a secret inside an activity result is found once payloads are decoded; a search of the JSON misses it', () => {
   const history = historyWith({ secretName: 'creds', leaked: SECRET });
   expect(JSON.stringify(history)).not.toContain(SECRET);
-  expect(findSecrets(historyTexts(history), [SECRET], 'the history')).toEqual(['the history holds the secret hunt…']);
+  expect(findSecrets(historyTexts(history), [SECRET], 'the history')).toEqual(['the history holds secret #1 of 1']);
 });
 
 test('a secret in base64 (as in a Kubernetes Secret\'s data) is found too; a clean history has no finding', () => {
