@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const HISTORIES_DIR = join(__dirname, '..', 'replay', 'histories');
+const HISTORIES_DIR = join(__dirname, '..', 'replay', 'histories');
 
 /**
  * Saves the workflow's history as test/replay/histories/<name>.history (binary protobuf: the SDK's

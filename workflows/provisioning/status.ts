@@ -4,7 +4,7 @@ import { clusterStep } from '../cluster-steps';
 import { ProvisionerPhase } from '../search-attributes';
 
 /** The namespace's status annotation (kagenti.io/waypoint-provisioning-status) for an outcome. */
-export function statusAnnotation(outcome: Pick<PassOutcome, 'phase' | 'waypointReady' | 'agentCount' | 'waiting'>): string {
+function statusAnnotation(outcome: Pick<PassOutcome, 'phase' | 'waypointReady' | 'agentCount' | 'waiting'>): string {
   return JSON.stringify({ phase: outcome.phase, waypointReady: outcome.waypointReady, agents: outcome.agentCount, waiting: outcome.waiting.map((w) => w.reason) });
 }
 
