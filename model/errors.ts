@@ -7,6 +7,8 @@ export const ErrorType = {
   NamespaceGone: 'NamespaceGone',
   /** The workload was deleted while the pass registered it. */
   WorkloadGone: 'WorkloadGone',
+  /** The apiserver refused a request (forbidden, or invalid: RBAC, an admission policy or webhook). */
+  KubernetesRefused: 'KubernetesRefused',
 } as const;
 
 /** Every failure type above: the retry policies list them as non-retryable. */

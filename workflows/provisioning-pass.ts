@@ -1,3 +1,4 @@
+import type { ApplicationFailure } from '@temporalio/workflow';
 import { ErrorType, KeycloakFailure } from '../model/errors';
 import type { KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig } from '../model/provisioning';
 import { clusterStep } from './cluster-steps';
@@ -84,15 +85,25 @@ async function tidyEmptyNamespace(ctx: PassContext, report: PassReport, config: 
  * for the waypoint to be Programmed; register each agent workload (client, audience scope,
  * credentials Secret, annotation); remove the clients of workloads that are gone; report.
  */
-async function runPass(ctx: PassContext): Promise<PassResult> {
+async function runPass(ctx: PassContext, report: PassReport): Promise<PassResult> {
   const [inspection, config] = await readNamespaceAndConfig(ctx.namespace);
   // The settings in force are kept for the clean-up: a run started after the namespace went has no others.
   const keycloak = config.keycloak;
   if (!inspection.exists || inspection.terminating) return { outcome: DELETING, keycloak };
-  const report = new PassReport(ctx);
+  try {
+    return { outcome: await provision(ctx, report, inspection, config), keycloak };
+  } catch (error) {
+    const cause = refusal(error);
+    if (!cause) throw error;
+    return { ...(await refused(ctx, report, cause, config.retryIntervalSeconds, inspection.workloads.length)), keycloak };
+  }
+}
+
+/** The pass's writes, once the namespace and its config are read. */
+async function provision(ctx: PassContext, report: PassReport, inspection: NamespaceInspection, config: ProvisioningConfig): Promise<PassOutcome> {
   const standby = standbyReason(inspection);
-  if (standby) return { outcome: await standBy(report, inspection, standby), keycloak };
-  if (!isAgentNamespace(inspection)) return { outcome: await tidyEmptyNamespace(ctx, report, config), keycloak };
+  if (standby) return standBy(report, inspection, standby);
+  if (!isAgentNamespace(inspection)) return tidyEmptyNamespace(ctx, report, config);
 
   const waypointReady = config.waypointProvisioning ? await provisionWaypoint(ctx, report, { gatewayName: inspection.waypointGateway, timeoutSeconds: config.waypointReadyTimeoutSeconds, agentCount: inspection.workloads.length }) : false;
   if (config.adminSecretInWorkloadNamespace) {
@@ -104,15 +115,40 @@ async function runPass(ctx: PassContext): Promise<PassResult> {
   const waiting = report.waiting;
   const phase = waiting.length > 0 || workloads.some((w) => w.state === 'failed') ? 'Waiting' : 'Ready';
   const retryAfterSeconds = retryAfter(waiting, ctx.previous, config.retryIntervalSeconds);
-  return { outcome: { phase, waypointReady, agentCount: inspection.workloads.length, waiting, warnings: report.warnings, workloads, retryAfterSeconds, done: false }, keycloak };
+  return { phase, waypointReady, agentCount: inspection.workloads.length, waiting, warnings: report.warnings, workloads, retryAfterSeconds, done: false };
 }
 
-/** A pass that finds the namespace deleted under it ends as Deleting. */
+/** How soon a pass whose reads the apiserver refused looks again (the retry interval was not read). */
+const REFUSED_READ_RETRY_SECONDS = 30;
+
+/** The cause when the apiserver refused a step of the pass (RBAC, an admission policy or webhook). */
+function refusal(error: unknown): ApplicationFailure | undefined {
+  const cause = nonRetryableCause(error);
+  return cause?.type === ErrorType.KubernetesRefused ? cause : undefined;
+}
+
+/** A refused pass waits, reported as KubernetesRefused with the apiserver's words, and looks again later. */
+async function refused(ctx: PassContext, report: PassReport, cause: ApplicationFailure, retryAfterSeconds: number, agentCount: number): Promise<PassResult> {
+  report.wait(ErrorType.KubernetesRefused, cause.message);
+  await report.finish();
+  const { previous } = ctx;
+  return {
+    outcome: { phase: 'Waiting', waypointReady: false, agentCount, waiting: report.waiting, warnings: [], workloads: previous?.workloads ?? [], retryAfterSeconds, done: false },
+  };
+}
+
+/**
+ * A pass that finds the namespace deleted under it ends as Deleting; one the apiserver refuses
+ * waits and looks again later.
+ */
 export async function provisioningPass(ctx: PassContext): Promise<PassResult> {
+  const report = new PassReport(ctx);
   try {
-    return await runPass(ctx);
+    return await runPass(ctx, report);
   } catch (error) {
     if (nonRetryableCause(error)?.type === ErrorType.NamespaceGone) return { outcome: DELETING };
-    throw error;
+    const cause = refusal(error);
+    if (!cause) throw error;
+    return refused(ctx, report, cause, REFUSED_READ_RETRY_SECONDS, ctx.previous?.agentCount ?? 0);
   }
 }

@@ -16,8 +16,9 @@ import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeN
 const GATEWAY_VERB = { created: 'Created', updated: 'Repaired', waiting: 'Waiting for' } as const;
 
 /**
- * The provisioning pass's Kubernetes activities. A write into a namespace that is being deleted
- * fails as NamespaceGone, which the pass handles; an Event for such a namespace is dropped.
+ * The provisioning pass's Kubernetes activities. A call into a namespace that is being deleted
+ * fails as NamespaceGone, and one the apiserver refuses (RBAC, an admission policy) as
+ * KubernetesRefused, both handled by the pass; an Event for a namespace going away is dropped.
  */
 export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients; settings: Settings; log: Logger }): KubernetesActivities {
   const recordEventUnlessGone = (event: EventInput) =>
@@ -29,30 +30,30 @@ export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients;
       }
     });
   return {
-    inspectNamespace: (namespace) => inspectNamespace(k8s, namespace),
-    resolveProvisioningConfig: (namespace) => resolveProvisioningConfig(k8s, settings, namespace),
+    inspectNamespace: inNamespace((namespace) => inspectNamespace(k8s, namespace)),
+    resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace)),
     ensureNamespaceLabels: inNamespace(async (namespace) => {
       const result = await ensureNamespaceLabels(k8s, namespace);
       logChange(log, result.outcome, 'Labelled Namespace for ambient mode', { namespace });
       return result;
     }),
-    removeNamespaceLabels: async (namespace) => {
+    removeNamespaceLabels: inNamespace(async (namespace) => {
       const result = await removeNamespaceLabels(k8s, namespace);
       logChange(log, result.outcome, 'Removed ambient labels from Namespace', { namespace });
       return result;
-    },
+    }),
     ensureWaypointGateway: inNamespace(async (namespace) => {
       const result = await ensureWaypointGateway(k8s, namespace);
       if (result.outcome !== 'unchanged') logChange(log, result.outcome, `${GATEWAY_VERB[result.outcome]} waypoint Gateway`, { namespace, ...result });
       return result;
     }),
-    deleteWaypointGateway: async (namespace) => {
+    deleteWaypointGateway: inNamespace(async (namespace) => {
       const result = await deleteWaypointGateway(k8s, namespace);
       logChange(log, result.outcome, 'Deleted waypoint Gateway', { namespace });
       return result;
-    },
+    }),
     waitForGatewayProgrammed: (namespace, timeoutSeconds) => waitForGatewayProgrammed(k8s, namespace, timeoutSeconds),
-    recordNamespaceStatus: (namespace, status) => recordNamespaceStatus(k8s, namespace, status),
+    recordNamespaceStatus: inNamespace((namespace, status: string) => recordNamespaceStatus(k8s, namespace, status)),
     recordEvents: async (events) => {
       await Promise.all(events.map(recordEventUnlessGone));
     },

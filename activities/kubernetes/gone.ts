@@ -11,9 +11,13 @@ function statusDetails(error: unknown): { kind?: string; message?: string } {
   }
 }
 
+/** HTTP statuses of a refusal no retry changes: bad request, forbidden (RBAC, an admission policy), invalid. */
+const REFUSALS = new Set([400, 403, 422]);
+
 /**
  * Turns "the namespace is gone or terminating" and "the workload is gone" into non-retryable
- * failures the workflow handles; any other error is rethrown for the retry policy.
+ * failures the workflow handles, and so a refusal of the apiserver (KubernetesRefused, with its
+ * message); any other error is rethrown for the retry policy.
  */
 export function classifyGone(error: unknown, namespace: string): never {
   const status = httpStatus(error);
@@ -26,6 +30,9 @@ export function classifyGone(error: unknown, namespace: string): never {
   }
   if (status === 404 && (details.kind === 'deployments' || details.kind === 'statefulsets')) {
     throw ApplicationFailure.nonRetryable(`${details.message ?? 'The workload no longer exists'}`, ErrorType.WorkloadGone);
+  }
+  if (status !== undefined && REFUSALS.has(status)) {
+    throw ApplicationFailure.nonRetryable(`The Kubernetes API refused it (${status}): ${details.message ?? String((error as Error).message)}`, ErrorType.KubernetesRefused);
   }
   throw error;
 }

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../model/activities';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../model/errors';
 import type { EventInput } from '../../model/events';
 import type { NamespaceInspection, ProvisioningConfig } from '../../model/provisioning';
 import { keycloakSettings } from '../fixtures/keycloak-settings';
@@ -62,7 +63,8 @@ export function fakeActivities(cluster: FakeCluster) {
     if (left > 0) {
       cluster.failuresLeft[name] = left - 1;
       const type = cluster.failureType[name] ?? 'PlantedFault';
-      throw ApplicationFailure.retryable(`${name} failed: ${type} (fault planted by the test)`, type);
+      // As the real activities throw them: this project's own failure types are non-retryable.
+      throw ApplicationFailure.create({ message: `${name} failed: ${type} (fault planted by the test)`, type, nonRetryable: NON_RETRYABLE_ERROR_TYPES.includes(type) });
     }
     return result();
   };

@@ -90,6 +90,22 @@ test('an unforeseen failure of Keycloak work never fails the workflow: it waits,
   });
 });
 
+test('a write the apiserver refuses (an admission policy, RBAC) is reported by name, never fails the workflow, and clears', async () => {
+  const cluster = fakeCluster({ failuresLeft: { ensureWaypointGateway: 1 }, failureType: { ensureWaypointGateway: 'KubernetesRefused' } });
+  const { activities, calls, events } = fakeActivities(cluster);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    const refused = await statusWhen(handle, (s) => s.passes === 1);
+    expect(refused.last).toMatchObject({ phase: 'Waiting', retryAfterSeconds: 30, waiting: [{ reason: 'KubernetesRefused', message: 'ensureWaypointGateway failed: KubernetesRefused (fault planted by the test)' }] });
+    expect(count(calls, 'ensureWaypointGateway')).toBe(1);
+    await env.sleep('30 seconds');
+    expect((await statusWhen(handle, (s) => s.passes === 2)).last?.phase).toBe('Ready');
+    await handle.signal(namespaceDeletedSignal);
+    expect(await handle.result()).toBe('deleted');
+  });
+  expect(events.map((e) => `${e.type} ${e.reason}`)).toEqual(expect.arrayContaining(['Warning KubernetesRefused', 'Normal KubernetesRefusedCleared']));
+});
+
 test('a KEYCLOAK_URL that is not a URL is reported and nothing is sent to Keycloak', async () => {
   const cluster = fakeCluster({
     config: completeConfig({ keycloak: undefined, keycloakProblem: { reason: 'KeycloakUrlInvalid', message: "ConfigMap kagenti-system/kagenti-operator-config: KEYCLOAK_URL 'keycloak' is not a URL" } }),
@@ -130,4 +146,13 @@ test("each step's Events are recorded as it happens, before a later step finishe
     await handle.result();
   });
   expect(events.map((e) => e.reason)).toEqual(['AmbientLabelsSet', 'WaypointCreated', 'WaypointReady', 'KeycloakClientCreated', 'CredentialsSecretCreated', 'CredentialsAnnotated']);
+});
+
+test('a namespace deleted under a local step ends the workflow as deleted, not failed', async () => {
+  const cluster = fakeCluster({ failuresLeft: { ensureNamespaceLabels: 1 }, failureType: { ensureNamespaceLabels: 'NamespaceGone' } });
+  const { activities } = fakeActivities(cluster);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    expect(await handle.result()).toBe('deleted');
+  });
 });

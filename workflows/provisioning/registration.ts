@@ -4,10 +4,13 @@ import type { AgentWorkload, KeycloakSettings, NamespaceInspection, PassOutcome,
 import { activities, passKeycloakOptions, withSummary } from '../activity-proxies';
 import type { PassContext, PassReport } from './pass-report';
 
-/** The application failure behind a non-retryable activity failure, if that is what `error` is. */
+/**
+ * The application failure behind a non-retryable activity failure, if that is what `error` is. An
+ * activity's failure comes wrapped in an ActivityFailure; a local activity's may come bare.
+ */
 export function nonRetryableCause(error: unknown): ApplicationFailure | undefined {
-  const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : undefined;
-  return cause?.nonRetryable ? cause : undefined;
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof ApplicationFailure && cause.nonRetryable ? cause : undefined;
 }
 
 const KEYCLOAK_FAILURES: ReadonlySet<string> = new Set(Object.values(KeycloakFailure));
