@@ -42,7 +42,7 @@ export const KEYCLOAK_OPTIONS: ActivityOptions = { ...CALL_OPTIONS, startToClose
  */
 const PRIORITY_KEY: Record<WorkPriority, number> = { new: 2, maintenance: 4 };
 
-/** Keycloak work of a pass, with the pass's priority: new work before maintenance. */
+/** Keycloak work with a priority (new work before maintenance), retried for as long as it takes: the audit, a deleted namespace's clean-up. */
 export function keycloakOptions(priority: WorkPriority): ActivityOptions {
   return { ...KEYCLOAK_OPTIONS, priority: { priorityKey: PRIORITY_KEY[priority] } };
 }
