@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config/settings';
 import type { KubernetesActivities } from '../../model/activities';
@@ -9,7 +8,7 @@ import type { KubeClients } from './clients';
 import { resolveProvisioningConfig } from './config';
 import { recordEvent } from './events';
 import { deleteWaypointGateway, ensureWaypointGateway, waitForGatewayProgrammed } from './gateways';
-import { classifyGone, inNamespace } from './gone';
+import { inNamespace, kubernetesFailure } from './gone';
 import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeNamespaceLabels } from './namespaces';
 
 /** What a verb says of a Gateway outcome in the log. */
@@ -23,11 +22,8 @@ const GATEWAY_VERB = { created: 'Created', updated: 'Repaired', waiting: 'Waitin
 export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients; settings: Settings; log: Logger }): KubernetesActivities {
   const recordEventUnlessGone = (event: EventInput) =>
     recordEvent(k8s, event).catch((error: unknown) => {
-      try {
-        classifyGone(error, event.namespace);
-      } catch (classified) {
-        if (!(classified instanceof ApplicationFailure && classified.type === ErrorType.NamespaceGone)) throw classified;
-      }
+      const failure = kubernetesFailure(error, event.namespace);
+      if (failure?.type !== ErrorType.NamespaceGone) throw failure ?? error;
     });
   return {
     inspectNamespace: inNamespace((namespace) => inspectNamespace(k8s, namespace)),

@@ -15,26 +15,27 @@ function statusDetails(error: unknown): { kind?: string; message?: string } {
 const REFUSALS = new Set([400, 403, 422]);
 
 /**
- * Turns "the namespace is gone or terminating" and "the workload is gone" into non-retryable
- * failures the workflow handles, and so a refusal of the apiserver (KubernetesRefused, with its
- * message); any other error is rethrown for the retry policy.
+ * The non-retryable failure an error of the Kubernetes API stands for, if any: the namespace gone
+ * or terminating (NamespaceGone), the workload gone (WorkloadGone), or a refusal of the apiserver
+ * (KubernetesRefused, with its message). Undefined for anything a retry may fix.
  */
-export function classifyGone(error: unknown, namespace: string): never {
+export function kubernetesFailure(error: unknown, namespace: string): ApplicationFailure | undefined {
   const status = httpStatus(error);
   const details = statusDetails(error);
-  if (status === 404 && details.kind === 'namespaces') {
-    throw ApplicationFailure.nonRetryable(`Namespace ${namespace} no longer exists`, ErrorType.NamespaceGone);
-  }
-  if (status === 403 && /being terminated/.test(details.message ?? '')) {
-    throw ApplicationFailure.nonRetryable(`Namespace ${namespace} is being deleted`, ErrorType.NamespaceGone);
-  }
+  if (status === 404 && details.kind === 'namespaces') return ApplicationFailure.nonRetryable(`Namespace ${namespace} no longer exists`, ErrorType.NamespaceGone);
+  if (status === 403 && /being terminated/.test(details.message ?? '')) return ApplicationFailure.nonRetryable(`Namespace ${namespace} is being deleted`, ErrorType.NamespaceGone);
   if (status === 404 && (details.kind === 'deployments' || details.kind === 'statefulsets')) {
-    throw ApplicationFailure.nonRetryable(`${details.message ?? 'The workload no longer exists'}`, ErrorType.WorkloadGone);
+    return ApplicationFailure.nonRetryable(`${details.message ?? 'The workload no longer exists'}`, ErrorType.WorkloadGone);
   }
   if (status !== undefined && REFUSALS.has(status)) {
-    throw ApplicationFailure.nonRetryable(`The Kubernetes API refused it (${status}): ${details.message ?? String((error as Error).message)}`, ErrorType.KubernetesRefused);
+    return ApplicationFailure.nonRetryable(`The Kubernetes API refused it (${status}): ${details.message ?? String((error as Error).message)}`, ErrorType.KubernetesRefused);
   }
-  throw error;
+  return undefined;
+}
+
+/** Throws the failure `error` stands for (see kubernetesFailure), or `error` itself for the retry policy. */
+function classifyGone(error: unknown, namespace: string): never {
+  throw kubernetesFailure(error, namespace) ?? error;
 }
 
 /** `fn`, with the deletion of its namespace (its first argument) reported as NamespaceGone or WorkloadGone. */

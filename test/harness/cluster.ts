@@ -1,5 +1,6 @@
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CoreV1Event, CustomObjectsApi, V1Deployment } from '@kubernetes/client-node';
 import { isNotFound } from '../../model/errors';
+import { MANAGED_SELECTOR } from '../../model/labels';
 import { credentialsSecretName } from '../../model/names';
 import { eventually } from './eventually';
 import { adminKubeConfig, uniqueName } from './stack';
@@ -56,9 +57,14 @@ export async function readSecretOrUndefined(namespace: string, name: string) {
   }
 }
 
-export async function eventReasons(namespace: string): Promise<string[]> {
+/** The Events the provisioner recorded in `namespace`. */
+export async function provisionerEvents(namespace: string): Promise<CoreV1Event[]> {
   const events = await core.listNamespacedEvent({ namespace });
-  return events.items.filter((e) => e.source?.component === 'kagenti-waypoint-provisioner').map((e) => e.reason!);
+  return events.items.filter((e) => e.source?.component === 'kagenti-waypoint-provisioner');
+}
+
+export async function eventReasons(namespace: string): Promise<string[]> {
+  return (await provisionerEvents(namespace)).map((e) => e.reason!);
 }
 
 export const decode = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString('utf8');
@@ -76,7 +82,7 @@ export async function provisionAgent(prefix: string): Promise<string> {
 export async function allCredentialsSecrets(namespaces: string[], timeoutMs: number): Promise<void> {
   const secretNames = new Map(namespaces.map((ns) => [ns, credentialsSecretName(ns, 'agent')]));
   await eventually(async () => {
-    const secrets = await core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' });
+    const secrets = await core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR });
     const done = new Set(secrets.items.filter((s) => secretNames.get(s.metadata!.namespace!) === s.metadata!.name).map((s) => s.metadata!.namespace!));
     return done.size === namespaces.length ? true : undefined;
   }, timeoutMs, `all ${namespaces.length} credentials Secrets`);

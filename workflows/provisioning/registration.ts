@@ -23,7 +23,7 @@ const HANDLED_APART: ReadonlySet<string> = new Set(Object.values(ErrorType));
  * failure's name (unreachable, credentials refused, ...), or KeycloakWorkFailed with its message for
  * anything unforeseen. Keycloak work of a pass never fails the workflow: it waits and tries again.
  */
-function keycloakFailureOf(error: unknown): { reason: string; message: string } | undefined {
+function keycloakFailureOf(error: unknown): KeycloakWait | undefined {
   if (!(error instanceof ActivityFailure)) return undefined;
   const cause = error.cause;
   if (cause instanceof ApplicationFailure && cause.type && HANDLED_APART.has(cause.type) && cause.nonRetryable) return undefined;
@@ -31,12 +31,8 @@ function keycloakFailureOf(error: unknown): { reason: string; message: string } 
   return { reason, message: cause?.message ?? error.message };
 }
 
-/** Keycloak could not do the pass's work: the registrations wait, reported by the failure's name. */
-class KeycloakUnavailable extends Error {
-  constructor(readonly failure: { reason: string; message: string }) {
-    super(failure.message);
-  }
-}
+/** Why Keycloak could not do some work of the pass: the namespace waits, reported by its name. */
+type KeycloakWait = { reason: string; message: string };
 
 /** Why a workload gets no client from this provisioner, or undefined when it should get one. */
 function skipReason(workload: AgentWorkload, config: ProvisioningConfig): string | undefined {
@@ -53,7 +49,7 @@ const registeredBefore = (workload: AgentWorkload, previous?: PassOutcome) =>
  * Runbook steps 4–6 for one workload, in one activity: its Keycloak client and audience scope, then
  * its credentials Secret, then (only then) the pod-template annotation naming the Secret.
  */
-async function registerAndReport(ctx: PassContext, report: PassReport, workload: AgentWorkload, keycloak: KeycloakSettings): Promise<WorkloadStatus> {
+async function registerAndReport(ctx: PassContext, report: PassReport, workload: AgentWorkload, keycloak: KeycloakSettings, waits: KeycloakWait[]): Promise<WorkloadStatus> {
   const { namespace } = ctx;
   const ref = { kind: workload.kind, name: workload.name, uid: workload.uid, serviceAccountName: workload.serviceAccountName };
   try {
@@ -76,7 +72,10 @@ async function registerAndReport(ctx: PassContext, report: PassReport, workload:
   } catch (error) {
     // Keycloak failures, invalid input and deletions reach here: other failures are retried inside the activity.
     const keycloakFailure = keycloakFailureOf(error);
-    if (keycloakFailure) throw new KeycloakUnavailable(keycloakFailure);
+    if (keycloakFailure) {
+      waits.push(keycloakFailure);
+      return { kind: workload.kind, name: workload.name, state: 'waiting', detail: keycloakFailure.message };
+    }
     const cause = nonRetryableCause(error);
     if (cause?.type === ErrorType.WorkloadGone) return { kind: workload.kind, name: workload.name, state: 'skipped', detail: 'deleted during the pass' };
     if (!cause || cause.type === ErrorType.NamespaceGone) throw error;
@@ -95,7 +94,7 @@ export async function removeStaleClients(
   keep: string[],
   keycloak: KeycloakSettings,
   summary: string,
-): Promise<{ reason: string; message: string } | undefined> {
+): Promise<KeycloakWait | undefined> {
   const { namespace } = ctx;
   try {
     const stale = await withSummary(activities.deleteStaleKeycloakClients, summary, [{ namespace, keep, keycloak }], passKeycloakOptions(ctx.priority));
@@ -127,18 +126,13 @@ export async function registerWorkloads(ctx: PassContext, report: PassReport, in
     return [];
   }
   const keycloak = config.keycloak;
-  const waitingFor: { reason: string; message: string }[] = [];
-  // A registration Keycloak could not do waits; the reason is reported once for the namespace.
-  const waitOnKeycloak = (workload: AgentWorkload) => (error: unknown): WorkloadStatus => {
-    if (!(error instanceof KeycloakUnavailable)) throw error;
-    waitingFor.push(error.failure);
-    return { kind: workload.kind, name: workload.name, state: 'waiting', detail: error.failure.message };
-  };
+  // Work Keycloak could not do waits; the first reason is reported once for the namespace.
+  const waitingFor: KeycloakWait[] = [];
   const registrations = Promise.all(
     inspection.workloads.map((workload) => {
       const skipped = skipReason(workload, config);
       if (skipped) return Promise.resolve<WorkloadStatus>({ kind: workload.kind, name: workload.name, state: 'skipped', detail: skipped });
-      return registerAndReport(ctx, report, workload, keycloak).catch(waitOnKeycloak(workload));
+      return registerAndReport(ctx, report, workload, keycloak, waitingFor);
     }),
   );
   const newNamespace = !ctx.previous && inspection.provisionedBefore === false;

@@ -1,7 +1,7 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { credentialsSecretName } from '../../../model/names';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
-import { core, createAgentDeployment, createNamespace, readSecretOrUndefined } from '../../harness/cluster';
+import { core, createAgentDeployment, createNamespace, provisionerEvents, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
@@ -16,11 +16,6 @@ const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const REPORT_MS = 10_000;
 const HEAL_MS = 10_000;
 const operatorNamespace = () => provisioner().settings.operatorNamespace;
-
-async function providerEvents(namespace: string) {
-  const events = await core.listNamespacedEvent({ namespace });
-  return events.items.filter((e) => e.source?.component === 'kagenti-waypoint-provisioner');
-}
 
 async function setOperatorConfig(data: Record<string, string>): Promise<void> {
   await core.patchNamespacedConfigMap({ namespace: operatorNamespace(), name: 'kagenti-operator-config', body: { data } }, MERGE_PATCH);
@@ -41,7 +36,7 @@ async function faultThenFix(prefix: string, reason: string, plant: () => Promise
   const created = Date.now();
   await createNamespace(namespace);
   await createAgentDeployment(namespace, 'agent');
-  const warning = await eventually(async () => (await providerEvents(namespace)).find((e) => e.type === 'Warning' && e.reason === reason), REPORT_MS, `a Warning ${reason}`);
+  const warning = await eventually(async () => (await provisionerEvents(namespace)).find((e) => e.type === 'Warning' && e.reason === reason), REPORT_MS, `a Warning ${reason}`);
   const reportedMs = Date.now() - created;
   expect(warning.message).toBeTruthy();
   await eventually(async () => {
@@ -57,8 +52,8 @@ async function faultThenFix(prefix: string, reason: string, plant: () => Promise
   await fix();
   await eventually(() => readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'agent')), HEAL_MS, 'the credentials Secret after the fix');
   const healedMs = Date.now() - fixed;
-  await eventually(async () => ((await providerEvents(namespace)).some((e) => e.type === 'Normal' && e.reason === `${reason}Cleared`) ? true : undefined), HEAL_MS, `a Normal ${reason}Cleared`);
-  const warnings = (await providerEvents(namespace)).filter((e) => e.reason === reason);
+  await eventually(async () => ((await provisionerEvents(namespace)).some((e) => e.type === 'Normal' && e.reason === `${reason}Cleared`) ? true : undefined), HEAL_MS, `a Normal ${reason}Cleared`);
+  const warnings = (await provisionerEvents(namespace)).filter((e) => e.reason === reason);
   expect(warnings).toHaveLength(1);
   const admin = await keycloakAdmin();
   expect(await admin.clients.find({ clientId: `${namespace}/agent` })).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { credentialsSecretName } from '../../../model/names';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
-import { core, createAgentDeployment, createNamespace, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
+import { core, createAgentDeployment, createNamespace, eventReasons, provisionerEvents, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
@@ -20,10 +20,11 @@ function signalKeycloak(signal: 'SIGSTOP' | 'SIGCONT'): void {
 
 /** How long after the namespace's creation its first Warning `reason` was recorded (the API's timestamps, whole seconds). */
 async function warningDelayMs(namespace: string, reason: string): Promise<number> {
-  const warning = await eventually(async () => {
-    const events = await core.listNamespacedEvent({ namespace });
-    return events.items.find((e) => e.type === 'Warning' && e.reason === reason && e.source?.component === 'kagenti-waypoint-provisioner');
-  }, 30_000, `a Warning ${reason} in ${namespace}`);
+  const warning = await eventually(
+    async () => (await provisionerEvents(namespace)).find((e) => e.type === 'Warning' && e.reason === reason),
+    30_000,
+    `a Warning ${reason} in ${namespace}`,
+  );
   const created = (await core.readNamespace({ name: namespace })).metadata!.creationTimestamp!;
   return new Date(warning.firstTimestamp!).getTime() - new Date(created).getTime();
 }

@@ -1,7 +1,7 @@
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { desiredWaypointGateway } from '../../../model/waypoint-gateway';
-import { core, createAgentDeployment, createNamespace, custom, kc, readGateway } from '../../harness/cluster';
+import { createAgentDeployment, createNamespace, custom, eventReasons, kc, provisionerEvents, readGateway } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { uniqueName } from '../../harness/stack';
@@ -41,10 +41,11 @@ test('a waypoint Gateway refused by an admission policy is reported as Kubernete
       'the policy to be enforced',
     );
     await createAgentDeployment(namespace, 'agent');
-    const warning = await eventually(async () => {
-      const events = await core.listNamespacedEvent({ namespace });
-      return events.items.find((e) => e.type === 'Warning' && e.reason === 'KubernetesRefused');
-    }, 10_000, 'a Warning KubernetesRefused');
+    const warning = await eventually(
+      async () => (await provisionerEvents(namespace)).find((e) => e.type === 'Warning' && e.reason === 'KubernetesRefused'),
+      10_000,
+      'a Warning KubernetesRefused',
+    );
     expect(warning.message).toContain('waypoints are not allowed in this namespace (a test policy)');
     const description = await provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)).describe();
     expect(description.status.name).toBe('RUNNING');
@@ -55,8 +56,5 @@ test('a waypoint Gateway refused by an admission policy is reported as Kubernete
   }
   // Nothing watches the policy: the next look, after the retry interval, finds the way open.
   await eventually(() => readGateway(namespace, `${namespace}-waypoint`), 30_000, 'the waypoint Gateway once the policy is gone');
-  await eventually(async () => {
-    const events = await core.listNamespacedEvent({ namespace });
-    return events.items.some((e) => e.reason === 'KubernetesRefusedCleared') ? true : undefined;
-  }, 30_000, 'a Normal KubernetesRefusedCleared');
+  await eventually(async () => ((await eventReasons(namespace)).includes('KubernetesRefusedCleared') ? true : undefined), 30_000, 'a Normal KubernetesRefusedCleared');
 });

@@ -1,3 +1,4 @@
+import { MANAGED_SELECTOR } from '../../../model/labels';
 import { credentialsSecretName } from '../../../model/names';
 import { restart } from '../../../tools/stack/stack';
 import { allCredentialsSecrets, core, createAgentDeployment, createNamespace, decode, eventReasons, provisionAgent, readSecretOrUndefined } from '../../harness/cluster';
@@ -18,7 +19,7 @@ provisionedSuite({ settings: { keycloakAuditIntervalSeconds: 5 } });
 async function deleteOtherAgentNamespaces(keep: string[]): Promise<void> {
   const others = async () =>
     new Set(
-      (await core.listSecretForAllNamespaces({ labelSelector: 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner' })).items
+      (await core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR })).items
         .map((s) => s.metadata!.namespace!)
         .filter((ns) => !keep.includes(ns)),
     );
