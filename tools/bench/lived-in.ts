@@ -253,7 +253,7 @@ export async function livedIn(options: Options): Promise<void> {
   const s = (v: number) => `${(v / 1000).toFixed(1)} s`;
   const perAgent = (r: { cpu: Record<string, number> } | undefined, count: number) => (r ? `${((r.cpu.keycloak ?? 0) / count * 1000).toFixed(0)} ms` : 'n/a');
   const rows: [string, string, string, string][] = [
-    ['idle CPU, all processes (5 min)', `${perMinute(idle).toFixed(1)} CPU-s/min (${byProcess(idle)})`, '50–63', ''],
+    [`idle CPU, all processes (${options.idleSeconds} s)`, `${perMinute(idle).toFixed(1)} CPU-s/min (${byProcess(idle)})`, '50–63', ''],
     ['idle CPU, the stack with the provisioner stopped', `${perMinute(baseline).toFixed(1)} CPU-s/min`, '', ''],
     ['idle CPU of the provisioner, the difference', `${(perMinute(idle) - perMinute(baseline)).toFixed(1)} CPU-s/min`, '≈ 0', '≤ 3'],
     ['worker RSS: start-up / steady / peak', `${startupRss.worker.toFixed(0)} / ${steady('worker').toFixed(0)} / ${peakRss.worker.toFixed(0)} MiB`, '1,070–1,190 MB peak', '≤ 300 MB'],
