@@ -20,6 +20,14 @@ export const CREDENTIALS_ANNOTATION = 'kagenti.io/keycloak-client-credentials-se
 export const STATUS_ANNOTATION = 'kagenti.io/waypoint-provisioning-status';
 export const WAYPOINT_GATEWAY_CLASS = 'istio-waypoint';
 export const WAYPOINT_FOR_LABEL = 'istio.io/waypoint-for';
+/**
+ * On the waypoint Gateway the provisioner made or adopted (value MANAGED_BY). Not a label, as the
+ * spec fixes the Gateway's labels. A Gateway of that name without it and of another class is
+ * someone else's, and is left alone.
+ */
+export const MANAGED_ANNOTATION = 'kagenti.io/managed-by';
+/** The label istiod puts on the Deployment and Service it makes for a Gateway; it never writes over one without it. */
+export const ISTIO_MANAGED_LABEL = 'gateway.istio.io/managed';
 
 /** Attributes that mark a Keycloak client as the provisioner's, and whose it is. */
 export const MANAGED_ATTRIBUTE = 'kagenti.io/managed-by';

@@ -1,4 +1,5 @@
 // Plain-JSON values passed between workflows and activities. No secret value ever appears here.
+import type { WaypointVerdict } from './waypoint-gateway';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 export type WorkloadType = 'agent' | 'tool';
@@ -101,22 +102,24 @@ export interface WorkloadRegistration extends KeycloakClientResult {
   annotation: EnsureOutcome;
 }
 
-export type GatewayEnsureResult = EnsureResult | { outcome: 'waiting'; reason: 'GatewayApiMissing' | 'GatewayClassMissing'; message: string };
+export type GatewayEnsureResult = EnsureResult | { outcome: 'waiting'; reason: 'GatewayApiMissing' | 'GatewayClassMissing' | 'WaypointNameTaken'; message: string };
 
-export interface GatewayReadiness {
-  ready: boolean;
-  /** The Programmed condition's reason and message, or why the Gateway could not be read. */
-  reason: string;
-  message: string;
-}
+/**
+ * istiod's verdict on the waypoint (waypointVerdict in waypoint-gateway.ts), or why the Gateway
+ * could not be read, or WaypointNameTaken when someone else's Service or Deployment holds its name.
+ */
+export type GatewayReadiness = WaypointVerdict;
 
 /**
  * Why a namespace is told to look again. `change`: the watcher saw something change (a new agent,
- * drift): new work, served first. `takeover`: a watcher that just started found the namespace not
- * settled. `audit`: the Keycloak audit found its clients, scopes or Secrets out of line. The last two
- * are maintenance, which waits behind new work for Keycloak; any other reason (a person's) is new work.
+ * drift): new work, served first. `waypoint`: istiod's verdict on the waypoint of a namespace that
+ * waited for it changed; new work too, but a pass only if the last pass did not find the waypoint
+ * ready (a pass still waiting for it sees the verdict itself). `takeover`: a watcher that just
+ * started found the namespace not settled. `audit`: the Keycloak audit found its clients, scopes or
+ * Secrets out of line. The last two are maintenance, which waits behind new work for Keycloak; any
+ * other reason (a person's) is new work.
  */
-export type WakeReason = 'change' | 'takeover' | 'audit';
+export type WakeReason = 'change' | 'waypoint' | 'takeover' | 'audit';
 
 /** New work (a change the watcher saw) goes before maintenance (a takeover, an audit's repair) wherever work waits. */
 export type WorkPriority = 'new' | 'maintenance';

@@ -1,31 +1,102 @@
-import { WAYPOINT_FOR_LABEL, WAYPOINT_GATEWAY_CLASS } from './labels';
+import { MANAGED_ANNOTATION, MANAGED_BY, WAYPOINT_FOR_LABEL, WAYPOINT_GATEWAY_CLASS } from './labels';
 import { waypointGatewayName } from './names';
 
-// Pure builders of the Kubernetes objects the provisioner owns (spec §3).
+// Pure builders and readers of the Kubernetes objects the provisioner owns (spec §3).
+
+/** The listener every waypoint has (spec §3); istiod refuses any other. */
+export const MESH_LISTENER = { name: 'mesh', port: 15008, protocol: 'HBONE' } as const;
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  observedGeneration?: number;
+}
 
 export interface GatewayObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string>; generation?: number };
   spec: { gatewayClassName: string; listeners: { name: string; port: number; protocol: string }[] };
+  status?: { conditions?: Condition[]; listeners?: { name: string; conditions?: Condition[] }[] };
 }
 
-/** The waypoint Gateway with exactly the spec's fields (spec §3). */
+/** The waypoint Gateway with exactly the spec's fields (spec §3), marked as the provisioner's. */
 export function desiredWaypointGateway(namespace: string): GatewayObject {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
-    metadata: { name: waypointGatewayName(namespace), namespace, labels: { [WAYPOINT_FOR_LABEL]: 'all' } },
-    spec: { gatewayClassName: WAYPOINT_GATEWAY_CLASS, listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+    metadata: {
+      name: waypointGatewayName(namespace),
+      namespace,
+      labels: { [WAYPOINT_FOR_LABEL]: 'all' },
+      annotations: { [MANAGED_ANNOTATION]: MANAGED_BY },
+    },
+    spec: { gatewayClassName: WAYPOINT_GATEWAY_CLASS, listeners: [{ ...MESH_LISTENER }] },
   };
+}
+
+/**
+ * Whether a live Gateway of the waypoint's name belongs to someone else: not marked as the
+ * provisioner's and not a waypoint at all. A waypoint made by hand (`istioctl waypoint apply`) or
+ * by the reference operator is adopted instead.
+ */
+export function isSomeoneElsesGateway(live: GatewayObject): boolean {
+  return live.metadata?.annotations?.[MANAGED_ANNOTATION] !== MANAGED_BY && live.spec?.gatewayClassName !== WAYPOINT_GATEWAY_CLASS;
 }
 
 /** Names of the fields the provisioner owns that differ on the live Gateway. */
 export function gatewayDrift(live: GatewayObject, desired: GatewayObject): string[] {
   const drift: string[] = [];
+  if (live.metadata?.annotations?.[MANAGED_ANNOTATION] !== MANAGED_BY) drift.push(`annotation ${MANAGED_ANNOTATION}`);
   if (live.metadata?.labels?.[WAYPOINT_FOR_LABEL] !== desired.metadata.labels[WAYPOINT_FOR_LABEL]) drift.push(`label ${WAYPOINT_FOR_LABEL}`);
   if (live.spec?.gatewayClassName !== desired.spec.gatewayClassName) drift.push('spec.gatewayClassName');
   const listeners = (live.spec?.listeners ?? []).map(({ name, port, protocol }) => ({ name, port, protocol }));
   if (JSON.stringify(listeners) !== JSON.stringify(desired.spec.listeners)) drift.push('spec.listeners');
   return drift;
+}
+
+/** istiod's verdict on a waypoint Gateway, as its status shows it. */
+export interface WaypointVerdict {
+  ready: boolean;
+  /** istiod has answered for this generation and will not program it as it is: waiting longer changes nothing. */
+  refused: boolean;
+  reason: string;
+  message: string;
+}
+
+/**
+ * Whether istiod has judged the Gateway's current generation: a Programmed condition of that
+ * generation that is True or False (the CRD's default is Unknown, "Waiting for controller").
+ */
+export function istiodHasAnswered(gateway: Pick<GatewayObject, 'metadata' | 'status'>): boolean {
+  const generation = gateway.metadata?.generation ?? 0;
+  const programmed = gateway.status?.conditions?.find((c) => c.type === 'Programmed');
+  return Boolean(programmed && programmed.status !== 'Unknown' && (programmed.observedGeneration ?? generation) >= generation);
+}
+
+/**
+ * Readiness as Istio means it: `Programmed=True` for the Gateway's current generation **and** its
+ * mesh listener accepted. istiod keeps a Gateway Programmed while refusing a listener it cannot
+ * serve (`UnsupportedProtocol`); that is a refusal, not readiness. A status without listener
+ * entries (an Istio that writes none) is judged by Programmed alone.
+ */
+export function waypointVerdict(gateway: Pick<GatewayObject, 'metadata' | 'status'>): WaypointVerdict {
+  const generation = gateway.metadata?.generation ?? 0;
+  const programmed = gateway.status?.conditions?.find((c) => c.type === 'Programmed');
+  if (!programmed) return { ready: false, refused: false, reason: 'NoStatus', message: 'istiod has not written the Gateway status yet' };
+  if ((programmed.observedGeneration ?? generation) < generation) {
+    return { ready: false, refused: false, reason: 'StatusStale', message: `istiod has not yet looked at generation ${generation} of the Gateway` };
+  }
+  if (programmed.status !== 'True') return { ready: false, refused: false, reason: programmed.reason ?? programmed.status, message: programmed.message ?? '' };
+  const listener = gateway.status?.listeners?.find((l) => l.name === MESH_LISTENER.name);
+  const refusal = listener?.conditions?.find((c) => (c.type === 'Accepted' || c.type === 'Programmed') && c.status === 'False');
+  if (refusal) {
+    return { ready: false, refused: true, reason: refusal.reason ?? 'ListenerRefused', message: `istiod refused listener ${MESH_LISTENER.name}: ${refusal.message ?? refusal.reason ?? ''}`.trim() };
+  }
+  if (gateway.status?.listeners && !listener) {
+    return { ready: false, refused: true, reason: 'ListenerMissing', message: `istiod reports no listener ${MESH_LISTENER.name} on the Gateway` };
+  }
+  return { ready: true, refused: false, reason: programmed.reason ?? 'Programmed', message: programmed.message ?? '' };
 }

@@ -21,7 +21,7 @@ export interface InformerSet {
 
 export interface InformerHandlers {
   /** A change after the first lists (those are reported once, through `synced`). */
-  changed(namespace: string): void;
+  changed(namespace: string, reason: 'change' | 'waypoint'): void;
   namespaceDeleted(namespace: string): void;
   /** Once, when every informer has listed: the caches now show the whole cluster. */
   synced(): void;
@@ -36,20 +36,23 @@ type Watched = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 const RESTART_DELAY_MS = { min: 500, max: 30_000 };
 const AGENT_RESOURCES = ['pods', 'deployments', 'statefulsets'] as const;
 
-/** Whether a namespace's status annotation says it waits for something (a setting, Keycloak, its waypoint). */
-function isWaiting(namespace: KubernetesObject): boolean {
+/** What a namespace's status annotation says its last pass left it waiting for (reasons), if anything. */
+function waitingFor(namespace: KubernetesObject | undefined): string[] {
   try {
-    const status = JSON.parse(namespace.metadata?.annotations?.[STATUS_ANNOTATION] ?? 'null') as { waiting?: string[] } | null;
-    return (status?.waiting?.length ?? 0) > 0;
+    const status = JSON.parse(namespace?.metadata?.annotations?.[STATUS_ANNOTATION] ?? 'null') as { waiting?: string[] } | null;
+    return status?.waiting ?? [];
   } catch {
-    return false;
+    return [];
   }
 }
+
+/** The waiting reasons that istiod's verdict on the waypoint can clear. */
+const WAYPOINT_WAITS = new Set(['WaypointNotReady', 'WaypointRefused', 'WaypointNameTaken']);
 
 /** What the caches say of agent namespaces, for the takeover and for a change of the operator's settings. */
 function cacheQueries(informers: Map<string, Watched>, resource: (name: string) => WatchedResource): Pick<InformerSet, 'agentNamespaces' | 'cached' | 'waitingNamespaces'> {
   return {
-    waitingNamespaces: () => informers.get('namespaces')!.list().filter(isWaiting).map((ns) => ns.metadata!.name!),
+    waitingNamespaces: () => informers.get('namespaces')!.list().filter((ns) => waitingFor(ns).length > 0).map((ns) => ns.metadata!.name!),
     agentNamespaces() {
       const namespaces = new Set<string>();
       for (const name of AGENT_RESOURCES) {
@@ -85,12 +88,16 @@ export function startInformers(kc: KubeConfig, operatorNamespace: string, handle
   const timers = new Set<NodeJS.Timeout>();
   let announced = false;
   let stopped = false;
-  const { resources, memories } = watchedResources(kc, operatorNamespace, holdsAgents);
+  const { resources, memories } = watchedResources(kc, operatorNamespace, holdsAgents, waitsForWaypoint);
   const resource = (name: string) => resources.find((r) => r.name === name)!;
 
   /** Whether the caches hold an agent or tool pod or workload in `namespace`, leaving out the object `except`. */
   function holdsAgents(namespace: string, except?: string): boolean {
     return AGENT_RESOURCES.some((name) => informers.get(name)!.list(namespace).some((o) => o.metadata?.uid !== except && isRelevant(resource(name), o)));
+  }
+
+  function waitsForWaypoint(namespace: string): boolean {
+    return waitingFor(informers.get('namespaces')?.get(namespace)).some((reason) => WAYPOINT_WAITS.has(reason));
   }
 
   /** Once `start()` resolves the informer has listed (its 'connect' event comes before the list). */
@@ -102,7 +109,7 @@ export function startInformers(kc: KubeConfig, operatorNamespace: string, handle
   }
 
   /** Tells the namespace of a change that matters, once the first lists are all in (see `synced`). */
-  function report(watched: WatchedResource, object: KubernetesObject, event: string): void {
+  function report(watched: WatchedResource, object: KubernetesObject, event: string, reason: 'change' | 'waypoint' = 'change'): void {
     const namespace = namespaceOf(object, watched.name === 'namespaces');
     if (!namespace || !announced) return;
     if (watched.scope === 'operator') {
@@ -112,8 +119,8 @@ export function startInformers(kc: KubeConfig, operatorNamespace: string, handle
     }
     // A Namespace matters when it opts in, is being deleted, or holds agents (its labels may have drifted).
     if (watched.name === 'namespaces' && !(isOptedInNamespace(object) || object.metadata?.deletionTimestamp || holdsAgents(namespace))) return;
-    log.debug({ namespace, resource: watched.name, name: object.metadata?.name, event }, 'Change that calls for a pass');
-    handlers.changed(namespace);
+    log.debug({ namespace, resource: watched.name, name: object.metadata?.name, event, reason }, 'Change that calls for a pass');
+    handlers.changed(namespace, reason);
   }
 
   function watch(watched: WatchedResource): Watched {
@@ -126,7 +133,9 @@ export function startInformers(kc: KubeConfig, operatorNamespace: string, handle
       if (isRelevant(watched, object) && (!watched.add || watched.add(object))) report(watched, object, 'add');
     });
     informer.on('update', (object) => {
-      if (isRelevant(watched, object) && (!watched.update || watched.update(object))) report(watched, object, 'update');
+      if (!isRelevant(watched, object)) return;
+      const matters = watched.update ? watched.update(object) : true;
+      if (matters) report(watched, object, 'update', matters === 'waypoint' ? 'waypoint' : 'change');
     });
     informer.on('delete', (object) => {
       const namespace = namespaceOf(object, watched.name === 'namespaces');

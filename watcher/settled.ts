@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { desiredWaypointGateway, gatewayDrift, type GatewayObject } from '../model/waypoint-gateway';
+import { desiredWaypointGateway, gatewayDrift, waypointVerdict, type GatewayObject } from '../model/waypoint-gateway';
 import { CREDENTIALS_ANNOTATION, REGISTRATION_INJECT_LABEL, STATUS_ANNOTATION, TYPE_LABEL } from '../model/labels';
 import { ambientLabels, credentialsSecretName } from '../model/names';
 
@@ -25,11 +25,6 @@ interface Template {
   spec?: { template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } };
 }
 
-function programmed(gateway: KubernetesObject): boolean {
-  const conditions = (gateway as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
-  return conditions.some((c) => c.type === 'Programmed' && c.status === 'True');
-}
-
 /**
  * Why a namespace needs a pass when a watcher takes over, or undefined when everything the caches
  * show is as a finished pass leaves it: the status annotation says Ready for as many workloads as
@@ -53,7 +48,7 @@ export function unsettledReason(cached: CachedNamespace, options: SettledOptions
     if (Object.entries(ambientLabels(name)).some(([key, value]) => labels[key] !== value)) return 'its ambient labels differ';
     if (!cached.gateway) return 'its waypoint Gateway is missing';
     if (gatewayDrift(cached.gateway as GatewayObject, desiredWaypointGateway(name)).length > 0) return 'its waypoint Gateway differs';
-    if (!status.waypointReady || !programmed(cached.gateway)) return 'its waypoint is not Programmed';
+    if (!status.waypointReady || !waypointVerdict(cached.gateway as GatewayObject).ready) return 'its waypoint is not Programmed';
   }
   if (options.clientRegistration) {
     for (const workload of cached.workloads as (KubernetesObject & Template)[]) {

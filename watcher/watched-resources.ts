@@ -1,6 +1,7 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { AGENT_POD_SELECTOR, hasAgentTemplate, MANAGED_SELECTOR } from '../model/labels';
 import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG, waypointGatewayName } from '../model/names';
+import { waypointVerdict, type GatewayObject } from '../model/waypoint-gateway';
 import { ChangeMemory, changeMemory } from './change-memory';
 import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from './own-writes';
 import { pagedList } from './paged-list';
@@ -21,8 +22,11 @@ export interface WatchedResource {
   relevant?: (o: KubernetesObject) => boolean;
   /** Which additions matter (all when absent); it also sees every addition, to remember what it needs. */
   add?: (o: KubernetesObject) => boolean;
-  /** Which updates matter; all when absent. */
-  update?: (o: KubernetesObject) => boolean;
+  /**
+   * Which updates matter (all when absent), as a change; or 'waypoint' when only istiod's verdict
+   * on a waypoint changed, which the workflow weighs against its last pass (see WakeReason).
+   */
+  update?: (o: KubernetesObject) => boolean | 'waypoint';
   /** Which deletions matter; all when absent. */
   delete?: (o: KubernetesObject) => boolean;
 }
@@ -34,12 +38,15 @@ export const isRelevant = (resource: WatchedResource, object: KubernetesObject) 
  * (pod phases, rollout progress, Gateway conditions), and so are the echoes of the provisioner's
  * own writes (see own-writes.ts): its labels and status annotation on a Namespace, the credentials
  * annotation on a workload, the Gateway and the Secrets it creates, and the pods its annotation rolls.
- * `holdsAgents` tells whether the caches hold another agent in a namespace.
+ * One status change counts: istiod's verdict on a waypoint that a namespace waits for.
+ * `holdsAgents` tells whether the caches hold another agent in a namespace, `waitsForWaypoint`
+ * whether a namespace's last pass left it waiting for its waypoint.
  */
 export function watchedResources(
   kc: KubeConfig,
   operatorNamespace: string,
   holdsAgents: (namespace: string, except?: string) => boolean,
+  waitsForWaypoint: (namespace: string) => boolean,
 ): { resources: WatchedResource[]; memories: ChangeMemory[] } {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
@@ -48,6 +55,9 @@ export function watchedResources(
   const namespaces = changeMemory(namespaceView, (o, before, after) => isNamespaceEcho(o.metadata?.name ?? '', before, after));
   // A Gateway's generation moves with its spec only: a changed listener or class is drift, a status write is not.
   const gateways = changeMemory(() => true, () => false, true);
+  // istiod's verdict (ready, refused, why): when it changes for a namespace left waiting for its
+  // waypoint, the namespace is told at once instead of at its next retry.
+  const verdicts = changeMemory((o) => JSON.stringify(waypointVerdict(o as GatewayObject)), () => false);
   // Agent pods matter only when they decide whether the namespace holds agents at all: the first
   // one to arrive, or the last one to go when no agent workload is left.
   const firstOrLastPod = (o: KubernetesObject) => !holdsAgents(o.metadata?.namespace ?? '', o.metadata?.uid);
@@ -81,14 +91,19 @@ export function watchedResources(
         (page) => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', resourcePlural: 'gateways', ...page }) as Promise<KubernetesListObject<KubernetesObject>>,
       ),
       // Only the provisioner's own waypoints: other Gateways are not its business. Creating one is
-      // the provisioner's doing; its readiness is waited for in the pass (and looked at again after
-      // --retry-interval when that wait timed out).
+      // the provisioner's doing; its readiness is waited for in the pass, and a namespace that pass
+      // left waiting is told when istiod's verdict changes.
       relevant: (o) => o.metadata?.name === waypointGatewayName(o.metadata?.namespace ?? ''),
       add: (o) => {
         gateways.changed(o);
+        verdicts.changed(o);
         return false;
       },
-      update: gateways.changed,
+      update: (o) => {
+        const drifted = gateways.changed(o);
+        const newVerdict = verdicts.changed(o) && waitsForWaypoint(o.metadata?.namespace ?? '');
+        return drifted || (newVerdict ? 'waypoint' : false);
+      },
     },
     {
       name: 'secrets',
@@ -122,5 +137,5 @@ export function watchedResources(
       scope: 'operator',
     },
   ];
-  return { resources, memories: [workloads, namespaces, gateways] };
+  return { resources, memories: [workloads, namespaces, gateways, verdicts] };
 }

@@ -96,7 +96,7 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
   const informers: InformerSet = startInformers(
     kc,
     options.operatorNamespace,
-    { changed: (namespace) => notifier.tell(namespace, 'change'), namespaceDeleted, synced: takeOver, restarted: () => stats.restarts++, operatorSettingsChanged },
+    { changed: (namespace, reason) => notifier.tell(namespace, reason), namespaceDeleted, synced: takeOver, restarted: () => stats.restarts++, operatorSettingsChanged },
     log,
   );
 

@@ -48,6 +48,8 @@ class NamespaceProvisioner {
   private sawSignal = false;
   private urgent = false;
   private deleted = false;
+  /** istiod's verdict on the waypoint changed since the last pass began (a `waypoint` wake). */
+  private waypointVerdictChanged = false;
   private passes: number;
   private last?: PassOutcome;
   /** The Keycloak settings last in force: the clean-up after deletion uses them. */
@@ -60,6 +62,11 @@ class NamespaceProvisioner {
     this.last = input.carried?.last;
     this.keycloak = input.carried?.keycloak;
     setHandler(resourcesChangedSignal, (change) => {
+      // Weighed once the pass in progress, if any, has ended: see wantsPass.
+      if (change?.reason === 'waypoint') {
+        this.waypointVerdictChanged = true;
+        return;
+      }
       this.pending = true;
       this.sawSignal = true;
       // Only the provisioner's own maintenance says so; anything else (a person, no reason) is new work.
@@ -78,21 +85,28 @@ class NamespaceProvisioner {
       if (this.deleted) break;
       const last = await this.runPass();
       if (last.phase === 'Deleting') break;
-      if (last.done && !this.pending) return 'idle';
+      if (last.done && !this.wantsPass()) return 'idle';
       await this.continueAsNewIfLong();
     }
     await this.removeClientsOfDeletedNamespace();
     return 'deleted';
   }
 
-  /** Until a change is signalled, the namespace is deleted, or a waiting state's retry interval passes. */
+  /** A change was signalled, or istiod's verdict changed on a waypoint the last pass did not find ready. */
+  private wantsPass(): boolean {
+    return this.pending || (this.waypointVerdictChanged && this.last?.waypointReady !== true);
+  }
+
+  /** Until a pass is wanted, the namespace is deleted, or a waiting state's retry interval passes. */
   private async waitForWork(): Promise<void> {
     const retryAfter = this.last?.retryAfterSeconds;
     if (retryAfter !== undefined) {
-      if (!(await condition(() => this.pending || this.deleted, `${retryAfter} seconds`))) this.pending = true;
+      if (!(await condition(() => this.wantsPass() || this.deleted, `${retryAfter} seconds`))) this.pending = true;
     } else {
-      await condition(() => this.pending || this.deleted);
+      await condition(() => this.wantsPass() || this.deleted);
     }
+    if (this.wantsPass() && !this.pending) this.sawSignal = this.urgent = true;
+    this.waypointVerdictChanged = false;
     if (this.sawSignal) this.priority = this.urgent ? 'new' : 'maintenance';
     this.pending = false;
     this.urgent = false;

@@ -32,6 +32,23 @@ const exists = (what: string, read: () => Promise<unknown>) => async (): Promise
 };
 
 /**
+ * istiod is present and owns waypoints: the GatewayClass istio-waypoint exists and istiod has
+ * accepted it (only a running istiod writes that status). Undefined when so, else what is wrong.
+ */
+async function waypointClassAccepted(custom: RegistrationDeps['k8s']['custom']): Promise<string | undefined> {
+  let gatewayClass: { status?: { conditions?: { type: string; status: string; message?: string }[] } };
+  try {
+    gatewayClass = (await custom.getClusterCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses', name: WAYPOINT_GATEWAY_CLASS })) as typeof gatewayClass;
+  } catch (error) {
+    if (isNotFound(error)) return `GatewayClass ${WAYPOINT_GATEWAY_CLASS} (or the Gateway API CRDs) is missing: is Istio ambient installed?`;
+    throw error;
+  }
+  const accepted = gatewayClass.status?.conditions?.find((c) => c.type === 'Accepted');
+  if (accepted?.status === 'True') return undefined;
+  return `GatewayClass ${WAYPOINT_GATEWAY_CLASS} is not accepted by istiod${accepted?.message ? `: ${accepted.message}` : ' (no istiod has taken it)'}`;
+}
+
+/**
  * The prerequisites of a migration (spec §8, phase 1), all checked every time so that one look
  * lists everything missing. Nothing is changed. Returns the config so the workflow can use it.
  */
@@ -52,14 +69,7 @@ export async function runPreflight(deps: RegistrationDeps & { settings: Settings
       `Namespace ${namespace} exists and has agent workloads`,
     ),
     check('ztunnel', exists(`DaemonSet ${ISTIO_NAMESPACE}/ztunnel`, () => apps.readNamespacedDaemonSet({ namespace: ISTIO_NAMESPACE, name: 'ztunnel' })), `DaemonSet ${ISTIO_NAMESPACE}/ztunnel exists`),
-    check('istiod', exists(`Deployment ${ISTIO_NAMESPACE}/istiod`, () => apps.readNamespacedDeployment({ namespace: ISTIO_NAMESPACE, name: 'istiod' })), `Deployment ${ISTIO_NAMESPACE}/istiod exists`),
-    check(
-      'gateway-class',
-      exists(`GatewayClass ${WAYPOINT_GATEWAY_CLASS} (or the Gateway API CRDs)`, () =>
-        custom.getClusterCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses', name: WAYPOINT_GATEWAY_CLASS }),
-      ),
-      `GatewayClass ${WAYPOINT_GATEWAY_CLASS} exists`,
-    ),
+    check('gateway-class', () => waypointClassAccepted(custom), `GatewayClass ${WAYPOINT_GATEWAY_CLASS} is accepted by istiod`),
     check(
       'operator-config',
       async () => (config.keycloak?.source === 'operator' ? undefined : `ConfigMap ${operatorNs}/${OPERATOR_CONFIG} is missing or lacks KEYCLOAK_URL and KEYCLOAK_REALM`),

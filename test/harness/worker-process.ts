@@ -1,10 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Settings } from '../../config/settings';
-import { startIstioStandIn } from '../../tools/local/istio-stand-in';
 import { tsxCommand } from '../../tools/tsx';
 import { startProvisioner, TestProvisioner } from './provisioner';
-import { adminKubeConfig } from './stack';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -54,16 +52,14 @@ export interface KillableWorkerSuite {
 }
 
 /**
- * For a test file: the Istio stand-in (Istio cannot run here; it marks waypoints Programmed), a
- * provisioner whose worker is a real process that the tests may SIGKILL, all stopped afterwards.
+ * For a test file: a provisioner whose worker is a real process that the tests may SIGKILL, all
+ * stopped afterwards. The stack's real istiod programs the waypoints.
  */
 export function killableWorkerSuite(): KillableWorkerSuite {
-  let istio: { stop(): Promise<void> } | undefined;
   let provisioner: TestProvisioner | undefined;
   let worker: WorkerProcess | undefined;
   const output: string[] = [];
   beforeAll(async () => {
-    istio = await startIstioStandIn(adminKubeConfig());
     provisioner = await startProvisioner({ inProcessWorker: false });
     worker = startWorkerProcess(provisioner.settings, output);
   });
@@ -71,7 +67,6 @@ export function killableWorkerSuite(): KillableWorkerSuite {
     worker?.child.kill('SIGTERM');
     await worker?.exited;
     await provisioner?.stop();
-    await istio?.stop();
   });
   return {
     provisioner: () => provisioner!,

@@ -78,7 +78,7 @@ export function fakeActivities(cluster: FakeCluster) {
     removeNamespaceLabels: call('removeNamespaceLabels', () => unchanged),
     ensureWaypointGateway: call('ensureWaypointGateway', () => ({ outcome: 'created' as const })),
     deleteWaypointGateway: call('deleteWaypointGateway', () => unchanged),
-    waitForGatewayProgrammed: call('waitForGatewayProgrammed', () => ({ ready: true, reason: 'Programmed', message: '' })),
+    waitForGatewayProgrammed: call('waitForGatewayProgrammed', () => ({ ready: true, refused: false, reason: 'Programmed', message: '' })),
     recordNamespaceStatus: call('recordNamespaceStatus', () => updated),
     recordEvents: async (batch) => {
       events.push(...batch);

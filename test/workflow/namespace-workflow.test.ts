@@ -87,6 +87,53 @@ test('a waiting state is looked at again after the retry interval, and Ready onc
   expect(count(calls, 'registerWorkload')).toBe(1);
 });
 
+test('a waypoint istiod refused is reported with its reason at once, without waiting out the bound', async () => {
+  const { activities, calls, events } = fakeActivities(fakeCluster());
+  activities.waitForGatewayProgrammed = async () => {
+    calls.push('waitForGatewayProgrammed');
+    return { ready: false, refused: true, reason: 'UnsupportedProtocol', message: 'istiod refused listener mesh: Expected a single listener on port 15008 with protocol "HBONE"' };
+  };
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    const waiting = await until(async () => {
+      const s = await handle.query(getStatusQuery);
+      return s.last?.phase === 'Waiting' ? s : undefined;
+    });
+    expect(waiting.last?.waiting).toEqual([{ reason: 'WaypointRefused', message: expect.stringContaining('UnsupportedProtocol: istiod refused listener mesh') }]);
+    expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toContain('WaypointRefused');
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+  // Only the first short look: a refusal is final, so no heartbeating wait follows it.
+  expect(count(calls, 'waitForGatewayProgrammed')).toBe(1);
+});
+
+test('a waypoint wake runs a pass only when the last pass did not find the waypoint ready', async () => {
+  const { activities, calls } = fakeActivities(fakeCluster());
+  let programmed = false;
+  activities.waitForGatewayProgrammed = async () => {
+    calls.push('waitForGatewayProgrammed');
+    return programmed ? { ready: true, refused: false, reason: 'Programmed', message: '' } : { ready: false, refused: false, reason: 'Pending', message: 'Waiting for controller' };
+  };
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    await until(async () => ((await handle.query(getStatusQuery)).last?.phase === 'Waiting' ? true : undefined));
+    programmed = true;
+    await handle.signal(resourcesChangedSignal, { reason: 'waypoint' });
+    const ready = await until(async () => {
+      const s = await handle.query(getStatusQuery);
+      return s.last?.phase === 'Ready' ? s : undefined;
+    });
+    expect(ready.passes).toBe(2);
+    // The waypoint is ready: another verdict change is no reason for a pass.
+    await handle.signal(resourcesChangedSignal, { reason: 'waypoint' });
+    await env.sleep('5 seconds');
+    expect((await handle.query(getStatusQuery)).passes).toBe(2);
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+});
+
 test('the workflow continues as new past its history limit, carrying its passes and last outcome', async () => {
   const { activities } = fakeActivities(fakeCluster());
   await withWorker(env, activities, async (taskQueue) => {

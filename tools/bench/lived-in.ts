@@ -6,7 +6,6 @@ import { cpus } from 'node:os';
 import { loadKubeConfig } from '../../config/kube-config';
 import { keycloakAuditWorkflowId } from '../../model/workflow-ids';
 import { auditNowSignal } from '../../workflows/messages';
-import { startIstioStandIn } from '../local/istio-stand-in';
 import { prepareOperatorNamespace } from '../local/operator-namespace';
 import { stackDir } from '../stack/paths';
 import { up } from '../stack/stack';
@@ -27,7 +26,7 @@ import { compile, counter, percentile, ProvisionerProcess, rssMiB, Runtime, star
  * 5. 10 single agents while the audit re-registers 200 settled namespaces whose clients were deleted;
  * 6. with --grow-to M, M namespaces held in all, and the worker's and watcher's memory again.
  * Each measured phase starts once the control plane is quiet (the rollouts of the last are done).
- * Times come from watch events. Istio's Gateway status is played by the stand-in, as everywhere on
+ * Times come from watch events. The stack's real istiod programs the waypoints, as everywhere on
  * the embedded stack. Prints one table; asserts nothing.
  */
 
@@ -75,7 +74,6 @@ export async function livedIn(options: Options): Promise<void> {
   const operatorNamespace = `bench-op-${run}`;
   const taskQueue = `bench-${run}`;
   await prepareOperatorNamespace(kc, state, operatorNamespace);
-  const istio = await startIstioStandIn(kc, (ns) => ns.startsWith(`bench-${run}-`));
   const arrivals = new Arrivals(kc);
   await arrivals.start();
   const compiledDir = options.runtime === 'compiled' ? compile() : undefined;
@@ -241,7 +239,6 @@ export async function livedIn(options: Options): Promise<void> {
 
   await stopProvisioner();
   arrivals.stop();
-  await istio.stop();
 
   // The table.
   const perMinute = (r: { cpu: Record<string, number>; seconds: number }, names?: string[]) =>

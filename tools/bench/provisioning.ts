@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadKubeConfig } from '../../config/kube-config';
 import { credentialsSecretName, waypointGatewayName } from '../../model/names';
-import { startIstioStandIn } from '../local/istio-stand-in';
 import { prepareOperatorNamespace } from '../local/operator-namespace';
 import { REPO_ROOT, stackDir } from '../stack/paths';
 import { freePort } from '../stack/ports';
@@ -23,7 +22,7 @@ import { percentile, rssMiB, waitHealthy } from './processes';
  *   npm run bench -- --lived-in [N] [--grow-to M] [--idle-seconds 300] [--baseline-seconds 120] [--runtime compiled|tsx]: see lived-in.ts
  * (a) Deployment created → namespace labels and waypoint Gateway present
  * (b) Deployment created → credentials Secret present
- * Istio's Gateway status is played by the stand-in, as everywhere on the embedded stack.
+ * The stack's real istiod programs the waypoints, as everywhere on the embedded stack.
  */
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -55,7 +54,6 @@ async function main(): Promise<void> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const operatorNamespace = `bench-op-${run}`;
   await prepareOperatorNamespace(kc, state, operatorNamespace, REALM_DEFAULT_SCOPES ? { KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT: 'true' } : {});
-  const istio = await startIstioStandIn(kc, (ns) => ns.startsWith(`bench-${run}-`));
 
   const children: { name: string; child: ChildProcess }[] = [];
   const workerMetricsPort = await freePort();
@@ -151,7 +149,6 @@ async function main(): Promise<void> {
 
   const rss = Object.fromEntries(children.map(({ name, child }) => [name, rssMiB(child.pid!).peak]));
   for (const { child } of children) child.kill('SIGTERM');
-  await istio.stop();
 
   console.log(`Provisioning benchmark (${new Date().toISOString()}, ${SEQUENTIAL} sequential namespaces, ${WARMUP > 0 ? `warm-up burst of ${WARMUP}, ` : ''}burst of ${BURST}${WAYPOINTS_ONLY ? ', waypoints only: no client registration, burst counts Gateways' : ''}${REALM_DEFAULT_SCOPES ? ', audience scopes also realm defaults' : ''})`);
   if (SEQUENTIAL > 0) {

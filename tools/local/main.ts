@@ -9,7 +9,6 @@ import { down, status, up } from '../stack/stack';
 import { stackEnvironment } from '../stack/state';
 import { tsxCommand } from '../tsx';
 import { ensureIstioFootprint } from './istio-footprint';
-import { startIstioStandIn } from './istio-stand-in';
 import { prepareOperatorNamespace } from './operator-namespace';
 
 const OPERATOR_NAMESPACE = 'kagenti-system';
@@ -24,9 +23,8 @@ async function main(): Promise<number> {
   const state = await up(dir);
   const kc = loadKubeConfig(state.kubernetes.kubeconfig);
   await prepareOperatorNamespace(kc, state, OPERATOR_NAMESPACE);
-  // No Istio runs on the embedded stack: a stand-in marks waypoints Programmed, as istiod would,
-  // and stand-ins of its ztunnel and istiod workloads satisfy a migration's preflight.
-  const istio = await startIstioStandIn(kc);
+  // The stack runs the real istiod, which programs waypoints; Istio's data plane cannot run here,
+  // so a stand-in ztunnel DaemonSet satisfies a migration's preflight.
   await ensureIstioFootprint(kc);
   const env = { ...process.env, ...stackEnvironment(state), OPERATOR_NAMESPACE };
   const children: { name: string; child: ChildProcess }[] = [];
@@ -72,7 +70,6 @@ async function main(): Promise<number> {
         }),
     ),
   );
-  await istio.stop();
   if (!stackWasRunning) await down(dir);
   return exitCode;
 }

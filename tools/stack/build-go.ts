@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { StackError } from './errors';
 import { Progress } from './progress';
 import { GoToolchain, unreachableRegistryLine } from './toolchain';
@@ -17,12 +17,15 @@ export interface GoBuild {
   ldflags?: string;
 }
 
-/** Output folder of a build: keyed by version and, for wrapper modules, by their go.mod, go.sum and Go sources. */
+/** Output folder of a build: keyed by version and, for wrapper modules, by their go.mod, go.sum and Go sources (in every folder). */
 function buildKey(build: GoBuild): string {
   if (!build.moduleDir) return `${build.name}-${build.version}`;
+  const moduleDir = build.moduleDir;
   const hash = createHash('sha256');
-  const files = readdirSync(build.moduleDir).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).sort();
-  for (const file of files) hash.update(file).update(readFileSync(join(build.moduleDir, file)));
+  const files = readdirSync(moduleDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => basename(f) === 'go.mod' || basename(f) === 'go.sum' || f.endsWith('.go'))
+    .sort();
+  for (const file of files) hash.update(file).update(readFileSync(join(moduleDir, file)));
   return `${build.name}-${build.version}-${hash.digest('hex').slice(0, 12)}`;
 }
 

@@ -10,8 +10,8 @@ import {
 } from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
 import { StackError } from './errors';
+import { installIstioPrerequisites } from './istio-bootstrap';
 import { CRD_DIR } from './paths';
 import { waitUntil } from './wait';
 import { isConflict } from '../../model/errors';
@@ -40,6 +40,11 @@ async function installCrds(kc: KubeConfig): Promise<void> {
       }
     }
   }
+  await waitForCrdsEstablished(kc, names);
+}
+
+/** Waits until the apiserver serves each named CRD. */
+async function waitForCrdsEstablished(kc: KubeConfig, names: string[]): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   for (const name of names) {
     const result = await waitUntil(
@@ -50,22 +55,6 @@ async function installCrds(kc: KubeConfig): Promise<void> {
       { timeoutMs: 30_000 },
     );
     if (result !== 'ready') throw new StackError(`CRD ${name} did not become Established within 30 s`);
-  }
-}
-
-/** The GatewayClass Istio installs for waypoints; nothing here acts on it, as no Istio runs. */
-async function createWaypointGatewayClass(kc: KubeConfig): Promise<void> {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const gatewayClass = {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'GatewayClass',
-    metadata: { name: WAYPOINT_GATEWAY_CLASS },
-    spec: { controllerName: 'istio.io/mesh-controller', description: 'The default Istio waypoint GatewayClass' },
-  };
-  try {
-    await objects.create(gatewayClass);
-  } catch (error) {
-    if (!isConflict(error)) throw error;
   }
 }
 
@@ -93,10 +82,14 @@ async function createKwokNode(kc: KubeConfig): Promise<void> {
   }
 }
 
-export async function bootstrapKubernetes(kubeconfigFile: string): Promise<void> {
+/**
+ * What the cluster needs before its controllers start: the Gateway API and Istio CRDs, Istio's
+ * ConfigMaps, and kwok's node. The GatewayClass istio-waypoint is istiod's to create.
+ */
+export async function bootstrapKubernetes(kubeconfigFile: string, istioManifests: string): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigFile);
   await installCrds(kc);
-  await createWaypointGatewayClass(kc);
+  await waitForCrdsEstablished(kc, await installIstioPrerequisites(kc, istioManifests));
   await createKwokNode(kc);
 }

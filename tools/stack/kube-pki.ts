@@ -9,8 +9,8 @@ interface TokenUser {
 }
 
 /**
- * Identities written to the apiserver's token file. The controller manager and kwok (the kubelet
- * stand-in) run as cluster admins, as a single-binary test control plane does; the scheduler runs
+ * Identities written to the apiserver's token file. The controller manager, kwok (the kubelet
+ * stand-in) and istiod run as cluster admins, as a single-binary test control plane does; the scheduler runs
  * under its own bootstrap RBAC role.
  */
 const USERS: Record<string, TokenUser> = {
@@ -18,6 +18,7 @@ const USERS: Record<string, TokenUser> = {
   'kube-controller-manager': { user: 'system:kube-controller-manager', groups: ['system:masters'] },
   'kube-scheduler': { user: 'system:kube-scheduler', groups: [] },
   kwok: { user: 'kwok', groups: ['system:masters'] },
+  istiod: { user: 'istiod', groups: ['system:masters'] },
 };
 
 /** Writes the service-account key and token file; returns the tokens by identity name. */

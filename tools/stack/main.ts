@@ -1,7 +1,7 @@
 import { StackError } from './errors';
 import { stackDir } from './paths';
 import { ensureArtifacts } from './setup';
-import { down, restart, status, up } from './stack';
+import { down, restart, startStoppedComponent, status, stopComponent, up } from './stack';
 import { COMPONENTS, ComponentName, stackEnvironment } from './state';
 
 const USAGE = `Usage: npm run stack -- <command>
@@ -10,6 +10,8 @@ const USAGE = `Usage: npm run stack -- <command>
   down     stop it, leaving no process behind
   status   show each component and whether it runs
   restart  <component>: stop one component and start it again on the same ports
+  stop     <component>: stop one component, leaving the others running
+  start    <component>: start a stopped component again on its ports
   env      print shell exports for the running stack
 The stack folder is $KWP_STACK_DIR (default .stack/); the cache is $KWP_CACHE_DIR (default ~/.cache/kagenti-waypoint).`;
 
@@ -32,10 +34,12 @@ async function main(argv: string[]): Promise<number> {
     case 'down':
       await down(dir);
       return 0;
-    case 'restart': {
+    case 'restart':
+    case 'stop':
+    case 'start': {
       const name = rest[0] as ComponentName;
-      if (!COMPONENTS.includes(name)) throw new StackError(`restart needs one of: ${COMPONENTS.join(', ')}`);
-      await restart(dir, name);
+      if (!COMPONENTS.includes(name)) throw new StackError(`${command} needs one of: ${COMPONENTS.join(', ')}`);
+      await { restart, stop: stopComponent, start: startStoppedComponent }[command](dir, name);
       return 0;
     }
     case 'status': {

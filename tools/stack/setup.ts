@@ -15,6 +15,9 @@ export interface Artifacts {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
+  istiod: string;
+  /** Prints the CRDs and ConfigMaps istiod needs, rendered from the Istio module (tools/go/istio/istio-manifests). */
+  istioManifests: string;
   composeCheck: string;
   keycloakHome: string;
   javaHome: string;
@@ -28,7 +31,7 @@ const KUBE_VERSION_FLAGS = [
   `-X k8s.io/component-base/version.gitMinor=${VERSIONS.kubernetes.split('.')[1]}`,
 ].join(' ');
 
-export const GO_BUILDS: Record<'temporal' | 'etcd' | 'kubernetes' | 'kwok' | 'composeCheck', GoBuild> = {
+export const GO_BUILDS: Record<'temporal' | 'etcd' | 'kubernetes' | 'kwok' | 'istio' | 'composeCheck', GoBuild> = {
   temporal: {
     name: 'temporal-cli',
     version: VERSIONS.temporalCli,
@@ -57,6 +60,13 @@ export const GO_BUILDS: Record<'temporal' | 'etcd' | 'kubernetes' | 'kwok' | 'co
     name: 'kwok',
     version: VERSIONS.kwok,
     packages: ['sigs.k8s.io/kwok/cmd/kwok'],
+  },
+  // The longest build (about 13 minutes cold on 2 cores); cached like the others.
+  istio: {
+    name: 'istio',
+    version: VERSIONS.istio,
+    moduleDir: join(REPO_ROOT, 'tools', 'go', 'istio'),
+    packages: ['kagenti.dev/waypoint-provisioner/tools/istio/pilot-discovery', 'kagenti.dev/waypoint-provisioner/tools/istio/istio-manifests'],
   },
   // Validates docker-compose.yml the way Docker Compose loads it, where no Docker engine runs.
   composeCheck: {
@@ -110,6 +120,8 @@ export async function ensureArtifacts(): Promise<Artifacts> {
     kubeControllerManager: join(dirs.kubernetes, 'kube-controller-manager'),
     kubeScheduler: join(dirs.kubernetes, 'kube-scheduler'),
     kwok: join(dirs.kwok, 'kwok'),
+    istiod: join(dirs.istio, 'pilot-discovery'),
+    istioManifests: join(dirs.istio, 'istio-manifests'),
     composeCheck: join(dirs.composeCheck, 'compose-check'),
     keycloakHome: kc.home,
     javaHome: java.javaHome,

@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackContext, ComponentSpec } from './components/component';
 import { etcdComponent } from './components/etcd';
+import { istiodComponent } from './components/istiod';
 import { keycloakComponent, KEYCLOAK_ADMIN_USERNAME } from './components/keycloak';
 import { kubeApiserverComponent } from './components/kube-apiserver';
 import { kubeControllerManagerComponent, kubeSchedulerComponent, kwokComponent } from './components/kube-controllers';
@@ -22,6 +23,7 @@ import { COMPONENTS, ComponentName, PORT_NAMES, readState, StackState, stateFile
 import { waitUntil } from './wait';
 
 const STOP_ORDER: ComponentName[] = [
+  'istiod',
   'kwok',
   'kube-scheduler',
   'kube-controller-manager',
@@ -48,6 +50,8 @@ function componentSpec(name: ComponentName, ctx: StackContext): ComponentSpec {
       return kubeSchedulerComponent(ctx);
     case 'kwok':
       return kwokComponent(ctx, KWOK_STAGES);
+    case 'istiod':
+      return istiodComponent(ctx);
     case 'sidecar-injector':
       return sidecarInjectorComponent(ctx);
     case 'temporal':
@@ -154,13 +158,13 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
     await start('etcd');
     await start('kube-apiserver');
     writeKubeconfigs(dir, server, tokens);
-    await bootstrapKubernetes(state.kubernetes.kubeconfig);
+    await bootstrapKubernetes(state.kubernetes.kubeconfig, artifacts.istioManifests);
     // Registered once the injector answers (it is up long before the apiserver) and before the
     // controllers run, so no agent pod is refused for want of it or created without it.
     await injector;
     await registerSidecarInjector(state.kubernetes.kubeconfig, dir, ports['sidecar-injector']);
     say(`  sidecar-injector registered (MutatingWebhookConfiguration ${SIDECAR_INJECTOR_WEBHOOK_CONFIG})`);
-    await Promise.all([start('kube-controller-manager'), start('kube-scheduler'), start('kwok')]);
+    await Promise.all([start('kube-controller-manager'), start('kube-scheduler'), start('kwok'), start('istiod')]);
   };
   const keycloak = async (): Promise<void> => {
     await start('keycloak');
@@ -179,15 +183,24 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   return state;
 }
 
-/**
- * Stops one component of a running stack and starts it again on the same ports, for tests of how
- * clients live through a server restart. Keycloak keeps nothing across a restart (in-memory
- * database), so its realm and platform client are created again.
- */
-export async function restart(dir: string, name: ComponentName): Promise<void> {
+function runningState(dir: string, name: ComponentName): StackState {
   const state = readState(dir);
-  const running = state?.components[name];
-  if (!state || !running) throw new StackError(`No running ${name} recorded in ${dir}`);
+  if (!state || !state.components[name]) throw new StackError(`No ${name} recorded in ${dir}`);
+  return state;
+}
+
+/** Stops one component of a running stack, leaving the others running (for tests of a server gone away). */
+export async function stopComponent(dir: string, name: ComponentName): Promise<void> {
+  await stopProcess(runningState(dir, name).components[name]!.pid);
+}
+
+/**
+ * Starts one stopped component of a stack again on the same ports. Keycloak keeps nothing across
+ * a restart (in-memory database), so its realm and platform client are created again.
+ */
+export async function startStoppedComponent(dir: string, name: ComponentName): Promise<void> {
+  const state = runningState(dir, name);
+  if (isAlive(state.components[name]!.pid)) throw new StackError(`${name} is already running (pid ${state.components[name]!.pid})`);
   const ctx: StackContext = {
     dir,
     artifacts: await ensureArtifacts(),
@@ -195,9 +208,14 @@ export async function restart(dir: string, name: ComponentName): Promise<void> {
     adminToken: state.kubernetes.adminToken,
     keycloakAdminPassword: state.keycloak.adminPassword,
   };
-  await stopProcess(running.pid);
   await startComponent(componentSpec(name, ctx), state, {});
   if (name === 'keycloak') await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword);
+}
+
+/** Stops one component of a running stack and starts it again on the same ports, for tests of how clients live through a server restart. */
+export async function restart(dir: string, name: ComponentName): Promise<void> {
+  await stopComponent(dir, name);
+  await startStoppedComponent(dir, name);
 }
 
 /** Stops every component recorded in `dir` and leaves no process behind. */

@@ -8,6 +8,8 @@ export const VERSIONS = {
   etcd: '3.6.16',
   kwok: '0.8.0',
   keycloak: '26.7.3',
+  /** istio.io/istio has no tagged Go module release: a pseudo-version of its master branch (1.31-dev, 2026-08-27). */
+  istio: '0.0.0-20260827124520-eed52ebb66ad',
   /** io.temporal:temporal-test-server (Java SDK) for TestWorkflowEnvironment.createTimeSkipping(); see test-server.ts. */
   temporalTestServer: '1.38.0',
   composeGo: '2.16.2',

@@ -32,13 +32,12 @@ async function waitForWaypoint(namespace: string, waypoint: Waypoint): Promise<G
     namespace,
     firstLook,
   ]);
-  if (readiness.ready || timeoutSeconds <= firstLook) return readiness;
+  if (readiness.ready || readiness.refused || timeoutSeconds <= firstLook) return readiness;
   const rest = timeoutSeconds - firstLook;
   await showWaiting(namespace, waypoint.agentCount, { reason: 'WaypointNotReady', message: `Waiting up to ${rest} s more for waypoint Gateway ${gatewayName} to be Programmed` });
   return withSummary(activities.waitForGatewayProgrammed, `Wait up to ${rest} s more for waypoint Gateway ${gatewayName} to be Programmed`, [namespace, rest], waitOptions(rest));
 }
 
-/** Labels, Gateway and readiness; returns whether the waypoint is ready. */
 /** The namespace's waypoint as a pass provisions it. */
 export interface Waypoint {
   gatewayName: string;
@@ -48,6 +47,7 @@ export interface Waypoint {
   agentCount: number;
 }
 
+/** Runbook steps 1–3: labels, Gateway and readiness; returns whether the waypoint is ready. */
 export async function provisionWaypoint(ctx: PassContext, report: PassReport, waypoint: Waypoint): Promise<boolean> {
   const { gatewayName, timeoutSeconds } = waypoint;
   const gateway = await labelNamespaceAndEnsureGateway(ctx, report, gatewayName);
@@ -57,7 +57,10 @@ export async function provisionWaypoint(ctx: PassContext, report: PassReport, wa
   }
   await report.flush();
   const readiness = await waitForWaypoint(ctx.namespace, waypoint);
-  if (!readiness.ready) {
+  if (readiness.refused) {
+    // Final for what the cluster holds now: the pass does not wait out its bound for it.
+    report.wait(readiness.reason === 'WaypointNameTaken' ? 'WaypointNameTaken' : 'WaypointRefused', readiness.reason === 'WaypointNameTaken' ? readiness.message : `istiod refused waypoint Gateway ${gatewayName}: ${readiness.reason}: ${readiness.message}`);
+  } else if (!readiness.ready) {
     report.wait('WaypointNotReady', `Waypoint Gateway not Programmed after ${timeoutSeconds} s: ${readiness.reason} ${readiness.message}`.trim());
   } else if (!ctx.previous?.waypointReady) {
     report.namespaceChanged('WaypointReady', 'Waypoint Gateway is Programmed');

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentialsSecretName } from '../../../model/names';
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { startLeaderElection } from '../../../watcher/leader-election';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { approveUpdate, rollbackUpdate } from '../../../workflows/migration/messages';
@@ -51,8 +50,6 @@ async function serviceAccountKubeconfig(dir: string, namespace: string, name: st
   return file;
 }
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
-let istio: { stop(): Promise<void> };
 let provisioner: TestProvisioner;
 let scratch: string;
 let workerKubeconfig: string;
@@ -66,12 +63,10 @@ beforeAll(async () => {
   for (const object of shippedRbac(operatorNamespace, operatorNamespace)) await objects.create(object);
   workerKubeconfig = await serviceAccountKubeconfig(scratch, operatorNamespace, 'kagenti-waypoint-worker');
   watcherKubeconfig = await serviceAccountKubeconfig(scratch, operatorNamespace, 'kagenti-waypoint-watcher');
-  istio = await startIstioStandIn(adminKubeConfig());
   provisioner = await startProvisioner({ operatorNamespace, watcherKubeconfig, settings: { kubeconfig: workerKubeconfig } });
 });
 afterAll(async () => {
   await provisioner?.stop();
-  await istio?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -5,10 +5,11 @@ import { ensureIstioFootprint, ISTIO_NAMESPACE } from '../../../tools/local/isti
 import { core, eventReasons } from '../../harness/cluster';
 import { captureState, createSidecarNamespace, progressOf, snapshotExists, startMigration } from '../../harness/migration';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig } from '../../harness/stack';
+import { adminKubeConfig, testStack } from '../../harness/stack';
+import { startStoppedComponent, stopComponent } from '../../../tools/stack/stack';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
-// Real stack. Istio's install is absent here on purpose: no ztunnel, no istiod, no GatewayClass.
+// Real stack. Istio's install is absent here on purpose: no ztunnel, istiod stopped, no GatewayClass.
 const gatewayClass = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses', name: WAYPOINT_GATEWAY_CLASS };
 let provisioner: TestProvisioner;
 
@@ -17,7 +18,8 @@ beforeAll(async () => {
   const apps = kc.makeApiClient(AppsV1Api);
   const ignore = () => undefined;
   await apps.deleteNamespacedDaemonSet({ namespace: ISTIO_NAMESPACE, name: 'ztunnel' }).catch(ignore);
-  await apps.deleteNamespacedDeployment({ namespace: ISTIO_NAMESPACE, name: 'istiod' }).catch(ignore);
+  // istiod would make the GatewayClass again at once.
+  await stopComponent(testStack().dir, 'istiod');
   await kc.makeApiClient(CustomObjectsApi).deleteClusterCustomObject(gatewayClass).catch(ignore);
   // No kagenti-operator-config and no keycloak-admin-secret in the operator namespace either.
   provisioner = await startProvisioner({ operatorConfig: false, adminSecret: false });
@@ -25,12 +27,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await provisioner?.stop();
-  const kc = adminKubeConfig();
-  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-    ...gatewayClass,
-    body: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: WAYPOINT_GATEWAY_CLASS }, spec: { controllerName: 'istio.io/mesh-controller' } },
-  });
-  await ensureIstioFootprint(kc);
+  // istiod makes its GatewayClass again as it starts.
+  await startStoppedComponent(testStack().dir, 'istiod');
+  await ensureIstioFootprint(adminKubeConfig());
 });
 
 test('a failed preflight lists every missing prerequisite at once and changes nothing', async () => {
@@ -41,7 +40,7 @@ test('a failed preflight lists every missing prerequisite at once and changes no
   expect(result.outcome).toBe('preflight-failed');
   const progress = await progressOf(handle);
   expect(progress.state).toBe('Failed');
-  expect(progress.preflight.filter((c) => !c.ok).map((c) => c.name)).toEqual(['ztunnel', 'istiod', 'gateway-class', 'operator-config', 'admin-secret', 'keycloak', 'strategy']);
+  expect(progress.preflight.filter((c) => !c.ok).map((c) => c.name)).toEqual(['ztunnel', 'gateway-class', 'operator-config', 'admin-secret', 'keycloak', 'strategy']);
   expect(progress.preflight.find((c) => c.name === 'namespace')!.ok).toBe(true);
   expect(result.reason).toContain(`ztunnel: DaemonSet ${ISTIO_NAMESPACE}/ztunnel is missing`);
   expect(result.reason).toContain('strategy: canary omega is not one of the agent workloads: alpha');

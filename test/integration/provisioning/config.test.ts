@@ -3,15 +3,10 @@ import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { core, createAgentDeployment, createNamespace, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig, testStack, uniqueName } from '../../harness/stack';
+import { testStack, uniqueName } from '../../harness/stack';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
-let istio: { stop(): Promise<void> };
-beforeAll(async () => (istio = await startIstioStandIn(adminKubeConfig(), () => true)));
-afterAll(async () => istio?.stop());
 
 const keycloakConfig = () => ({ KEYCLOAK_URL: testStack().keycloak.url, KEYCLOAK_REALM: testStack().keycloak.realm });
 const adminSecret = (namespace: string) =>

@@ -1,25 +1,21 @@
 import { credentialsSecretName } from '../../../model/names';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { allCredentialsSecrets, core, createAgentDeployment, createNamespace, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
+import { keycloakAdmin, uniqueName } from '../../harness/stack';
 import { startProvisionerProcess, WorkerProcess } from '../../harness/worker-process';
 
 // Two worker processes and two watcher processes (one leader, by Lease) on one task queue, as a
 // scaled-out deployment runs. A burst spreads over both workers; one worker and then the leading
 // watcher are SIGKILLed mid-burst; nothing is lost and nothing is done twice.
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
 const NAMESPACES = 40;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let istio: { stop(): Promise<void> } | undefined;
 let provisioner: TestProvisioner | undefined;
 const workers: WorkerProcess[] = [];
 const watchers: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  istio = await startIstioStandIn(adminKubeConfig());
   provisioner = await startProvisioner({ inProcessWorker: false, inProcessWatcher: false });
   for (let i = 0; i < 2; i++) workers.push(startProvisionerProcess('worker', provisioner.settings, []));
   for (let i = 0; i < 2; i++) watchers.push(startProvisionerProcess('watcher', provisioner.settings, []));
@@ -28,7 +24,6 @@ afterAll(async () => {
   for (const p of [...workers, ...watchers]) p.child.kill('SIGTERM');
   await Promise.all([...workers, ...watchers].map((p) => p.exited));
   await provisioner?.stop();
-  await istio?.stop();
 });
 
 const printed = (p: WorkerProcess, text: string) => p.output.join('').includes(text);

@@ -1,20 +1,16 @@
 import { credentialsSecretName } from '../../../model/names';
-import { startIstioStandIn } from '../../../tools/local/istio-stand-in';
 import { freePort } from '../../../tools/stack/ports';
 import { createAgentDeployment, createNamespace, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { adminKubeConfig, uniqueName } from '../../harness/stack';
+import { uniqueName } from '../../harness/stack';
 import { startWorkerProcess, WorkerProcess } from '../../harness/worker-process';
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
-let istio: { stop(): Promise<void> };
 let provisioner: TestProvisioner;
 let worker: WorkerProcess;
 let metricsPort: number;
 
 beforeAll(async () => {
-  istio = await startIstioStandIn(adminKubeConfig());
   provisioner = await startProvisioner({ inProcessWorker: false });
   metricsPort = await freePort();
   worker = startWorkerProcess(provisioner.settings, [], { METRICS_PORT: String(metricsPort) });
@@ -23,7 +19,6 @@ afterAll(async () => {
   worker?.child.kill('SIGTERM');
   await worker?.exited;
   await provisioner?.stop();
-  await istio?.stop();
 });
 
 test('the worker exports SDK metrics and pass and Keycloak metrics; the watcher its own', async () => {

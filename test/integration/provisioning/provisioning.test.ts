@@ -10,10 +10,8 @@ import { claims, clientCredentialsToken, exchangeToken } from '../../harness/tok
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 import { scanHistories } from '../../harness/secret-scan';
 
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts),
-// here only in the namespaces this file adds to the set.
-const programmed = new Set<string>();
-const provisioner = provisionedSuite({}, (namespace) => programmed.has(namespace));
+// The stack's real istiod programs the waypoint.
+const provisioner = provisionedSuite();
 
 describe('an agent Deployment in a fresh namespace is provisioned end to end', () => {
   const namespace = uniqueName('team');
@@ -27,7 +25,6 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
   const watches: { abort(): void }[] = [];
 
   beforeAll(async () => {
-    programmed.add(namespace);
     await createNamespace(namespace, { team: 'weather' });
     const watch = new Watch(adminKubeConfig());
     for (const [kind, path] of [['Deployment', `/apis/apps/v1/namespaces/${namespace}/deployments`], ['Secret', `/api/v1/namespaces/${namespace}/secrets`]]) {

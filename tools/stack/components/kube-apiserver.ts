@@ -15,7 +15,8 @@ export function kubeApiserverComponent(ctx: StackContext): ComponentSpec {
         `--secure-port=${ctx.ports['kube-apiserver']}`,
         '--bind-address=127.0.0.1',
         '--advertise-address=127.0.0.1',
-        '--service-cluster-ip-range=10.0.0.0/24',
+        // Room for a Service per waypoint in a stack holding thousands of namespaces.
+        '--service-cluster-ip-range=10.96.0.0/16',
         '--authorization-mode=RBAC',
         // ServiceAccount: pods may be created before their namespace's default ServiceAccount exists.
         // TaintNodesByCondition: it taints new nodes not-ready, and only the node lifecycle
