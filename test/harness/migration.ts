@@ -3,6 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ADMIN_SECRET, snapshotSecretName } from '../../model/names';
+import { ISTIO_MANAGED_LABEL } from '../../model/labels';
 import { migrationWorkflowId } from '../../model/workflow-ids';
 import { progressQuery } from '../../workflows/migration/messages';
 import type { MigrationInput, MigrationProgress } from '../../model/migration';
@@ -77,7 +78,8 @@ export async function captureState(namespace: string): Promise<NamespaceState> {
   return {
     labels: ns.metadata?.labels ?? {},
     annotations: ns.metadata?.annotations ?? {},
-    templates: Object.fromEntries(deployments.items.map((d) => [d.metadata!.name!, d.spec!.template])),
+    // The waypoint's Deployment is istiod's, made for the Gateway: not a workload a migration touches.
+    templates: Object.fromEntries(deployments.items.filter((d) => !d.metadata?.labels?.[ISTIO_MANAGED_LABEL]).map((d) => [d.metadata!.name!, d.spec!.template])),
     secrets: Object.fromEntries(secrets.items.map((s) => [s.metadata!.name!, { type: s.type, labels: s.metadata?.labels, data: s.data }])),
   };
 }

@@ -144,6 +144,7 @@ export class Migration {
       [namespace, waypointTimeout],
       waitOptions(waypointTimeout),
     );
+    if (readiness.refused) throw new MigrationStepFailed(`istiod refused the waypoint Gateway: ${readiness.reason}: ${readiness.message}`);
     if (!readiness.ready) throw new MigrationStepFailed(`the waypoint Gateway was not Programmed within ${waypointTimeout} s: ${readiness.reason} ${readiness.message}`.trim());
   }
 

@@ -38,8 +38,9 @@ async function expectSwitchedOnce(namespace: string, names: string[], generation
 
 test('the worker killed during a wave: the migration completes after restart, and no step takes effect twice', async () => {
   const namespace = await createSidecarNamespace(['alpha', 'beta', 'gamma'], 'cr');
-  // Holds the canary's rollout (no room for its new pod) until the worker has been killed.
-  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '3' } } } });
+  // Holds the canary's rollout (room for the three agents' pods and the waypoint's, none for its new
+  // pod) until the worker has been killed.
+  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '4' } } } });
   const handle = await startMigration(suite.provisioner().client, suite.provisioner().settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 2 }, requireApproval: false });
   await when(handle, (p) => p.workloads[0]?.state === 'rolling-out', 'the canary to be rolling out');
   await restartWorker();

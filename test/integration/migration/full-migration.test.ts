@@ -12,8 +12,8 @@ import { adminKubeConfig, keycloakAdmin, testStack } from '../../harness/stack';
 import { clientCredentialsToken } from '../../harness/tokens';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
-// Real stack; only Istio is played: the stand-in marks the waypoint Programmed, and stand-in
-// ztunnel/istiod workloads satisfy the preflight. The legacy sidecars come from the stack's
+// Real stack with the real istiod; only Istio's data plane is played: a stand-in ztunnel
+// DaemonSet satisfies the preflight. The legacy sidecars come from the stack's
 // sidecar-injector admission webhook, as in Kagenti's sidecar mode.
 const provisioner = provisionedSuite();
 const WORKLOADS = ['alpha', 'beta', 'gamma'];

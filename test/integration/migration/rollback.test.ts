@@ -12,8 +12,8 @@ import { provisionedSuite } from '../../harness/provisioned-suite';
 import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
-// Real stack; only Istio is played (the stand-in marks waypoints Programmed; stand-in ztunnel and
-// istiod satisfy the preflight). The provisioner runs alongside, as in a cluster.
+// Real stack with the real istiod; only Istio's data plane is played (a stand-in ztunnel DaemonSet
+// satisfies the preflight). The provisioner runs alongside, as in a cluster.
 const provisioner = provisionedSuite();
 const GATES = ['preflight', 'snapshot', 'prepare', 'wave-1', 'wave-2', 'cleanup'];
 const SIDECAR_CONTAINERS = ['agent', 'envoy-proxy', 'kagenti-client-registration', 'spiffe-helper'];
@@ -89,8 +89,8 @@ test.each(GATES.map((gate, i) => [gate, TRIGGERS[i % TRIGGERS.length]] as const)
 
 test('rollback in the middle of a wave, while its rollout cannot finish, restores the snapshot', async () => {
   const namespace = await createSidecarNamespace(['alpha', 'beta'], 'rb');
-  // Room for the two pods running and no more: the new pods of the switched canary cannot be created.
-  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
+  // Room for the two pods running and the waypoint's, no more: the new pods of the switched canary cannot be created.
+  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '3' } } } });
   const before = await captureState(namespace);
   const handle = await startMigration(provisioner().client, provisioner().settings.taskQueue, { namespace, strategy: { kind: 'waves', batchSize: 1 }, requireApproval: false });
   await eventually(async () => ((await progressOf(handle)).workloads[0]?.state === 'rolling-out' ? true : undefined), 60_000, 'the canary to be rolling out');
@@ -101,7 +101,7 @@ test('rollback in the middle of a wave, while its rollout cannot finish, restore
 
 test('a rollout that does not finish in time rolls the migration back by itself, saying why', async () => {
   const namespace = await createSidecarNamespace(['alpha', 'beta'], 'rb');
-  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '2' } } } });
+  await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name: 'pods' }, spec: { hard: { pods: '3' } } } });
   const before = await captureState(namespace);
   const handle = await startMigration(provisioner().client, provisioner().settings.taskQueue, {
     namespace,

@@ -10,7 +10,7 @@ import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
 // also makes each one a realm default scope, which KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT=true
 // restores: Keycloak copies realm default scopes onto every client created later, so each later
 // client's tokens carry the audience of every earlier agent.
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const provisioner = provisionedSuite();
 
 async function provisionAgent(namespace: string, workload: string): Promise<void> {

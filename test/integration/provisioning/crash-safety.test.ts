@@ -9,7 +9,7 @@ const NAMESPACES = 50;
 const KILLS = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// Istio is not here to set Gateway status: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const { output, killAndRestartWorker, provisioner } = killableWorkerSuite();
 
 test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is SIGKILLed ${KILLS} times`, async () => {

@@ -9,7 +9,7 @@ import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
 // Each fault is planted where a platform engineer would make the mistake, then fixed the same way.
 // The Warning must appear within 10 s, the fix must heal within 10 s with no restart, and nothing may
 // be lost or duplicated. The retry interval is 5 minutes, so only the watcher's wake on the change can
-// heal in time. Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// heal in time. The stack's real istiod programs the waypoints.
 const provisioner = provisionedSuite({ settings: { retryIntervalSeconds: 300 } });
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

@@ -11,7 +11,7 @@ import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 // Keycloak is not watched: the audit (one realm-wide comparison per interval) is what repairs drift
 // made there by hand, and it wakes only the namespaces that differ.
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const AUDIT_SECONDS = 5;
 const platformClientId = uniqueName('audit-platform');
 const provisioner = provisionedSuite({

@@ -10,7 +10,7 @@ import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 const OUTAGE_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const provisioner = provisionedSuite();
 
 /** Freezes Keycloak (its whole process group): it neither answers nor refuses, the harder kind of outage. */

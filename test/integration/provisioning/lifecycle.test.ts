@@ -7,7 +7,7 @@ import { provisionedSuite } from '../../harness/provisioned-suite';
 import { uniqueName } from '../../harness/stack';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const provisioner = provisionedSuite({ settings: { removeWhenEmpty: true } });
 
 test('a namespace labelled kagenti.io/type=agent is prepared before its first agent arrives', async () => {

@@ -6,7 +6,7 @@ import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
 
 // The worker remembers each platform client's internal id; a platform client deleted and created
 // anew (a new id) must still receive the audience scopes of later registrations.
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const platformClientId = uniqueName('platform');
 provisionedSuite({
   operatorConfig: { KEYCLOAK_URL: testStack().keycloak.url, KEYCLOAK_REALM: testStack().keycloak.realm, PLATFORM_CLIENT_IDS: platformClientId },

@@ -9,7 +9,7 @@ import { uniqueName } from '../../harness/stack';
 // A write the apiserver refuses is the platform's doing (RBAC, an admission policy or webhook): it
 // is reported with the apiserver's words, never retried in a loop, and heals once the refusal is
 // lifted. Here a real ValidatingAdmissionPolicy of the apiserver refuses the waypoint Gateway.
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const provisioner = provisionedSuite();
 const admission = kc.makeApiClient(AdmissionregistrationV1Api);
 

@@ -9,7 +9,7 @@ import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, uniqueName } from '../../harness/stack';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const provisioner = provisionedSuite();
 
 const gatewayRef = (namespace: string) => ({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'gateways', name: `${namespace}-waypoint` });

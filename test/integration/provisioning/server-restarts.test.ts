@@ -8,8 +8,8 @@ import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
 
 // The servers the provisioner depends on restart under it: each test prints how long the
 // provisioner took to heal and checks that nothing is lost or duplicated. The audit runs every 5 s,
-// as it would find a restored realm within its interval. Istio cannot run here: a stand-in marks
-// waypoints Programmed (tools/local/istio-stand-in.ts).
+// as it would find a restored realm within its interval. The stack's real istiod programs the
+// waypoints.
 provisionedSuite({ settings: { keycloakAuditIntervalSeconds: 5 } });
 
 /**

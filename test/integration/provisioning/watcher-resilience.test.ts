@@ -7,7 +7,7 @@ import { provisionedSuite } from '../../harness/provisioned-suite';
 import { testStack, uniqueName } from '../../harness/stack';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const provisioner = provisionedSuite();
 
 test('after a kube-apiserver restart the watcher re-lists and misses no change', async () => {

@@ -20,7 +20,7 @@ import { testStack, uniqueName } from '../../harness/stack';
  */
 const SCREENSHOT = join(__dirname, '..', '..', '..', ...(process.env.KWP_UPDATE_DOCS_SCREENSHOTS === '1' ? ['docs', 'images'] : ['build', 'screenshots']), 'temporal-ui-provisioning.png');
 
-// Istio cannot run here: a stand-in marks waypoints Programmed (tools/local/istio-stand-in.ts).
+// The stack's real istiod programs the waypoints.
 const provisioner = provisionedSuite();
 let browser: Browser | undefined;
 afterAll(async () => {
