@@ -9,4 +9,9 @@ export interface EventInput {
   message: string;
   /** Unique per event occurrence and stable across retries, so a retried activity records it once. */
   key: string;
+  /**
+   * Occurrences of one lasting problem share one Kubernetes Event, as kubectl shows "x5 over 3m":
+   * the first occurrence of a series creates it, each later one (another key) adds one to its count.
+   */
+  series?: string;
 }

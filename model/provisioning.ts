@@ -138,15 +138,23 @@ export interface WorkloadStatus {
   detail?: string;
 }
 
+/** A waiting state or warning a pass found. */
+export interface Notice {
+  reason: string;
+  message: string;
+  /** The Warning Event series that reports it, from the pass it began in (see EventInput.series). */
+  series?: string;
+}
+
 /** The result of one provisioning pass: what the workflow shows and decides on. */
 export interface PassOutcome {
   phase: ProvisionerPhaseValue;
   waypointReady: boolean;
   agentCount: number;
   /** Why the namespace is waiting, when it is (config missing, Gateway not ready, ...). */
-  waiting: { reason: string; message: string }[];
+  waiting: Notice[];
   /** Problems that do not stop provisioning (an admin Secret in an agent namespace). */
-  warnings: { reason: string; message: string }[];
+  warnings: Notice[];
   workloads: WorkloadStatus[];
   /** Seconds until a pass should run again without any event (waiting states); undefined: only on events. */
   retryAfterSeconds?: number;

@@ -99,7 +99,7 @@ test('a waypoint istiod refused is reported with its reason at once, without wai
       const s = await handle.query(getStatusQuery);
       return s.last?.phase === 'Waiting' ? s : undefined;
     });
-    expect(waiting.last?.waiting).toEqual([{ reason: 'WaypointRefused', message: expect.stringContaining('UnsupportedProtocol: istiod refused listener mesh') }]);
+    expect(waiting.last?.waiting).toEqual([{ reason: 'WaypointRefused', message: expect.stringContaining('UnsupportedProtocol: istiod refused listener mesh'), series: expect.any(String) }]);
     expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toContain('WaypointRefused');
     await handle.signal(namespaceDeletedSignal);
     await handle.result();

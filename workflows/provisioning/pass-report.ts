@@ -1,10 +1,9 @@
 import { log } from '@temporalio/workflow';
 import type { EventInput } from '../../model/events';
-import type { AgentWorkload, PassOutcome, WorkPriority } from '../../model/provisioning';
+import type { AgentWorkload, Notice, PassOutcome, WorkPriority } from '../../model/provisioning';
 import { clusterStep } from '../cluster-steps';
 
 type Event = Omit<EventInput, 'namespace' | 'key'>;
-type Notice = { reason: string; message: string };
 
 /** Standing aside is not a problem that clears: the pass that takes over says what it did. */
 const STANDBY_REASONS: ReadonlySet<string> = new Set(['SidecarMode', 'MigrationInProgress']);
@@ -21,7 +20,8 @@ export interface PassContext {
 
 /**
  * What one pass tells people: Kubernetes Events for what it changed, and the waiting states and
- * warnings it found. Waiting states and warnings become Events only when they begin, not on every pass.
+ * warnings it found. A waiting state or warning is one Warning Event from the pass it began in to
+ * the pass it clears in, its count raised by each pass that finds it still there.
  */
 export class PassReport {
   readonly waiting: Notice[] = [];
@@ -52,9 +52,14 @@ export class PassReport {
     this.warnings.push({ reason, message });
   }
 
+  /** The previous pass's report of this waiting state or warning, if it had one. */
+  private previousNotice(reason: string): Notice | undefined {
+    return [...(this.ctx.previous?.waiting ?? []), ...(this.ctx.previous?.warnings ?? [])].find((w) => w.reason === reason);
+  }
+
   /** Whether the previous pass already reported this waiting state or warning. */
   reportedBefore(reason: string): boolean {
-    return [...(this.ctx.previous?.waiting ?? []), ...(this.ctx.previous?.warnings ?? [])].some((w) => w.reason === reason);
+    return this.previousNotice(reason) !== undefined;
   }
 
   /** Records the Events so far in one step, right after the step that caused them; each has a key stable on replay and retry, so none is recorded twice. */
@@ -68,14 +73,16 @@ export class PassReport {
   }
 
   /**
-   * At the end of the pass: a Warning for each waiting state and warning that began, a Normal Event
-   * for each one of the previous pass that cleared, then the Events still unrecorded.
+   * At the end of the pass: a Warning for each waiting state and warning (a new series when it
+   * began, the previous pass's series when it lasts), a Normal Event for each one of the previous
+   * pass that cleared, then the Events still unrecorded.
    */
   async finish(): Promise<void> {
-    const { namespace, previous } = this.ctx;
+    const { namespace, previous, eventKeyPrefix } = this.ctx;
     const now = new Set([...this.waiting, ...this.warnings].map((w) => w.reason));
     for (const w of [...this.waiting, ...this.warnings]) {
-      if (!this.reportedBefore(w.reason)) this.events.push({ involved: { kind: 'Namespace', name: namespace }, type: 'Warning', reason: w.reason, message: w.message });
+      w.series = this.previousNotice(w.reason)?.series ?? `${eventKeyPrefix}/${w.reason}`;
+      this.events.push({ involved: { kind: 'Namespace', name: namespace }, type: 'Warning', reason: w.reason, message: w.message, series: w.series });
     }
     for (const w of [...(previous?.waiting ?? []), ...(previous?.warnings ?? [])]) {
       if (!now.has(w.reason) && !STANDBY_REASONS.has(w.reason)) {

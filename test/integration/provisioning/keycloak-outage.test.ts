@@ -65,6 +65,11 @@ test('Keycloak unresponsive for 60 s mid-run: reported by name within 10 s, and 
     const reasons = await eventReasons(ns);
     expect(reasons).not.toContain('ClientRegistrationFailed');
     expect(reasons).toContain('KeycloakUnreachableCleared');
+    // One Warning for the whole outage, counted by each pass that found Keycloak still away (5 s, 10 s, 20 s, ... apart): no flood.
+    const warnings = (await provisionerEvents(ns)).filter((e) => e.reason === 'KeycloakUnreachable');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].count).toBeGreaterThanOrEqual(3);
+    expect(new Date(warnings[0].lastTimestamp!).getTime()).toBeGreaterThan(new Date(warnings[0].firstTimestamp!).getTime());
     expect(await admin.clients.find({ clientId: `${ns}/agent` })).toHaveLength(1);
     // The annotation is written right after the pass's outcome is known.
     await eventually(async () => {
