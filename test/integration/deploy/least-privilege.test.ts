@@ -1,6 +1,6 @@
-import { CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, loadAllYaml } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import pino from 'pino';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentialsSecretName } from '../../../model/names';
@@ -12,43 +12,8 @@ import { apps, core, createAgentDeployment, createNamespace, eventReasons, readG
 import { eventually } from '../../harness/eventually';
 import { awaitingGate, captureState, createSidecarNamespace, startMigration } from '../../harness/migration';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
+import { serviceAccountKubeconfig, shippedRbac, shippedRbacObjects } from '../../harness/rbac';
 import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
-
-const RBAC_FILE = join(__dirname, '..', '..', '..', 'deploy', 'base', 'rbac.yaml');
-
-interface Rule {
-  apiGroups?: string[];
-  resources?: string[];
-  verbs?: string[];
-  resourceNames?: string[];
-}
-
-/** The shipped RBAC, moved into this test's operator namespace and given names unique to the test. */
-function shippedRbac(operatorNamespace: string, suffix: string): KubernetesObject[] {
-  return (loadAllYaml(readFileSync(RBAC_FILE, 'utf8')) as (KubernetesObject & Record<string, any>)[]).map((object) => {
-    const copy = JSON.parse(JSON.stringify(object));
-    if (copy.metadata.namespace) copy.metadata.namespace = operatorNamespace;
-    if (copy.kind !== 'ServiceAccount') copy.metadata.name = `${copy.metadata.name}-${suffix}`;
-    if (copy.roleRef) copy.roleRef.name = `${copy.roleRef.name}-${suffix}`;
-    for (const subject of copy.subjects ?? []) subject.namespace = operatorNamespace;
-    return copy;
-  });
-}
-
-async function serviceAccountKubeconfig(dir: string, namespace: string, name: string): Promise<string> {
-  const request = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  const admin = adminKubeConfig();
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: admin.clusters,
-    users: [{ name, token: request.status!.token }],
-    contexts: [{ name, cluster: admin.clusters[0].name, user: name }],
-    currentContext: name,
-  });
-  const file = join(dir, `${name}.kubeconfig`);
-  writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
-  return file;
-}
 
 let provisioner: TestProvisioner;
 let scratch: string;
@@ -71,7 +36,7 @@ afterAll(async () => {
 });
 
 test('the shipped RBAC has no wildcard anywhere', () => {
-  for (const object of loadAllYaml(readFileSync(RBAC_FILE, 'utf8')) as { rules?: Rule[] }[]) {
+  for (const object of shippedRbacObjects()) {
     for (const rule of object.rules ?? []) {
       for (const value of [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? [])]) expect(value).not.toContain('*');
     }
