@@ -1,3 +1,4 @@
+import { isNotFound } from '../../../model/errors';
 import { MANAGED_SELECTOR } from '../../../model/labels';
 import { credentialsSecretName } from '../../../model/names';
 import { restart } from '../../../tools/stack/stack';
@@ -23,7 +24,11 @@ async function deleteOtherAgentNamespaces(keep: string[]): Promise<void> {
         .map((s) => s.metadata!.namespace!)
         .filter((ns) => !keep.includes(ns)),
     );
-  for (const namespace of await others()) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  for (const namespace of await others()) {
+    await core.deleteNamespace({ name: namespace }).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+  }
   await eventually(async () => ((await others()).size === 0 ? true : undefined), 300_000, 'the earlier suites\' agent namespaces to be gone');
 }
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
