@@ -4,11 +4,12 @@ import { inNamespace } from '../kubernetes/gone';
 import type { SnapshotWorkload, WorkloadName } from '../../model/migration';
 import type { KeycloakSettings } from '../../model/provisioning';
 import { findClient } from '../keycloak/clients';
-import { keycloakClientId } from '../../model/names';
+import { ApplicationFailure } from '@temporalio/common';
+import { ErrorType } from '../../model/errors';
+import { credentialsSecretName, keycloakClientId } from '../../model/names';
 import { RegistrationDeps, withAdmin } from '../registration/admin-session';
 import { deleteWorkloadClient } from '../registration/clean-up';
 import { deleteWaypointGateway } from '../kubernetes/gateways';
-import { credentialsSecretName } from '../../model/names';
 import { holdNamespace, releaseNamespace, removeIstioInjection, restoreNamespaceLabels } from './namespace';
 import { runPreflight } from './preflight';
 import { deleteAddedSecret, deleteLegacySecrets, restoreLegacySecrets } from './secrets';
@@ -20,6 +21,16 @@ import { restoreWorkloadTemplate, switchWorkloadToWaypoint, waitForRollout } fro
  * The migration's own activities. Forward steps are idempotent; every compensation restores from
  * the snapshot, so it is exact however often it runs and whether or not its forward step ran.
  */
+/** The workload's client id, or undefined when the workload cannot have one (InvalidWorkloadSpec). */
+function clientIdIfValid(...args: Parameters<typeof keycloakClientId>): string | undefined {
+  try {
+    return keycloakClientId(...args);
+  } catch (error) {
+    if (error instanceof ApplicationFailure && error.type === ErrorType.InvalidWorkloadSpec) return undefined;
+    throw error;
+  }
+}
+
 export function migrationActivities(deps: RegistrationDeps & { log: Logger }): MigrationActivities {
   const { k8s, log } = deps;
   const logged = <T extends { outcome: string }>(result: T, message: string, fields: Record<string, unknown>): T => {
@@ -66,9 +77,10 @@ export function migrationActivities(deps: RegistrationDeps & { log: Logger }): M
     /** Undoes a workload's registration: its client and audience scope and its credentials Secret, unless the snapshot had them. */
     async removeMigratedRegistration(namespace: string, workload: SnapshotWorkload, keycloak: KeycloakSettings) {
       const snapshot = await requireSnapshot(deps, namespace);
-      const clientId = keycloakClientId(namespace, workload, keycloak, deps.settings.spireTrustDomain);
+      const clientId = clientIdIfValid(namespace, workload, keycloak, deps.settings.spireTrustDomain);
       let clientDeleted = false;
-      if (!snapshot.keycloakClientIds.includes(clientId)) {
+      // Without a valid client id the forward step registered nothing: there is no client to remove.
+      if (clientId !== undefined && !snapshot.keycloakClientIds.includes(clientId)) {
         clientDeleted = await withAdmin(deps, keycloak, async (admin) => {
           const client = await findClient(admin, clientId);
           await deleteWorkloadClient(admin, { namespace, workload: workload.name, id: client?.id, platformClientIds: keycloak.platformClientIds });
@@ -76,7 +88,7 @@ export function migrationActivities(deps: RegistrationDeps & { log: Logger }): M
         });
       }
       const secret = await deleteAddedSecret(k8s, snapshot, credentialsSecretName(namespace, workload.name));
-      const result = { outcome: clientDeleted || secret.outcome === 'deleted' ? ('deleted' as const) : ('unchanged' as const), clientId };
+      const result = { outcome: clientDeleted || secret.outcome === 'deleted' ? ('deleted' as const) : ('unchanged' as const), clientId: clientId ?? '' };
       return logged(result, 'Removed the Keycloak client and credentials Secret the migration added', { namespace, workload: workload.name, clientId });
     },
     async deleteLegacySecrets(namespace: string) {

@@ -1,15 +1,17 @@
 import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ADMIN_SECRET, snapshotSecretName } from '../../model/names';
+import { ADMIN_SECRET, snapshotSecretName, waypointGatewayName } from '../../model/names';
 import { ISTIO_MANAGED_LABEL } from '../../model/labels';
 import { migrationWorkflowId } from '../../model/workflow-ids';
 import { progressQuery } from '../../workflows/migration/messages';
 import type { MigrationInput, MigrationProgress } from '../../model/migration';
-import { apps, core, readSecretOrUndefined } from './cluster';
+import { tsxCommand } from '../../tools/tsx';
+import { apps, core, eventReasons, readGateway, readSecretOrUndefined } from './cluster';
 import { eventually } from './eventually';
-import { testStack, uniqueName } from './stack';
+import { keycloakAdmin, testStack, uniqueName } from './stack';
 
 
 /** The labels that put a workload in Kagenti's legacy sidecar mode (spec §8). */
@@ -132,4 +134,32 @@ export async function runCommand(command: string, args: string[], env: NodeJS.Pr
 export async function temporalCli(args: string[]): Promise<string> {
   const { temporal } = testStack();
   return (await runCommand(temporal.cli, [...args, '--address', temporal.address, '--namespace', temporal.namespace])).stdout;
+}
+
+/** The containers of a sidecar-mode agent pod, as the legacy injector leaves it. */
+export const SIDECAR_CONTAINERS = ['agent', 'envoy-proxy', 'kagenti-client-registration', 'spiffe-helper'];
+
+/** The namespace is exactly as before the migration, nothing it added is left, and the sidecars are back. */
+export async function expectRestored(namespace: string, before: NamespaceState, operatorNamespace: string): Promise<void> {
+  expect(await captureState(namespace)).toEqual(before);
+  expect(await readGateway(namespace, waypointGatewayName(namespace))).toBeUndefined();
+  expect(await snapshotExists(operatorNamespace, namespace)).toBe(false);
+  expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['MigrationRollingBack', 'MigrationRolledBack']));
+  const admin = await keycloakAdmin();
+  expect(await admin.clients.find({ clientId: `${namespace}/`, search: true })).toEqual([]);
+  await eventually(
+    async () => {
+      const pods = await podsOf(namespace);
+      return pods.length === Object.keys(before.templates).length && pods.every((p) => p.spec!.containers.map((c) => c.name).sort().join() === SIDECAR_CONTAINERS.join()) ? true : undefined;
+    },
+    60_000,
+    'the pods to run with their sidecars again',
+  );
+}
+
+/** The project's CLI (cli/main.ts), as a user runs it against the test stack and `taskQueue`. */
+export function projectCli(taskQueue: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const { temporal } = testStack();
+  const [command, baseArgs] = tsxCommand(join(__dirname, '..', '..', 'cli', 'main.ts'), args);
+  return runCommand(command, baseArgs, { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TEMPORAL_TASK_QUEUE: taskQueue });
 }

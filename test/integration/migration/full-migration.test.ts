@@ -1,14 +1,12 @@
-import { join } from 'node:path';
 import { credentialsSecretName, waypointGatewayName } from '../../../model/names';
 import { MIGRATION_ANNOTATION } from '../../../model/labels';
 import { ensureIstioFootprint } from '../../../tools/local/istio-footprint';
-import { tsxCommand } from '../../../tools/tsx';
 import { migrationWorkflowId, namespaceWorkflowId } from '../../../model/workflow-ids';
 import { apps, core, eventReasons, readGateway } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { awaitingGate, captureState, createSidecarNamespace, migrationHandle, podsOf, progressOf, runCommand, snapshotExists, temporalCli } from '../../harness/migration';
+import { awaitingGate, captureState, createSidecarNamespace, migrationHandle, podsOf, progressOf, projectCli as runProjectCli, snapshotExists, temporalCli } from '../../harness/migration';
 import { provisionedSuite } from '../../harness/provisioned-suite';
-import { adminKubeConfig, keycloakAdmin, testStack } from '../../harness/stack';
+import { adminKubeConfig, keycloakAdmin } from '../../harness/stack';
 import { clientCredentialsToken } from '../../harness/tokens';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
@@ -25,12 +23,7 @@ beforeAll(async () => {
 
 const containersOf = async (namespace: string, app: string) => (await podsOf(namespace, app)).map((p) => p.spec!.containers.map((c) => c.name).sort());
 
-/** The project's CLI, as a user runs it. */
-function projectCli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const { temporal } = testStack();
-  const [command, baseArgs] = tsxCommand(join(__dirname, '..', '..', '..', 'cli', 'main.ts'), args);
-  return runCommand(command, baseArgs, { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TEMPORAL_TASK_QUEUE: provisioner().settings.taskQueue });
-}
+const projectCli = (args: string[]) => runProjectCli(provisioner().settings.taskQueue, args);
 
 /** Field by field, the namespace once migrated and handed back to the provisioner. */
 async function expectMigrated(namespace: string, before: Awaited<ReturnType<typeof captureState>>): Promise<void> {
