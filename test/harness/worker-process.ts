@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Settings } from '../../config/settings';
 import { tsxCommand } from '../../tools/tsx';
@@ -47,8 +48,13 @@ export interface KillableWorkerSuite {
   provisioner(): TestProvisioner;
   /** Everything the worker processes printed, across restarts. */
   output: string[];
-  /** SIGKILLs the worker process and starts a new one. */
-  killAndRestartWorker(): Promise<void>;
+  /**
+   * SIGKILLs the worker process and starts a new one; `whileDead` runs in between, with the killed
+   * worker's Temporal identity (the SDK's default, `<pid>@<host>`).
+   */
+  killAndRestartWorker(whileDead?: (identity: string) => Promise<void>): Promise<void>;
+  /** The running worker's Temporal identity. */
+  workerIdentity(): string;
 }
 
 /**
@@ -71,10 +77,16 @@ export function killableWorkerSuite(): KillableWorkerSuite {
   return {
     provisioner: () => provisioner!,
     output,
-    async killAndRestartWorker() {
+    workerIdentity: () => `${worker!.child.pid}@${hostname()}`,
+    async killAndRestartWorker(whileDead) {
+      const identity = `${worker!.child.pid}@${hostname()}`;
       worker!.child.kill('SIGKILL');
       await worker!.exited;
-      worker = startWorkerProcess(provisioner!.settings, output);
+      try {
+        await whileDead?.(identity);
+      } finally {
+        worker = startWorkerProcess(provisioner!.settings, output);
+      }
     },
   };
 }

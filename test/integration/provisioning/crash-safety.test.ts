@@ -1,4 +1,6 @@
+import { temporal } from '@temporalio/proto';
 import { credentialsSecretName } from '../../../model/names';
+import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { allCredentialsSecrets, apps, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { keycloakAdmin, uniqueName } from '../../harness/stack';
@@ -10,7 +12,33 @@ const KILLS = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The stack's real istiod programs the waypoints.
-const { output, killAndRestartWorker, provisioner } = killableWorkerSuite();
+const { output, killAndRestartWorker, provisioner, workerIdentity } = killableWorkerSuite();
+
+interface InFlight {
+  workflowId: string;
+  activityId: string;
+  activityType: string;
+}
+
+/** An activity the running worker has started and not finished, in one of `namespaces`' workflows; waits until there is one. */
+async function startedActivity(namespaces: string[]): Promise<InFlight> {
+  return eventually(async () => {
+    const descriptions = await Promise.all(namespaces.map((ns) => provisioner().client.workflow.getHandle(namespaceWorkflowId(ns)).describe().catch(() => undefined)));
+    for (const description of descriptions) {
+      const started = description?.raw.pendingActivities?.find(
+        (a) => a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED && a.lastWorkerIdentity === workerIdentity(),
+      );
+      if (started) return { workflowId: description!.workflowId, activityId: started.activityId!, activityType: started.activityType!.name! };
+    }
+    return undefined;
+  }, 60_000, 'an activity in flight');
+}
+
+/** The same activity, as the server sees it now. */
+async function pendingNow(activity: InFlight) {
+  const description = await provisioner().client.workflow.getHandle(activity.workflowId).describe();
+  return description.raw.pendingActivities?.find((a) => a.activityId === activity.activityId);
+}
 
 test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is SIGKILLed ${KILLS} times`, async () => {
   const prefix = uniqueName('crash');
@@ -26,12 +54,20 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
     }
   })();
 
-  // Kill the worker at random moments of the burst, and start a new one each time.
+  // Kill the worker at random moments of the burst, each while it runs an activity (the server
+  // still shows it started by the dead worker), and start a new one each time.
+  const landed: string[] = [];
   for (let kill = 0; kill < KILLS; kill++) {
-    await sleep(1000 + Math.random() * 3000);
-    await killAndRestartWorker();
+    await sleep(1000 + Math.random() * 2000);
+    const inFlight = await startedActivity(namespaces);
+    await killAndRestartWorker(async (identity) => {
+      expect(await pendingNow(inFlight)).toMatchObject({ state: temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED, lastWorkerIdentity: identity });
+      landed.push(`${inFlight.activityType} of ${inFlight.workflowId}`);
+    });
   }
   await creating;
+  console.log(`Each SIGKILL landed with an activity in flight on the killed worker: ${landed.join('; ')}`);
+  expect(landed).toHaveLength(KILLS);
 
   const secretNames = new Map(namespaces.map((ns) => [ns, credentialsSecretName(ns, 'agent')]));
   await allCredentialsSecrets(namespaces, 240_000);
