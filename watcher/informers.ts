@@ -46,8 +46,12 @@ function waitingFor(namespace: KubernetesObject | undefined): string[] {
   }
 }
 
-/** The waiting reasons that istiod's verdict on the waypoint can clear. */
-const WAYPOINT_WAITS = new Set(['WaypointNotReady', 'WaypointRefused', 'WaypointNameTaken']);
+/**
+ * The waiting reasons that istiod's verdict on the waypoint can clear. Not WaypointNameTaken: what
+ * clears it is someone else's object going away (a Gateway's deletion is a change of its own), and
+ * the status istiod writes on someone else's Gateway of that name is not news for the namespace.
+ */
+const WAYPOINT_WAITS = new Set(['WaypointNotReady', 'WaypointRefused']);
 
 /** What the caches say of agent namespaces, for the takeover and for a change of the operator's settings. */
 function cacheQueries(informers: Map<string, Watched>, resource: (name: string) => WatchedResource): Pick<InformerSet, 'agentNamespaces' | 'cached' | 'waitingNamespaces'> {

@@ -3,10 +3,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readState } from '../../tools/stack/state';
+import { clearRunLogs } from './run-logs';
+import { startSecretCollector } from './run-secret-scan';
 import { isAlive } from '../../tools/stack/process';
 import { tsxCommand } from '../../tools/tsx';
 
 const REPO = join(__dirname, '..', '..');
+
+/** What global-teardown needs of the run: kept on the global object, which both share. */
+export interface RunContext {
+  startedAt: Date;
+  collector: ReturnType<typeof startSecretCollector>;
+}
+
+/** Starts collecting the run's secrets for the run-wide scan that global-teardown does. */
+function beginRun(dir: string): void {
+  clearRunLogs();
+  (globalThis as { kwpRun?: RunContext }).kwpRun = { startedAt: new Date(), collector: startSecretCollector(readState(dir)!) };
+}
 
 /**
  * Starts one stack for the whole test run in a fresh temporary folder, or uses the running stack
@@ -21,6 +35,7 @@ export default async function globalSetup(): Promise<void> {
     }
     process.env.KWP_STACK_DIR = given;
     process.env.KWP_TEST_STACK_OWNED = '';
+    beginRun(given);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'kwp-test-stack-'));
@@ -33,4 +48,5 @@ export default async function globalSetup(): Promise<void> {
   if (result.status !== 0) throw new Error(`The test stack did not start (see above); its folder is ${dir}`);
   process.env.KWP_STACK_DIR = dir;
   process.env.KWP_TEST_STACK_OWNED = '1';
+  beginRun(dir);
 }

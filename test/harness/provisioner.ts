@@ -7,6 +7,7 @@ import { loadSettings, Settings } from '../../config/settings';
 import { startWatcher, Watcher, watcherOptions } from '../../watcher/watcher';
 import { createWorker } from '../../worker/create-worker';
 import { eventually } from './eventually';
+import { appendRunLog } from './run-logs';
 import { adminKubeConfig, temporalClient, testStack, uniqueName, workerConnection } from './stack';
 
 export interface TestProvisioner {
@@ -82,6 +83,7 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logs.push(chunk.toString());
+      appendRunLog(`in-process-${settings.taskQueue}`, chunk.toString());
       done();
     },
   });

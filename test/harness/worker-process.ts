@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Settings } from '../../config/settings';
 import { tsxCommand } from '../../tools/tsx';
 import { startProvisioner, TestProvisioner } from './provisioner';
+import { appendRunLog } from './run-logs';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -38,8 +39,12 @@ export function startProvisionerProcess(name: 'worker' | 'watcher', settings: Se
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    appendRunLog(`${name}-process-${settings.taskQueue}`, chunk.toString());
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { child, output, exited };
 }

@@ -1,0 +1,54 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { loadKubeConfig } from '../../config/kube-config';
+import { MANAGED_SELECTOR } from '../../model/labels';
+import type { StackState } from '../../tools/stack/state';
+import { readRunLogs } from './run-logs';
+import { findSecrets, historyTexts } from './secret-scan';
+
+/** Values the test harness itself puts in legacy Secrets (migration.ts): they must not leak either. */
+const HARNESS_SECRETS = ['legacy-secret-value', 'legacy-admin-password', 'user-token'];
+
+/**
+ * Collects, for the whole run, every client secret the provisioners write into credentials Secrets
+ * (looked at every second, so one that lives a second is seen), plus the stack's Keycloak admin
+ * password and the harness's legacy secret values.
+ */
+export function startSecretCollector(stack: StackState): { secrets(): string[]; stop(): void } {
+  const core = loadKubeConfig(stack.kubernetes.kubeconfig).makeApiClient(CoreV1Api);
+  const seen = new Set<string>([stack.keycloak.adminPassword, ...HARNESS_SECRETS]);
+  const look = async () => {
+    const list = await core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR }).catch(() => undefined);
+    for (const secret of list?.items ?? []) {
+      const value = secret.data?.['client-secret.txt'];
+      if (value) seen.add(Buffer.from(value, 'base64').toString('utf8'));
+    }
+  };
+  const timer = setInterval(() => void look(), 1000);
+  return { secrets: () => [...seen], stop: () => clearInterval(timer) };
+}
+
+/**
+ * One scan over the whole run: the decoded history of every workflow execution started since
+ * `since`, on every task queue, and every provisioner log of the run, for every collected secret.
+ */
+export async function scanRun(stack: StackState, since: Date, secrets: string[]): Promise<{ histories: number; taskQueues: number; logs: number; findings: string[] }> {
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection, namespace: stack.temporal.namespace });
+    const findings: string[] = [];
+    const taskQueues = new Set<string>();
+    let histories = 0;
+    for await (const execution of client.workflow.list({ query: `StartTime >= '${since.toISOString()}'` })) {
+      const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      findings.push(...findSecrets(historyTexts(history), secrets, `the history of ${execution.workflowId} (${execution.runId})`));
+      taskQueues.add(execution.taskQueue);
+      histories++;
+    }
+    const logs = readRunLogs();
+    for (const { name, text } of logs) findings.push(...findSecrets([text], secrets, `the log ${name}`));
+    return { histories, taskQueues: taskQueues.size, logs: logs.length, findings };
+  } finally {
+    await connection.close();
+  }
+}
