@@ -5,9 +5,18 @@ import { notifyNamespaceChanged } from '../temporal/namespace-workflows';
 import { Coalescer } from './coalescer';
 
 /**
+ * Whether `next` replaces `queued` as the reason a namespace is told: a change outranks
+ * everything; maintenance (a takeover, an audit) outranks a waypoint wake, which asks for a pass
+ * only if the last one did not find the waypoint ready.
+ */
+export function outranks(next: WakeReason, queued: WakeReason | undefined): boolean {
+  return queued === undefined || next === 'change' || queued === 'waypoint';
+}
+
+/**
  * Tells namespace workflows to look again, events for one namespace gathered for `coalesceMs` first,
- * each with why: a change outranks maintenance (a takeover, an audit). A failed notification is
- * retried by the coalescer, keeping its reason.
+ * each with its strongest reason (see outranks). A failed notification is retried by the
+ * coalescer, keeping its reason.
  */
 export function namespaceNotifier(client: Client, taskQueue: string, coalesceMs: number, log: Logger, events: { notified(): void; failed(): void }) {
   // Why each waiting namespace is to be told.
@@ -19,7 +28,7 @@ export function namespaceNotifier(client: Client, taskQueue: string, coalesceMs:
       try {
         await notifyNamespaceChanged(client, namespace, taskQueue, reason);
       } catch (error) {
-        if (!reasons.has(namespace) || reason === 'change') reasons.set(namespace, reason);
+        if (outranks(reason, reasons.get(namespace))) reasons.set(namespace, reason);
         throw error;
       }
       events.notified();
@@ -33,7 +42,7 @@ export function namespaceNotifier(client: Client, taskQueue: string, coalesceMs:
   );
   return {
     tell(namespace: string, reason: WakeReason): void {
-      if (reason === 'change' || !reasons.has(namespace)) reasons.set(namespace, reason);
+      if (outranks(reason, reasons.get(namespace))) reasons.set(namespace, reason);
       coalescer.notify(namespace);
     },
     /** Namespaces waiting to be told or being told. */
