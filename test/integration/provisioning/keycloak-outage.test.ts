@@ -1,7 +1,8 @@
 import { credentialsSecretName } from '../../../model/names';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
-import { core, createAgentDeployment, createNamespace, eventReasons, provisionerEvents, readGateway, readSecretOrUndefined } from '../../harness/cluster';
+import { startStoppedComponent, stopComponent } from '../../../tools/stack/stack';
+import { core, createAgentDeployment, createNamespace, decode, eventReasons, provisionerEvents, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
@@ -77,5 +78,36 @@ test('Keycloak unresponsive for 60 s mid-run: reported by name within 10 s, and 
       return annotation && JSON.parse(annotation).phase === 'Ready' ? true : undefined;
     }, 10_000, `the status annotation of ${ns}`);
     if (ns === namespaces[0]) await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(ns)), 'keycloak-outage');
+  }
+}, 300_000);
+
+test('Keycloak killed for 60 s (connections refused), then started again with an empty realm: reported within seconds, and every namespace healed', async () => {
+  const prefix = uniqueName('kc-killed');
+  const namespaces = [0, 1, 2].map((i) => `${prefix}-${i}`);
+  await stopComponent(testStack().dir, 'keycloak');
+  const killed = Date.now();
+  let reportedMs: number | undefined;
+  try {
+    for (const ns of namespaces) {
+      await createNamespace(ns);
+      await createAgentDeployment(ns, 'agent');
+    }
+    const delays = await Promise.all(namespaces.map((ns) => warningDelayMs(ns, 'KeycloakUnreachable')));
+    reportedMs = Math.max(...delays);
+    expect(reportedMs).toBeLessThanOrEqual(10_000);
+    await sleep(Math.max(0, OUTAGE_MS - (Date.now() - killed)));
+  } finally {
+    // The dev-mode database is in memory: Keycloak comes back with its realm made anew and no client.
+    await startStoppedComponent(testStack().dir, 'keycloak');
+  }
+  const back = Date.now();
+  for (const ns of namespaces) await eventually(() => readSecretOrUndefined(ns, credentialsSecretName(ns, 'agent')), 90_000, `the Secret of ${ns}`);
+  console.log(`Keycloak killed: each namespace reported KeycloakUnreachable at most ${reportedMs} ms after its creation, all healed ${Date.now() - back} ms after it was back`);
+  const admin = await keycloakAdmin();
+  for (const ns of namespaces) {
+    const [client] = await admin.clients.find({ clientId: `${ns}/agent` });
+    const value = (await admin.clients.getClientSecret({ id: client.id! })).value;
+    expect(decode((await readSecretOrUndefined(ns, credentialsSecretName(ns, 'agent')))!.data!['client-secret.txt'])).toBe(value);
+    expect((await eventReasons(ns)).filter((r) => r === 'KeycloakUnreachable')).toHaveLength(1);
   }
 }, 300_000);
