@@ -57,9 +57,11 @@ export async function provisionWaypoint(ctx: PassContext, report: PassReport, wa
   }
   await report.flush();
   const readiness = await waitForWaypoint(ctx.namespace, waypoint);
-  if (readiness.refused) {
-    // Final for what the cluster holds now: the pass does not wait out its bound for it.
-    report.wait(readiness.reason === 'WaypointNameTaken' ? 'WaypointNameTaken' : 'WaypointRefused', readiness.reason === 'WaypointNameTaken' ? readiness.message : `istiod refused waypoint Gateway ${gatewayName}: ${readiness.reason}: ${readiness.message}`);
+  // A refusal or a name taken is final for what the cluster holds now: the pass did not wait out its bound for it.
+  if (readiness.reason === 'WaypointNameTaken') {
+    report.wait('WaypointNameTaken', readiness.message);
+  } else if (readiness.refused) {
+    report.wait('WaypointRefused', `istiod refused waypoint Gateway ${gatewayName}: ${readiness.reason}: ${readiness.message}`);
   } else if (!readiness.ready) {
     report.wait('WaypointNotReady', `Waypoint Gateway not Programmed after ${timeoutSeconds} s: ${readiness.reason} ${readiness.message}`.trim());
   } else if (!ctx.previous?.waypointReady) {
