@@ -2,11 +2,20 @@ import { StackError } from './errors';
 import { stackDir } from './paths';
 import { ensureArtifacts } from './setup';
 import { down, restart, startStoppedComponent, status, stopComponent, up } from './stack';
-import { COMPONENTS, ComponentName, stackEnvironment } from './state';
+import { COMPONENTS, ComponentName, Profile, PROFILES, stackEnvironment } from './state';
+
+function profileArgument(args: string[]): Profile {
+  const at = args.indexOf('--profile');
+  if (at < 0) return 'development';
+  const value = args[at + 1] as Profile;
+  if (!PROFILES.includes(value)) throw new StackError(`--profile needs one of: ${PROFILES.join(', ')}`);
+  return value;
+}
 
 const USAGE = `Usage: npm run stack -- <command>
   setup    build or fetch every server binary once (cached, reused)
-  up       start the local stack on loopback (--fresh: drop earlier data)
+  up       start the local stack on loopback (--fresh: drop earlier data;
+           --profile production: PostgreSQL, the Temporal server and UI server, Keycloak over HTTPS)
   down     stop it, leaving no process behind
   status   show each component and whether it runs
   restart  <component>: stop one component and start it again on the same ports
@@ -23,7 +32,8 @@ async function main(argv: string[]): Promise<number> {
       await ensureArtifacts();
       return 0;
     case 'up': {
-      const state = await up(dir, { fresh: rest.includes('--fresh') });
+      const profile = profileArgument(rest);
+      const state = await up(dir, { fresh: rest.includes('--fresh'), profile });
       console.log(`Temporal UI:    ${state.temporal.uiUrl}`);
       console.log(`Temporal:       ${state.temporal.address}`);
       console.log(`Kubernetes:     ${state.kubernetes.server} (KUBECONFIG=${state.kubernetes.kubeconfig})`);

@@ -23,11 +23,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A port below 32768 that is free on loopback right now: tried at random from 10000 up. */
+async function freeSmallPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (32_768 - 10_000));
+    if (await isPortFree(port)) return port;
+  }
+  throw new StackError('No free port below 32768 on 127.0.0.1 after 200 tries.');
+}
+
 /**
  * Picks a port for each name: the one fixed in the environment variable `KWP_<NAME>_PORT` if set
- * (failing clearly when it is taken or invalid), otherwise a free one. Ports are distinct.
+ * (failing clearly when it is taken or invalid), otherwise a free one. Ports are distinct. Names in
+ * `small` get a port below 32768 (the kernel's own picks are above it).
  */
-export async function allocatePorts<Name extends string>(names: readonly Name[], env: NodeJS.ProcessEnv = process.env): Promise<Record<Name, number>> {
+export async function allocatePorts<Name extends string>(
+  names: readonly Name[],
+  env: NodeJS.ProcessEnv = process.env,
+  small: readonly Name[] = [],
+): Promise<Record<Name, number>> {
   const ports = {} as Record<Name, number>;
   const used = new Set<number>();
   for (const name of names) {
@@ -43,8 +57,9 @@ export async function allocatePorts<Name extends string>(names: readonly Name[],
       }
       ports[name] = port;
     } else {
-      let port = await freePort();
-      while (used.has(port)) port = await freePort();
+      const pick = small.includes(name) ? freeSmallPort : freePort;
+      let port = await pick();
+      while (used.has(port)) port = await pick();
       ports[name] = port;
     }
     used.add(ports[name]);

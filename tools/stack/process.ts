@@ -7,6 +7,9 @@ export interface ProcessSpec {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Run as this user and group (root only): PostgreSQL refuses to run as root. */
+  uid?: number;
+  gid?: number;
   logFile: string;
 }
 
@@ -20,6 +23,8 @@ export function startProcess(spec: ProcessSpec): number {
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env ?? process.env,
+      uid: spec.uid,
+      gid: spec.gid,
       detached: true,
       stdio: ['ignore', log, log],
     });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ensureGoBinaries, GoBuild } from './build-go';
 import { ensureKeycloakDistribution } from './fetch-keycloak';
+import { ensureKeycloakProductionBuild } from './production/keycloak-build';
 import { REPO_ROOT, cacheDir } from './paths';
 import { say } from './progress';
 import { ensureTestServer } from './test-server';
@@ -10,6 +11,10 @@ import { VERSIONS } from './versions';
 /** Paths of everything the stack runs. */
 export interface Artifacts {
   temporal: string;
+  /** The production profile's Temporal server, its SQL schema tool and its Web UI server. */
+  temporalServer: string;
+  temporalSql: string;
+  temporalUi: string;
   etcd: string;
   kubeApiserver: string;
   kubeControllerManager: string;
@@ -20,6 +25,8 @@ export interface Artifacts {
   istioManifests: string;
   composeCheck: string;
   keycloakHome: string;
+  /** The distribution built for production mode on PostgreSQL (the production profile's). */
+  keycloakProductionHome: string;
   javaHome: string;
   /** Runs Temporal's time-skipping test server; only the workflow tests use it (not the stack). */
   testServerLauncher: string;
@@ -31,13 +38,23 @@ const KUBE_VERSION_FLAGS = [
   `-X k8s.io/component-base/version.gitMinor=${VERSIONS.kubernetes.split('.')[1]}`,
 ].join(' ');
 
-export const GO_BUILDS: Record<'temporal' | 'etcd' | 'kubernetes' | 'kwok' | 'istio' | 'composeCheck', GoBuild> = {
+export const GO_BUILDS: Record<'temporal' | 'temporalServer' | 'temporalUi' | 'etcd' | 'kubernetes' | 'kwok' | 'istio' | 'composeCheck', GoBuild> = {
   temporal: {
     name: 'temporal-cli',
     version: VERSIONS.temporalCli,
     packages: ['github.com/temporalio/cli/cmd/temporal'],
     // Without it the CLI reports version 0.0.0-DEV.
     ldflags: `-X github.com/temporalio/cli/temporalcli.Version=${VERSIONS.temporalCli}`,
+  },
+  temporalServer: {
+    name: 'temporal-server',
+    version: VERSIONS.temporalServer,
+    packages: ['go.temporal.io/server/cmd/server', 'go.temporal.io/server/cmd/tools/sql'],
+  },
+  temporalUi: {
+    name: 'temporal-ui-server',
+    version: VERSIONS.temporalUi,
+    packages: ['github.com/temporalio/ui-server/v2/cmd/server'],
   },
   etcd: {
     name: 'etcd',
@@ -91,8 +108,9 @@ export async function ensureArtifacts(): Promise<Artifacts> {
   // Maven runs one after the other, as they share the local Maven repository).
   const maven = (async () => {
     const keycloak = await ensureKeycloakDistribution(VERSIONS.keycloak, mvn, java.javaHome, cache);
+    const keycloakProduction = await ensureKeycloakProductionBuild(keycloak.home, VERSIONS.keycloak, java.javaHome, cache);
     const testServer = await ensureTestServer(VERSIONS.temporalTestServer, mvn, java, cache);
-    return { keycloak, testServer };
+    return { keycloak, keycloakProduction, testServer };
   })();
   const dirs: Record<string, string> = {};
   const report: string[] = [];
@@ -106,8 +124,9 @@ export async function ensureArtifacts(): Promise<Artifacts> {
     // Never leave the downloads running unobserved, even when a build failed.
     await maven.catch(() => undefined);
   }
-  const { keycloak: kc, testServer } = await maven;
+  const { keycloak: kc, keycloakProduction, testServer } = await maven;
   report.push(`keycloak ${VERSIONS.keycloak} ${kc.built ? `fetched in ${kc.seconds.toFixed(0)} s` : 'cached'}`);
+  report.push(`keycloak production build ${keycloakProduction.built ? `made in ${keycloakProduction.seconds.toFixed(0)} s` : 'cached'}`);
   report.push(
     `temporal-test-server ${VERSIONS.temporalTestServer} ${testServer.built ? `prepared in ${testServer.seconds.toFixed(0)} s` : 'cached'}`,
   );
@@ -115,6 +134,9 @@ export async function ensureArtifacts(): Promise<Artifacts> {
 
   return {
     temporal: join(dirs.temporal, 'temporal'),
+    temporalServer: join(dirs.temporalServer, 'server'),
+    temporalSql: join(dirs.temporalServer, 'sql'),
+    temporalUi: join(dirs.temporalUi, 'server'),
     etcd: join(dirs.etcd, 'etcd'),
     kubeApiserver: join(dirs.kubernetes, 'kube-apiserver'),
     kubeControllerManager: join(dirs.kubernetes, 'kube-controller-manager'),
@@ -124,6 +146,7 @@ export async function ensureArtifacts(): Promise<Artifacts> {
     istioManifests: join(dirs.istio, 'istio-manifests'),
     composeCheck: join(dirs.composeCheck, 'compose-check'),
     keycloakHome: kc.home,
+    keycloakProductionHome: keycloakProduction.home,
     javaHome: java.javaHome,
     testServerLauncher: testServer.launcher,
   };

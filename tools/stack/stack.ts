@@ -2,24 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackContext, ComponentSpec } from './components/component';
-import { etcdComponent } from './components/etcd';
-import { istiodComponent } from './components/istiod';
-import { keycloakComponent, KEYCLOAK_ADMIN_USERNAME } from './components/keycloak';
-import { kubeApiserverComponent } from './components/kube-apiserver';
-import { kubeControllerManagerComponent, kubeSchedulerComponent, kwokComponent } from './components/kube-controllers';
-import { sidecarInjectorComponent } from './components/sidecar-injector';
-import { TEMPORAL_NAMESPACE, temporalComponent } from './components/temporal';
+import { KEYCLOAK_ADMIN_USERNAME } from './components/keycloak';
+import { componentSpec } from './components/specs';
+import { TEMPORAL_NAMESPACE } from './components/temporal';
 import { StackError } from './errors';
 import { bootstrapKeycloak, KAGENTI_REALM, PLATFORM_CLIENT_ID } from './keycloak-bootstrap';
 import { bootstrapKubernetes } from './kube-bootstrap';
 import { writeKubeconfigs, writeKubePki } from './kube-pki';
 import { allocatePorts } from './ports';
 import { isAlive, startProcess, stopProcess, tailOf } from './process';
+import { ProductionContext, productionContext } from './production/context';
+import { prepareDatabases } from './production/postgres';
+import { setUpTemporalSchema } from './production/temporal-schema';
+import { registerTemporalNamespace } from './production/temporal-namespace';
 import { say } from './progress';
 import { ensureArtifacts } from './setup';
 import { writeInjectorCertificate } from './sidecar-injector/certificate';
 import { registerSidecarInjector, SIDECAR_INJECTOR_WEBHOOK_CONFIG } from './sidecar-injector/webhook-config';
-import { COMPONENTS, ComponentName, PORT_NAMES, readState, StackState, stateFile, writeState } from './state';
+import { ComponentName, componentsOf, PORT_NAMES, SMALL_PORT_NAMES, Profile, profileOf, readState, StackState, stateFile, writeState } from './state';
 import { waitUntil } from './wait';
 
 const STOP_ORDER: ComponentName[] = [
@@ -31,35 +31,12 @@ const STOP_ORDER: ComponentName[] = [
   'etcd',
   // After the apiserver, which calls it on every agent pod creation.
   'sidecar-injector',
+  'temporal-ui',
   'keycloak',
   'temporal',
+  // Last: Temporal and Keycloak hold connections to it.
+  'postgresql',
 ];
-
-const KWOK_STAGES = join(__dirname, 'kwok', 'stages.yaml');
-
-/** How to run each component of a stack. */
-function componentSpec(name: ComponentName, ctx: StackContext): ComponentSpec {
-  switch (name) {
-    case 'etcd':
-      return etcdComponent(ctx);
-    case 'kube-apiserver':
-      return kubeApiserverComponent(ctx);
-    case 'kube-controller-manager':
-      return kubeControllerManagerComponent(ctx);
-    case 'kube-scheduler':
-      return kubeSchedulerComponent(ctx);
-    case 'kwok':
-      return kwokComponent(ctx, KWOK_STAGES);
-    case 'istiod':
-      return istiodComponent(ctx);
-    case 'sidecar-injector':
-      return sidecarInjectorComponent(ctx);
-    case 'temporal':
-      return temporalComponent(ctx);
-    case 'keycloak':
-      return keycloakComponent(ctx);
-  }
-}
 
 /** A component that failed to start: named, with the tail of its log. */
 function startFailure(name: ComponentName, reason: string, logFile: string): StackError {
@@ -86,12 +63,14 @@ async function startComponent(spec: ComponentSpec, state: StackState, startupSec
 
 /** True when a recorded stack has every component still running. */
 function isRunning(state: StackState | undefined): state is StackState {
-  return Boolean(state && COMPONENTS.every((name) => state.components[name] && isAlive(state.components[name]!.pid)));
+  return Boolean(state && componentsOf(state).every((name) => state.components[name] && isAlive(state.components[name]!.pid)));
 }
 
 export interface UpOptions {
-  /** Start from empty data (etcd, Temporal's SQLite file) instead of reusing the stack folder's. */
+  /** Start from empty data (etcd, Temporal's SQLite file, PostgreSQL) instead of reusing the stack folder's. */
   fresh?: boolean;
+  /** `development` (the default) or `production`. */
+  profile?: Profile;
 }
 
 /**
@@ -101,8 +80,12 @@ export interface UpOptions {
 // Longer than most: the components start in dependency order and each failure must stop what
 // started before it, which one sequence shows more plainly than a chain of helpers.
 export async function up(dir: string, options: UpOptions = {}): Promise<StackState> {
+  const profile = options.profile ?? 'development';
   const existing = readState(dir);
   if (isRunning(existing)) {
+    if (profileOf(existing) !== profile) {
+      throw new StackError(`A ${profileOf(existing)} stack runs in ${dir}; stop it ('npm run stack -- down') before starting a ${profile} one.`);
+    }
     say(`Stack already running (${stateFile(dir)})`);
     return existing;
   }
@@ -112,19 +95,23 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   const upStarted = Date.now();
   if (options.fresh) rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'logs'), { recursive: true });
-  const ports = await allocatePorts(PORT_NAMES);
+  const ports = await allocatePorts(PORT_NAMES, process.env, SMALL_PORT_NAMES);
   const tokens = writeKubePki(dir);
   await writeInjectorCertificate(dir);
+  const production = profile === 'production' ? await productionContext(dir) : undefined;
   const ctx: StackContext = {
     dir,
     artifacts,
     ports,
     adminToken: tokens.admin,
-    keycloakAdminPassword: randomBytes(18).toString('base64url'),
+    // Production keeps its admin in PostgreSQL, made on the first start: the same password each time.
+    keycloakAdminPassword: production?.passwords.keycloakAdmin ?? randomBytes(18).toString('base64url'),
   };
   const server = `https://127.0.0.1:${ports['kube-apiserver']}`;
+  const keycloakScheme = production ? 'https' : 'http';
   const state: StackState = {
     dir,
+    profile,
     startedAt: new Date().toISOString(),
     ports,
     components: {},
@@ -141,18 +128,27 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
       adminToken: tokens.admin,
     },
     keycloak: {
-      url: `http://127.0.0.1:${ports.keycloak}`,
+      url: `${keycloakScheme}://127.0.0.1:${ports.keycloak}`,
       realm: KAGENTI_REALM,
       adminUsername: KEYCLOAK_ADMIN_USERNAME,
       adminPassword: ctx.keycloakAdminPassword,
       platformClientId: PLATFORM_CLIENT_ID,
+      ...(production ? { caFile: production.keycloakTls.caFile } : {}),
     },
+    ...(production
+      ? {
+          postgresql: {
+            port: ports.postgresql,
+            passwords: { postgres: production.passwords.postgres, temporal: production.passwords.temporal, keycloak: production.passwords.keycloak },
+          },
+        }
+      : {}),
   };
   writeState(state);
-  say(`Starting the stack in ${dir}`);
+  say(`Starting the ${profile} stack in ${dir}`);
   const startupSeconds: Record<string, number> = {};
 
-  const start = (name: ComponentName) => startComponent(componentSpec(name, ctx), state, startupSeconds);
+  const start = (name: ComponentName) => startComponent(componentSpec(name, ctx, production), state, startupSeconds);
   const injector = start('sidecar-injector');
   const kubernetes = async (): Promise<void> => {
     await start('etcd');
@@ -170,7 +166,16 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
     await start('keycloak');
     await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword);
   };
-  const results = await Promise.allSettled([kubernetes(), injector, start('temporal'), keycloak()]);
+  const temporal = async (): Promise<void> => {
+    await start('temporal');
+    if (production) {
+      await registerTemporalNamespace(state.temporal.address, TEMPORAL_NAMESPACE);
+      await start('temporal-ui');
+    }
+  };
+  // Production: PostgreSQL first, with the databases and Temporal's schema, then both servers on it.
+  const servers = production ? startOnPostgres(ctx, production, start, [temporal, keycloak]) : Promise.all([temporal(), keycloak()]);
+  const results = await Promise.allSettled([kubernetes(), injector, servers]);
   // A failed injector also fails the Kubernetes start, which waits for it: report it once.
   const failures = [...new Set(results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error))];
   if (failures.length > 0) {
@@ -181,6 +186,20 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   }
   say(`Stack up in ${((Date.now() - upStarted) / 1000).toFixed(1)} s. Temporal UI: ${state.temporal.uiUrl}`);
   return state;
+}
+
+/** PostgreSQL first, then its databases and Temporal's schema, then Temporal and Keycloak side by side. */
+async function startOnPostgres(
+  ctx: StackContext,
+  production: ProductionContext,
+  start: (name: ComponentName) => Promise<void>,
+  servers: Array<() => Promise<void>>,
+): Promise<void> {
+  await start('postgresql');
+  const created = await prepareDatabases(production.postgresBin, ctx.ports.postgresql, production.passwords);
+  await setUpTemporalSchema(ctx.artifacts.temporalSql, ctx.ports.postgresql, production.passwords.temporal, created);
+  say(`  postgresql: databases ready${created.length ? ` (created ${created.join(', ')}; Temporal's schema set up)` : ''}`);
+  await Promise.all(servers.map((server) => server()));
 }
 
 function runningState(dir: string, name: ComponentName): StackState {
@@ -195,12 +214,14 @@ export async function stopComponent(dir: string, name: ComponentName): Promise<v
 }
 
 /**
- * Starts one stopped component of a stack again on the same ports. Keycloak keeps nothing across
- * a restart (in-memory database), so its realm and platform client are created again.
+ * Starts one stopped component of a stack again on the same ports. The development profile's
+ * Keycloak keeps nothing across a restart (in-memory database), so its realm and platform client
+ * are created again (a no-op on the production profile's, which keeps them in PostgreSQL).
  */
 export async function startStoppedComponent(dir: string, name: ComponentName): Promise<void> {
   const state = runningState(dir, name);
   if (isAlive(state.components[name]!.pid)) throw new StackError(`${name} is already running (pid ${state.components[name]!.pid})`);
+  const production = profileOf(state) === 'production' ? await productionContext(dir, true) : undefined;
   const ctx: StackContext = {
     dir,
     artifacts: await ensureArtifacts(),
@@ -208,7 +229,7 @@ export async function startStoppedComponent(dir: string, name: ComponentName): P
     adminToken: state.kubernetes.adminToken,
     keycloakAdminPassword: state.keycloak.adminPassword,
   };
-  await startComponent(componentSpec(name, ctx), state, {});
+  await startComponent(componentSpec(name, ctx, production), state, {});
   if (name === 'keycloak') await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword);
 }
 
@@ -239,7 +260,7 @@ export function status(dir: string): { state?: StackState; components: Component
   const state = readState(dir);
   return {
     state,
-    components: COMPONENTS.map((name) => {
+    components: (state ? componentsOf(state) : []).map((name) => {
       const pid = state?.components[name]?.pid;
       return { name, pid, running: pid !== undefined && isAlive(pid) };
     }),

@@ -1,18 +1,25 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const COMPONENTS = [
-  'etcd',
-  'kube-apiserver',
-  'kube-controller-manager',
-  'kube-scheduler',
-  'kwok',
-  'istiod',
-  'sidecar-injector',
-  'temporal',
-  'keycloak',
-] as const;
-export type ComponentName = (typeof COMPONENTS)[number];
+/**
+ * The two shapes a stack comes in. `development`: Temporal's dev server on SQLite and Keycloak
+ * `start-dev` in memory. `production`: what a platform team runs: PostgreSQL, the Temporal server
+ * with SQL visibility and the Web UI server beside it, Keycloak in production mode over HTTPS.
+ */
+export const PROFILES = ['development', 'production'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+const KUBERNETES_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'istiod', 'sidecar-injector'] as const;
+
+/** The components of each profile. */
+export const PROFILE_COMPONENTS = {
+  development: [...KUBERNETES_COMPONENTS, 'temporal', 'keycloak'],
+  production: [...KUBERNETES_COMPONENTS, 'postgresql', 'temporal', 'temporal-ui', 'keycloak'],
+} as const;
+export type ComponentName = (typeof PROFILE_COMPONENTS)[Profile][number];
+
+/** Every component name of any profile. */
+export const COMPONENTS: readonly ComponentName[] = [...new Set<ComponentName>([...PROFILE_COMPONENTS.development, ...PROFILE_COMPONENTS.production])];
 
 export const PORT_NAMES = [
   'etcd',
@@ -30,10 +37,32 @@ export const PORT_NAMES = [
   'temporal-ui',
   'temporal-http',
   'temporal-metrics',
+  // The production profile's Temporal server runs its four services in one process, each with a
+  // gRPC and a membership port.
+  'temporal-membership',
+  'temporal-history',
+  'temporal-history-membership',
+  'temporal-matching',
+  'temporal-matching-membership',
+  'temporal-worker',
+  'temporal-worker-membership',
+  'postgresql',
   'keycloak',
   'keycloak-management',
 ] as const;
 export type PortName = (typeof PORT_NAMES)[number];
+
+/** Ports the Temporal server records in PostgreSQL, in a smallint column: they must be below 32768. */
+export const SMALL_PORT_NAMES: readonly PortName[] = [
+  'temporal',
+  'temporal-membership',
+  'temporal-history',
+  'temporal-history-membership',
+  'temporal-matching',
+  'temporal-matching-membership',
+  'temporal-worker',
+  'temporal-worker-membership',
+];
 
 export interface RunningComponent {
   pid: number;
@@ -43,6 +72,8 @@ export interface RunningComponent {
 /** Everything a client needs to use a running stack; written to `<stack dir>/stack.json` (mode 0600). */
 export interface StackState {
   dir: string;
+  /** Absent in stacks recorded before profiles existed: `development`. */
+  profile?: Profile;
   startedAt: string;
   ports: Record<PortName, number>;
   components: Partial<Record<ComponentName, RunningComponent>>;
@@ -54,7 +85,21 @@ export interface StackState {
     adminUsername: string;
     adminPassword: string;
     platformClientId: string;
+    /** The production profile's Keycloak serves HTTPS with a certificate of the stack's own CA, which clients trust through NODE_EXTRA_CA_CERTS. */
+    caFile?: string;
   };
+  /** The production profile's PostgreSQL: its superuser and the roles of Temporal and Keycloak. */
+  postgresql?: { port: number; passwords: Record<PostgresRole, string> };
+}
+
+export type PostgresRole = 'postgres' | 'temporal' | 'keycloak';
+
+export function profileOf(state: StackState): Profile {
+  return state.profile ?? 'development';
+}
+
+export function componentsOf(state: StackState): readonly ComponentName[] {
+  return PROFILE_COMPONENTS[profileOf(state)];
 }
 
 export function stateFile(dir: string): string {
@@ -81,5 +126,6 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     TEMPORAL_UI_URL: state.temporal.uiUrl,
     KEYCLOAK_URL: state.keycloak.url,
     KEYCLOAK_REALM: state.keycloak.realm,
+    ...(state.keycloak.caFile ? { NODE_EXTRA_CA_CERTS: state.keycloak.caFile } : {}),
   };
 }

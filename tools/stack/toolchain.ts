@@ -135,3 +135,19 @@ export function unreachableRegistryLine(output: string): string | undefined {
   }
   return undefined;
 }
+
+/** PostgreSQL 15 from Debian's packages, for the production profile. */
+export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+
+/** The folder of PostgreSQL's server programs (initdb, postgres, pg_isready). */
+export function findPostgres(bin = POSTGRES_BIN): string {
+  for (const program of ['initdb', 'postgres', 'pg_isready', 'psql']) {
+    if (!existsSync(join(bin, program))) {
+      throw new StackError(
+        `The production profile runs PostgreSQL 15, but ${join(bin, program)} is missing. ` +
+          `Install Debian's 'postgresql-15' package (apt-get install postgresql-15) and run the command again.`,
+      );
+    }
+  }
+  return bin;
+}

@@ -4,6 +4,9 @@
  */
 export const VERSIONS = {
   temporalCli: '1.5.1',
+  /** The production profile's Temporal server and Web UI server: the versions CLI 1.5.1 embeds. */
+  temporalServer: '1.29.1',
+  temporalUi: '2.42.1',
   kubernetes: '1.34.4',
   etcd: '3.6.16',
   kwok: '0.8.0',

@@ -1,0 +1,96 @@
+import { Connection } from '@temporalio/client';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { ComponentSpec, StackContext } from './component';
+
+/** Where the production profile keeps the Temporal server's configuration (config/production.yaml). */
+function temporalRoot(dir: string): string {
+  return join(dir, 'temporal-server');
+}
+
+function sqlStore(database: string, port: number, password: string, maxConns: number): object {
+  return {
+    sql: {
+      pluginName: 'postgres12',
+      databaseName: database,
+      connectAddr: `127.0.0.1:${port}`,
+      connectProtocol: 'tcp',
+      user: 'temporal',
+      password,
+      maxConns,
+      maxIdleConns: maxConns,
+      maxConnLifetime: '1h',
+    },
+  };
+}
+
+/**
+ * The server's configuration: PostgreSQL for persistence and for visibility (SQL visibility, where
+ * custom search attributes live in fixed columns), the four services on loopback ports.
+ */
+function serverConfig(ctx: StackContext, password: string): object {
+  const p = ctx.ports;
+  const service = (grpcPort: number, membershipPort: number, extra: object = {}) => ({ rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra } });
+  return {
+    log: { stdout: true, level: 'warn' },
+    persistence: {
+      defaultStore: 'postgres-default',
+      visibilityStore: 'postgres-visibility',
+      numHistoryShards: 4,
+      datastores: {
+        'postgres-default': sqlStore('temporal', p.postgresql, password, 20),
+        'postgres-visibility': sqlStore('temporal_visibility', p.postgresql, password, 4),
+      },
+    },
+    global: {
+      membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
+      metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${p['temporal-metrics']}` } },
+    },
+    services: {
+      frontend: service(p.temporal, p['temporal-membership'], { httpPort: p['temporal-http'] }),
+      history: service(p['temporal-history'], p['temporal-history-membership']),
+      matching: service(p['temporal-matching'], p['temporal-matching-membership']),
+      worker: service(p['temporal-worker'], p['temporal-worker-membership']),
+    },
+    clusterMetadata: {
+      enableGlobalNamespace: false,
+      failoverVersionIncrement: 10,
+      masterClusterName: 'active',
+      currentClusterName: 'active',
+      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${p.temporal}` } },
+    },
+    dcRedirectionPolicy: { policy: 'noop' },
+  };
+}
+
+/**
+ * The Temporal server (go.temporal.io/server, the version the CLI embeds) running its frontend,
+ * history, matching and worker services in one process on PostgreSQL. Its schema is set up before
+ * it starts (production/temporal-schema.ts); its namespace and search attributes after.
+ */
+export function temporalServerComponent(ctx: StackContext, postgresPassword: string): ComponentSpec {
+  const root = temporalRoot(ctx.dir);
+  mkdirSync(join(root, 'config'), { recursive: true, mode: 0o700 });
+  // It holds the database password: readable by root only.
+  writeFileSync(join(root, 'config', 'production.yaml'), stringify(serverConfig(ctx, postgresPassword)), { mode: 0o600 });
+  const address = `127.0.0.1:${ctx.ports.temporal}`;
+  return {
+    name: 'temporal',
+    process: {
+      command: ctx.artifacts.temporalServer,
+      args: ['--root', root, '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'],
+      cwd: root,
+    },
+    ready: async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    },
+    readyTimeoutMs: 120_000,
+  };
+}

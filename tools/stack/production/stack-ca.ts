@@ -1,0 +1,62 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { join } from 'node:path';
+import { generate } from 'selfsigned';
+
+export interface ServingCertificate {
+  /** The stack's CA certificate: what clients trust (NODE_EXTRA_CA_CERTS). */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * A CA made for one stack and a serving certificate it signs for https://127.0.0.1 (Keycloak in
+ * the production profile). Clients trust the CA, as they would a platform's; no TLS check is
+ * turned off anywhere. A new pair on every `stack up`; a restart of the server reuses it.
+ */
+export async function writeServingCertificate(dir: string, name: string): Promise<ServingCertificate> {
+  const pki = join(dir, 'pki');
+  mkdirSync(pki, { recursive: true, mode: 0o700 });
+  // EC is generated in milliseconds; SHA-256 because Go and Java refuse SHA-1 signatures.
+  const ca = await generate([{ name: 'commonName', value: 'kagenti-waypoint stack CA' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  const serving = await generate([{ name: 'commonName', value: name }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    ],
+  });
+  const files = servingCertificateFiles(dir, name);
+  writeFileSync(files.caFile, ca.cert);
+  writeFileSync(files.certFile, serving.cert);
+  writeFileSync(files.keyFile, serving.private, { mode: 0o600 });
+  return files;
+}
+
+/**
+ * Makes this process trust the stack's CA besides the system's, as NODE_EXTRA_CA_CERTS does for
+ * the processes started with it (that variable is read only when a process starts).
+ */
+export function trustCa(caFile: string): void {
+  const ca = readFileSync(caFile, 'utf8');
+  const trusted = getCACertificates('default');
+  if (!trusted.includes(ca)) setDefaultCACertificates([...trusted, ca]);
+}
+
+/** The files writeServingCertificate wrote for `name`, for a server started again. */
+export function servingCertificateFiles(dir: string, name: string): ServingCertificate {
+  const pki = join(dir, 'pki');
+  return { caFile: join(pki, 'stack-ca.crt'), certFile: join(pki, `${name}.crt`), keyFile: join(pki, `${name}.key`) };
+}

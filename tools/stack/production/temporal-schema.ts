@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { StackError } from '../errors';
+import type { Database } from './postgres';
+
+/** The schemas embedded in Temporal's SQL tool, per database (`--schema-name`). */
+const SCHEMA: Record<'temporal' | 'temporal_visibility', string> = {
+  temporal: 'postgresql/v12/temporal',
+  temporal_visibility: 'postgresql/v12/visibility',
+};
+
+function runSqlTool(tool: string, port: number, password: string, database: string, args: string[]): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(tool, ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(port), '-u', 'temporal', '--db', database, ...args], {
+      // The password through the tool's own variable, not on a command line.
+      env: { ...process.env, SQL_PASSWORD: password },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise() : reject(new StackError(`temporal-sql-tool ${args[0]} on ${database} failed:\n${output.trim().split('\n').slice(-10).join('\n')}`)),
+    );
+  });
+}
+
+/**
+ * Sets up Temporal's schemas with its SQL tool: the versioning tables on a database created just
+ * now, then every schema update up to the tool's version (a no-op when already there). The
+ * versioning set-up runs only on a new database: on one with a schema it would reset the version.
+ */
+export async function setUpTemporalSchema(tool: string, port: number, password: string, created: Database[]): Promise<void> {
+  for (const database of ['temporal', 'temporal_visibility'] as const) {
+    if (created.includes(database)) await runSqlTool(tool, port, password, database, ['setup-schema', '-v', '0.0']);
+    await runSqlTool(tool, port, password, database, ['update-schema', '--schema-name', SCHEMA[database]]);
+  }
+}
