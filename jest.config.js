@@ -18,6 +18,23 @@ module.exports = {
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
     },
+    // The production shape: its own tests, and integration tests of what a platform team relies on
+    // most (scale-out with crashes, drift repair, migration with approvals and rollback), run again
+    // on PostgreSQL, the Temporal server and Keycloak in production mode.
+    {
+      ...shared,
+      displayName: 'production',
+      roots: ['<rootDir>/test'],
+      testMatch: [
+        '<rootDir>/test/production/**/*.test.ts',
+        '<rootDir>/test/integration/provisioning/horizontal-scale.test.ts',
+        '<rootDir>/test/integration/provisioning/repair-and-cleanup.test.ts',
+        '<rootDir>/test/integration/migration/full-migration.test.ts',
+        '<rootDir>/test/integration/migration/rollback.test.ts',
+      ],
+      globalSetup: '<rootDir>/test/harness/global-setup-production.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+    },
   ],
   testTimeout: 120000,
   // The Temporal native bridge can hold the event loop open after the last test (a known SDK issue);

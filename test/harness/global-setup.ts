@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readState } from '../../tools/stack/state';
+import { trustCa } from '../../tools/stack/production/stack-ca';
+import { Profile, profileOf, readState } from '../../tools/stack/state';
 import { clearRunLogs } from './run-logs';
 import { startSecretCollector } from './run-secret-scan';
 import { isAlive } from '../../tools/stack/process';
@@ -23,30 +24,42 @@ function beginRun(dir: string): void {
 }
 
 /**
- * Starts one stack for the whole test run in a fresh temporary folder, or uses the running stack
- * named by KWP_TEST_STACK_DIR. Tests find it through KWP_STACK_DIR.
+ * Starts one stack of `profile` for the whole test run in a fresh temporary folder, or uses the
+ * running stack named by KWP_TEST_STACK_DIR. Tests find it through KWP_STACK_DIR. A stack whose
+ * Keycloak serves HTTPS has its CA trusted by the run and by every process it starts.
  */
-export default async function globalSetup(): Promise<void> {
+export async function setUpRun(profile: Profile): Promise<void> {
   const given = process.env.KWP_TEST_STACK_DIR;
+  let dir: string;
   if (given) {
     const state = readState(given);
     if (!state || !Object.values(state.components).every((c) => c && isAlive(c.pid))) {
-      throw new Error(`KWP_TEST_STACK_DIR=${given} names no running stack; start one with 'npm run stack -- up'.`);
+      throw new Error(`KWP_TEST_STACK_DIR=${given} names no running stack; start one with 'npm run stack -- up${profile === 'production' ? ' --profile production' : ''}'.`);
     }
-    process.env.KWP_STACK_DIR = given;
+    if (profileOf(state) !== profile) throw new Error(`KWP_TEST_STACK_DIR=${given} runs a ${profileOf(state)} stack; these tests need a ${profile} one.`);
+    dir = given;
     process.env.KWP_TEST_STACK_OWNED = '';
-    beginRun(given);
-    return;
+  } else {
+    dir = mkdtempSync(join(tmpdir(), `kwp-test-${profile}-`));
+    const [command, args] = tsxCommand('tools/stack/main.ts', ['up', '--fresh', '--profile', profile]);
+    const result = spawnSync(command, args, {
+      cwd: REPO,
+      env: { ...process.env, KWP_STACK_DIR: dir },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (result.status !== 0) throw new Error(`The test stack did not start (see above); its folder is ${dir}`);
+    process.env.KWP_TEST_STACK_OWNED = '1';
   }
-  const dir = mkdtempSync(join(tmpdir(), 'kwp-test-stack-'));
-  const [command, args] = tsxCommand('tools/stack/main.ts', ['up', '--fresh']);
-  const result = spawnSync(command, args, {
-    cwd: REPO,
-    env: { ...process.env, KWP_STACK_DIR: dir },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (result.status !== 0) throw new Error(`The test stack did not start (see above); its folder is ${dir}`);
   process.env.KWP_STACK_DIR = dir;
-  process.env.KWP_TEST_STACK_OWNED = '1';
+  const caFile = readState(dir)!.keycloak.caFile;
+  if (caFile) {
+    trustCa(caFile);
+    process.env.NODE_EXTRA_CA_CERTS = caFile;
+  }
   beginRun(dir);
+}
+
+/** The integration project: the development profile. */
+export default function globalSetup(): Promise<void> {
+  return setUpRun('development');
 }

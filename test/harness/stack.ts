@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { randomBytes } from 'node:crypto';
 import { loadKubeConfig } from '../../config/kube-config';
+import { trustCa } from '../../tools/stack/production/stack-ca';
 import { readState, StackState } from '../../tools/stack/state';
 
 /** The stack the test run uses (started by global-setup). */
@@ -11,6 +12,8 @@ export function testStack(): StackState {
   const dir = process.env.KWP_STACK_DIR;
   const state = dir ? readState(dir) : undefined;
   if (!state) throw new Error('No test stack: run tests through Jest so that global-setup starts one.');
+  // Keycloak over HTTPS (the production profile): its CA trusted by this process, as by the provisioner's.
+  if (state.keycloak.caFile) trustCa(state.keycloak.caFile);
   return state;
 }
 

@@ -8,11 +8,38 @@ import { cacheDir } from '../../tools/stack/paths';
 import { GO_BUILDS } from '../../tools/stack/setup';
 import { findGo } from '../../tools/stack/toolchain';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { FLAGS } from '../../config/settings';
+import type { StackContext } from '../../tools/stack/components/component';
+import { KEYCLOAK_LISTEN_OPTIONS, KEYCLOAK_PRODUCTION_ENVIRONMENT_KEYS, keycloakProductionOptions } from '../../tools/stack/components/keycloak';
+import { KEYCLOAK_BUILD_OPTIONS } from '../../tools/stack/production/keycloak-build';
+import { KUBERNETES_COMPONENTS, PROFILE_COMPONENTS, stackEnvironment, StackState } from '../../tools/stack/state';
+import { VERSIONS } from '../../tools/stack/versions';
 
 const REPO = join(__dirname, '..', '..');
 
+// Only the option names and variable names of these are compared, not their values.
+const PLACEHOLDER_TLS = { caFile: 'ca.crt', certFile: 'tls.crt', keyFile: 'tls.key' };
+const PLACEHOLDER_CONTEXT = { ports: { keycloak: 1, postgresql: 2, 'keycloak-management': 3 } } as unknown as StackContext;
+const PLACEHOLDER_STATE = {
+  dir: '.stack',
+  profile: 'production',
+  temporal: { address: 'a', namespace: 'n', uiUrl: 'u' },
+  kubernetes: { kubeconfig: 'k' },
+  keycloak: { url: 'https://k', realm: 'r', caFile: 'ca.crt' },
+} as unknown as StackState;
+
 interface ResolvedProject {
-  services: Record<string, { build?: { context: string }; command?: string[]; environment?: Record<string, string>; volumes?: { source: string; target: string; read_only?: boolean }[] }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: { context: string };
+      command?: string[];
+      environment?: Record<string, string>;
+      volumes?: { source: string; target: string; read_only?: boolean }[];
+      deploy?: { replicas?: number };
+    }
+  >;
 }
 
 /**
@@ -36,7 +63,7 @@ describe('docker-compose.yml', () => {
     return spawnSync(composeCheck, [file], {
       cwd: REPO,
       encoding: 'utf8',
-      env: { ...process.env, KEYCLOAK_ADMIN_PASSWORD: 'only-for-this-test', KUBECONFIG_HOST: join(scratch, 'kubeconfig') },
+      env: { ...process.env, KEYCLOAK_ADMIN_PASSWORD: 'only-for-this-test', KUBECONFIG_HOST: join(scratch, 'kubeconfig'), KEYCLOAK_TLS_DIR: join(scratch, 'tls') },
     });
   }
 
@@ -52,6 +79,7 @@ describe('docker-compose.yml', () => {
       expect(project.services[name].build?.context).toBe(REPO);
       expect(project.services[name].volumes).toEqual([
         expect.objectContaining({ source: join(scratch, 'kubeconfig'), target: '/var/run/kubeconfig/config', read_only: true }),
+        expect.objectContaining({ source: join(scratch, 'tls', 'ca.crt'), target: '/var/run/kagenti-tls/ca.crt', read_only: true }),
       ]);
     }
     expect(project.services.watcher.command).toEqual(['node', 'dist/watcher/main.js']);
@@ -61,6 +89,39 @@ describe('docker-compose.yml', () => {
       expect(project.services[name].environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
     }
     expect(project.services.worker.environment?.MAX_CACHED_WORKFLOWS).toBe('100');
+  });
+
+  test('has the topology, versions and settings of the production profile', () => {
+    const project = JSON.parse(load(join(REPO, 'docker-compose.yml')).stdout) as ResolvedProject;
+    const services = project.services;
+    // The profile's servers (its Kubernetes is the cluster the kubeconfig names), and two of each process.
+    const servers = PROFILE_COMPONENTS.production.filter((c) => !(KUBERNETES_COMPONENTS as readonly string[]).includes(c));
+    expect(servers).toEqual(['postgresql', 'temporal', 'temporal-ui', 'keycloak']);
+    expect(servers.filter((name) => !services[name])).toEqual([]);
+    expect(services.worker.deploy?.replicas).toBe(2);
+    expect(services.watcher.deploy?.replicas).toBe(2);
+
+    const tag = (name: string) => services[name].image!.split(':').pop();
+    expect(tag('temporal')).toBe(VERSIONS.temporalServer);
+    expect(tag('temporal-setup')).toBe(VERSIONS.temporalServer);
+    expect(tag('temporal-ui')).toBe(VERSIONS.temporalUi);
+    expect(tag('keycloak')).toBe(VERSIONS.keycloak);
+    expect(tag('postgresql')!.split('.')[0]).toBe(String(VERSIONS.postgresqlMajor));
+
+    // Keycloak: the profile's build and runtime options as KC_ variables, less where it listens.
+    const asVariable = (option: string) => `KC_${option.toUpperCase().replace(/-/g, '_')}`;
+    const options = [
+      ...KEYCLOAK_BUILD_OPTIONS.map((flag) => flag.replace(/^--/, '').split('=')[0]),
+      ...Object.keys(keycloakProductionOptions(PLACEHOLDER_CONTEXT, PLACEHOLDER_TLS)).filter((option) => !KEYCLOAK_LISTEN_OPTIONS.includes(option)),
+    ];
+    expect(Object.keys(services.keycloak.environment!).sort()).toEqual([...options.map(asVariable), ...KEYCLOAK_PRODUCTION_ENVIRONMENT_KEYS].sort());
+    expect(services.keycloak.environment!.KC_HTTP_ENABLED).toBe('false');
+
+    // The provisioner: every variable the production profile gives its processes that they read.
+    const read = new Set([...FLAGS.flatMap((f) => f.env), 'NODE_EXTRA_CA_CERTS']);
+    const given = Object.keys(stackEnvironment(PLACEHOLDER_STATE)).filter((key) => read.has(key));
+    expect(given).toContain('NODE_EXTRA_CA_CERTS');
+    for (const name of ['worker', 'watcher']) expect(Object.keys(services[name].environment!)).toEqual(expect.arrayContaining(given));
   });
 
   test('a schema violation is reported (the check is not a no-op)', () => {

@@ -68,6 +68,11 @@ export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> 
     if (!groupAlive(pid)) return;
     await sleep(100);
   }
+  await killProcess(pid);
+}
+
+/** SIGKILLs the process group at once: no shutdown, as in a crash. */
+export async function killProcess(pid: number): Promise<void> {
   signalGroup(pid, 'SIGKILL');
   while (groupAlive(pid)) await sleep(50);
 }

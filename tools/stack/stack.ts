@@ -10,7 +10,7 @@ import { bootstrapKeycloak, KAGENTI_REALM, PLATFORM_CLIENT_ID } from './keycloak
 import { bootstrapKubernetes } from './kube-bootstrap';
 import { writeKubeconfigs, writeKubePki } from './kube-pki';
 import { allocatePorts } from './ports';
-import { isAlive, startProcess, stopProcess, tailOf } from './process';
+import { isAlive, killProcess, startProcess, stopProcess, tailOf } from './process';
 import { ProductionContext, productionContext } from './production/context';
 import { prepareDatabases } from './production/postgres';
 import { setUpTemporalSchema } from './production/temporal-schema';
@@ -211,6 +211,11 @@ function runningState(dir: string, name: ComponentName): StackState {
 /** Stops one component of a running stack, leaving the others running (for tests of a server gone away). */
 export async function stopComponent(dir: string, name: ComponentName): Promise<void> {
   await stopProcess(runningState(dir, name).components[name]!.pid);
+}
+
+/** SIGKILLs one component of a running stack (no chance to shut down cleanly), for crash tests. */
+export async function killComponent(dir: string, name: ComponentName): Promise<void> {
+  await killProcess(runningState(dir, name).components[name]!.pid);
 }
 
 /**

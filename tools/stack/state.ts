@@ -9,9 +9,9 @@ import { join } from 'node:path';
 export const PROFILES = ['development', 'production'] as const;
 export type Profile = (typeof PROFILES)[number];
 
-const KUBERNETES_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'istiod', 'sidecar-injector'] as const;
+export const KUBERNETES_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'istiod', 'sidecar-injector'] as const;
 
-/** The components of each profile. */
+/** The components of each profile: the Kubernetes control plane and its servers. */
 export const PROFILE_COMPONENTS = {
   development: [...KUBERNETES_COMPONENTS, 'temporal', 'keycloak'],
   production: [...KUBERNETES_COMPONENTS, 'postgresql', 'temporal', 'temporal-ui', 'keycloak'],

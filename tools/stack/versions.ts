@@ -7,6 +7,8 @@ export const VERSIONS = {
   /** The production profile's Temporal server and Web UI server: the versions CLI 1.5.1 embeds. */
   temporalServer: '1.29.1',
   temporalUi: '2.42.1',
+  /** Debian 12's PostgreSQL (package postgresql-15), which the production profile runs. */
+  postgresqlMajor: 15,
   kubernetes: '1.34.4',
   etcd: '3.6.16',
   kwok: '0.8.0',

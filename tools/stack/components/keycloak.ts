@@ -48,42 +48,48 @@ export function keycloakComponent(ctx: StackContext): ComponentSpec {
   };
 }
 
+/** Options that only say where this stack's Keycloak listens (a compose file or a cluster sets its own). */
+export const KEYCLOAK_LISTEN_OPTIONS = ['http-host', 'https-port', 'http-management-port'];
+
+/** Keycloak's production-mode options for this stack (each also settable as KC_<OPTION> in the environment). */
+export function keycloakProductionOptions(ctx: StackContext, tls: ServingCertificate): Record<string, string> {
+  const port = ctx.ports.keycloak;
+  return {
+    'db-url': `jdbc:postgresql://127.0.0.1:${ctx.ports.postgresql}/keycloak`,
+    'db-username': 'keycloak',
+    'http-enabled': 'false',
+    'http-host': '127.0.0.1',
+    'https-port': String(port),
+    'https-certificate-file': tls.certFile,
+    'https-certificate-key-file': tls.keyFile,
+    'http-management-port': String(ctx.ports['keycloak-management']),
+    hostname: `https://127.0.0.1:${port}`,
+  };
+}
+
+/** Secrets and the bootstrap admin, given through Keycloak's environment options, not on a command line. */
+export const KEYCLOAK_PRODUCTION_ENVIRONMENT_KEYS = ['KC_DB_PASSWORD', 'KC_BOOTSTRAP_ADMIN_USERNAME', 'KC_BOOTSTRAP_ADMIN_PASSWORD'] as const;
+
 /**
  * Keycloak in production mode (`kc.sh start --optimized` on the distribution built for it) on
  * PostgreSQL, serving HTTPS only with a certificate of the stack's CA: realms survive a restart.
  * The bootstrap admin is created on the first start only; later starts keep the stored one.
  */
 export function keycloakProductionComponent(ctx: StackContext, tls: ServingCertificate, databasePassword: string): ComponentSpec {
-  const port = ctx.ports.keycloak;
-  const management = ctx.ports['keycloak-management'];
+  const environment: Record<(typeof KEYCLOAK_PRODUCTION_ENVIRONMENT_KEYS)[number], string> = {
+    KC_DB_PASSWORD: databasePassword,
+    KC_BOOTSTRAP_ADMIN_USERNAME: KEYCLOAK_ADMIN_USERNAME,
+    KC_BOOTSTRAP_ADMIN_PASSWORD: ctx.keycloakAdminPassword,
+  };
   return {
     name: 'keycloak',
     process: {
       command: join(ctx.artifacts.keycloakProductionHome, 'bin', 'kc.sh'),
-      args: [
-        'start',
-        '--optimized',
-        `--db-url=jdbc:postgresql://127.0.0.1:${ctx.ports.postgresql}/keycloak`,
-        '--db-username=keycloak',
-        '--http-enabled=false',
-        '--http-host=127.0.0.1',
-        `--https-port=${port}`,
-        `--https-certificate-file=${tls.certFile}`,
-        `--https-certificate-key-file=${tls.keyFile}`,
-        `--http-management-port=${management}`,
-        `--hostname=https://127.0.0.1:${port}`,
-      ],
-      env: {
-        ...process.env,
-        ...javaEnvironment(ctx),
-        // Passwords through Keycloak's environment options, not on a command line.
-        KC_DB_PASSWORD: databasePassword,
-        KC_BOOTSTRAP_ADMIN_USERNAME: KEYCLOAK_ADMIN_USERNAME,
-        KC_BOOTSTRAP_ADMIN_PASSWORD: ctx.keycloakAdminPassword,
-      },
+      args: ['start', '--optimized', ...Object.entries(keycloakProductionOptions(ctx, tls)).map(([option, value]) => `--${option}=${value}`)],
+      env: { ...process.env, ...javaEnvironment(ctx), ...environment },
     },
     // The management interface serves HTTPS too once TLS is configured; the stack's CA is trusted.
-    ready: () => answers(`https://127.0.0.1:${management}/health/ready`),
+    ready: () => answers(`https://127.0.0.1:${ctx.ports['keycloak-management']}/health/ready`),
     readyTimeoutMs: 180_000,
   };
 }

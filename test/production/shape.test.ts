@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { psql } from '../../tools/stack/production/postgres';
+import { POSTGRES_BIN } from '../../tools/stack/toolchain';
+import { killComponent, startStoppedComponent } from '../../tools/stack/stack';
+import { keycloakAdmin, temporalClient, testStack } from '../harness/stack';
+import { provisionAgent } from '../harness/cluster';
+import { provisionedSuite } from '../harness/provisioned-suite';
+
+// What makes this stack the production shape, checked against the servers themselves rather than
+// against our configuration of them.
+provisionedSuite();
+
+/** An HTTPS GET that trusts only `ca`: resolves with the status, rejects with the TLS error. */
+function getWith(url: string, ca: readonly string[]): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(url, { ca: [...ca] }, (res) => {
+      res.resume();
+      resolvePromise(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('Temporal is the multi-service server on PostgreSQL with SQL visibility, our search attributes registered, and the UI server beside it', async () => {
+  const stack = testStack();
+  const { connection } = await temporalClient();
+  try {
+    const info = await connection.workflowService.getClusterInfo({});
+    expect(info.persistenceStore).toBe('postgres12');
+    expect(info.visibilityStore).toBe('postgres12');
+    expect(info.serverVersion).toBe('1.29.1');
+    const listed = await connection.operatorService.listSearchAttributes({ namespace: stack.temporal.namespace });
+    expect(Object.keys(listed.customAttributes ?? {}).sort()).toEqual(expect.arrayContaining(SEARCH_ATTRIBUTES.map((k) => k.name).sort()));
+  } finally {
+    await connection.close();
+  }
+  // The UI server is a process of its own that reads the namespace from the frontend.
+  expect(stack.components['temporal-ui']!.pid).not.toBe(stack.components.temporal!.pid);
+  const ui = (await (await fetch(`${stack.temporal.uiUrl}/api/v1/namespaces/${stack.temporal.namespace}`)).json()) as { namespaceInfo?: { name?: string } };
+  expect(ui.namespaceInfo?.name).toBe(stack.temporal.namespace);
+});
+
+test('Keycloak serves HTTPS only, with a certificate that only the stack CA makes trusted', async () => {
+  const { keycloak } = testStack();
+  expect(keycloak.url.startsWith('https://')).toBe(true);
+  const realm = `${keycloak.url}/realms/${keycloak.realm}`;
+  await expect(getWith(realm, [...rootCertificates, readFileSync(keycloak.caFile!, 'utf8')])).resolves.toBe(200);
+  await expect(getWith(realm, rootCertificates)).rejects.toThrow(/certificate/i);
+  await expect(fetch(realm.replace('https://', 'http://'), { signal: AbortSignal.timeout(5000) })).rejects.toThrow();
+});
+
+test('a realm, its clients and the provisioned namespaces live in PostgreSQL: a Keycloak killed and started again keeps them', async () => {
+  const stack = testStack();
+  const namespace = await provisionAgent('prod-kc');
+  const admin = await keycloakAdmin();
+  const [client] = await admin.clients.find({ clientId: `${namespace}/agent` });
+  expect(client?.id).toBeDefined();
+  const rows = await psql(POSTGRES_BIN, stack.postgresql!.port, stack.postgresql!.passwords.postgres, `SELECT client_id FROM client WHERE client_id = '${namespace}/agent';`, 'keycloak');
+  expect(rows.trim()).toBe(`${namespace}/agent`);
+
+  const started = Date.now();
+  await killComponent(stack.dir, 'keycloak');
+  await startStoppedComponent(stack.dir, 'keycloak');
+  console.log(`Keycloak (production mode) SIGKILLed and ready again in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const again = await keycloakAdmin();
+  const [kept] = await again.clients.find({ clientId: `${namespace}/agent` });
+  expect(kept?.id).toBe(client.id);
+}, 240_000);
