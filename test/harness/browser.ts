@@ -4,7 +4,7 @@ import { Browser, chromium } from 'playwright-core';
 
 /**
  * The Chromium the browser tests drive: $CHROMIUM_PATH, else `chromium` on PATH (Debian's
- * package, which `npm test`'s pretest installs through tools/browser/ensure-chromium.sh).
+ * package, which `npm test`'s pretest installs through tools/apt/ensure-packages.sh).
  * playwright-core never downloads a browser of its own here.
  */
 export function chromiumExecutable(): string {
@@ -19,7 +19,7 @@ export function chromiumExecutable(): string {
       // not this one
     }
   }
-  throw new Error("No Chromium: run 'bash tools/browser/ensure-chromium.sh' (npm test's pretest does) or set CHROMIUM_PATH.");
+  throw new Error("No Chromium: run 'bash tools/apt/ensure-packages.sh chromium chromium chromium' (npm test's pretest does) or set CHROMIUM_PATH.");
 }
 
 /** Headless Chromium; the caller closes it. */

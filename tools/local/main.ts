@@ -6,7 +6,7 @@ import { REPO_ROOT, stackDir } from '../stack/paths';
 import { freePort } from '../stack/ports';
 import { say } from '../stack/progress';
 import { down, status, up } from '../stack/stack';
-import { stackEnvironment } from '../stack/state';
+import { profileArgument, stackEnvironment } from '../stack/state';
 import { tsxCommand } from '../tsx';
 import { ensureIstioFootprint } from './istio-footprint';
 import { prepareOperatorNamespace } from './operator-namespace';
@@ -16,11 +16,13 @@ const OPERATOR_NAMESPACE = 'kagenti-system';
 /**
  * `npm start`: the local mode. Starts the embedded stack (or reuses a running one), then the
  * worker and the watcher against it, and stops what it started on Ctrl-C or SIGTERM.
+ * `npm start -- --profile production` runs them on the production profile's servers.
  */
-async function main(): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const dir = stackDir();
-  const stackWasRunning = status(dir).components.every((c) => c.running);
-  const state = await up(dir);
+  const before = status(dir);
+  const stackWasRunning = Boolean(before.state) && before.components.every((c) => c.running);
+  const state = await up(dir, { profile: profileArgument(argv) });
   const kc = loadKubeConfig(state.kubernetes.kubeconfig);
   await prepareOperatorNamespace(kc, state, OPERATOR_NAMESPACE);
   // The stack runs the real istiod, which programs waypoints; Istio's data plane cannot run here,
@@ -74,7 +76,7 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(error instanceof StackError ? `error: ${error.message}` : error);

@@ -2,15 +2,7 @@ import { StackError } from './errors';
 import { stackDir } from './paths';
 import { ensureArtifacts } from './setup';
 import { down, restart, startStoppedComponent, status, stopComponent, up } from './stack';
-import { COMPONENTS, ComponentName, Profile, PROFILES, stackEnvironment } from './state';
-
-function profileArgument(args: string[]): Profile {
-  const at = args.indexOf('--profile');
-  if (at < 0) return 'development';
-  const value = args[at + 1] as Profile;
-  if (!PROFILES.includes(value)) throw new StackError(`--profile needs one of: ${PROFILES.join(', ')}`);
-  return value;
-}
+import { COMPONENTS, ComponentName, profileArgument, stackEnvironment } from './state';
 
 const USAGE = `Usage: npm run stack -- <command>
   setup    build or fetch every server binary once (cached, reused)

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StackError } from './errors';
 
 /**
  * The two shapes a stack comes in. `development`: Temporal's dev server on SQLite and Keycloak
@@ -8,6 +9,15 @@ import { join } from 'node:path';
  */
 export const PROFILES = ['development', 'production'] as const;
 export type Profile = (typeof PROFILES)[number];
+
+/** The profile a command line asks for with `--profile <name>` (development when absent). */
+export function profileArgument(args: string[]): Profile {
+  const at = args.indexOf('--profile');
+  if (at < 0) return 'development';
+  const value = args[at + 1] as Profile;
+  if (!PROFILES.includes(value)) throw new StackError(`--profile needs one of: ${PROFILES.join(', ')}`);
+  return value;
+}
 
 export const KUBERNETES_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'istiod', 'sidecar-injector'] as const;
 
