@@ -196,9 +196,11 @@ async function startOnPostgres(
   servers: Array<() => Promise<void>>,
 ): Promise<void> {
   await start('postgresql');
+  const started = Date.now();
   const created = await prepareDatabases(production.postgresBin, ctx.ports.postgresql, production.passwords);
   await setUpTemporalSchema(ctx.artifacts.temporalSql, ctx.ports.postgresql, production.passwords.temporal, created);
-  say(`  postgresql: databases ready${created.length ? ` (created ${created.join(', ')}; Temporal's schema set up)` : ''}`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  say(`  postgresql: databases ready in ${seconds} s${created.length ? ` (created ${created.join(', ')}; Temporal's schema set up)` : ''}`);
   await Promise.all(servers.map((server) => server()));
 }
 

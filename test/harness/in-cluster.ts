@@ -1,0 +1,186 @@
+import { V1Container, V1Pod } from '@kubernetes/client-node';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tsxCommand } from '../../tools/tsx';
+import { core } from './cluster';
+import { appendRunLog } from './run-logs';
+import { testStack } from './stack';
+import type { WorkerProcess } from './worker-process';
+
+const REPO = join(__dirname, '..', '..');
+
+/** Where a pod's ServiceAccount token, namespace and cluster CA are, and where client-node's loadFromCluster() reads them. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * Creates the mount point of SERVICE_ACCOUNT_DIR on this machine if it is missing (an empty folder:
+ * the files are only ever mounted over it inside a process's own mount namespace). Returns a
+ * function that removes the folders it created, if still empty.
+ */
+export function ensureServiceAccountMountPoint(): () => void {
+  if (process.getuid?.() !== 0) {
+    throw new Error(`in-cluster processes are run as root: each mounts its ServiceAccount files at ${SERVICE_ACCOUNT_DIR} in its own mount namespace (unshare --mount), then drops to the pod's user`);
+  }
+  const created: string[] = [];
+  for (let dir = SERVICE_ACCOUNT_DIR; !existsSync(dir); dir = dirname(dir)) created.unshift(dir);
+  mkdirSync(SERVICE_ACCOUNT_DIR, { recursive: true });
+  return () => {
+    for (const dir of [...created].reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // not empty or already gone: someone else uses it, leave it
+      }
+    }
+  };
+}
+
+/**
+ * What the kubelet projects into `pod` at SERVICE_ACCOUNT_DIR, written into `dir`: a token of the
+ * pod's ServiceAccount from the TokenRequest API, bound to the pod as the kubelet asks for it, the
+ * pod's namespace, and the cluster's CA. Modes as a projected volume's default (0644).
+ */
+export async function writeServiceAccountFiles(dir: string, pod: V1Pod): Promise<void> {
+  const namespace = pod.metadata!.namespace!;
+  const request = await core.createNamespacedServiceAccountToken({
+    namespace,
+    name: pod.spec!.serviceAccountName!,
+    body: {
+      spec: {
+        audiences: [],
+        expirationSeconds: 3607,
+        boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, uid: pod.metadata!.uid! },
+      },
+    },
+  });
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'token'), request.status!.token!, { mode: 0o644 });
+  writeFileSync(join(dir, 'namespace'), namespace, { mode: 0o644 });
+  writeFileSync(join(dir, 'ca.crt'), readFileSync(testStack().kubernetes.caFile), { mode: 0o644 });
+}
+
+/** The environment the image sets (the Dockerfile's last stage's ENV). */
+export function imageEnvironment(dockerfile: string): Record<string, string> {
+  const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const [, body] of lastStage.replace(/\\\n/g, ' ').matchAll(/^ENV\s+(.*)$/gm)) {
+    for (const pair of body.trim().split(/\s+/)) {
+      const at = pair.indexOf('=');
+      env[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+  }
+  return env;
+}
+
+/** A container's env as the kubelet gives it to `pod`: plain values, and downward-API fields of the pod. */
+export function containerEnvironment(pod: V1Pod, container: V1Container): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const variable of container.env ?? []) {
+    if (variable.value !== undefined) env[variable.name] = variable.value;
+    else if (variable.valueFrom?.fieldRef) {
+      const value = variable.valueFrom.fieldRef.fieldPath.split('.').reduce<any>((object, key) => object?.[key], pod);
+      if (typeof value !== 'string') throw new Error(`${variable.name}: no field ${variable.valueFrom.fieldRef.fieldPath} in pod ${pod.metadata!.name}`);
+      env[variable.name] = value;
+    } else {
+      throw new Error(`${variable.name}: only values and fieldRefs are supported here`);
+    }
+  }
+  return env;
+}
+
+/** The project's source entry point of an image command `node dist/<name>/main.js` (image-build.test.ts compiles one into the other). */
+export function sourceEntryPoint(command: string[]): string {
+  const match = command.length === 2 && command[0] === 'node' ? /^dist\/(worker|watcher|cli)\/main\.js$/.exec(command[1]) : null;
+  if (!match) throw new Error(`unexpected container command ${JSON.stringify(command)}`);
+  return join(REPO, match[1], 'main.ts');
+}
+
+export interface InClusterProcessOptions {
+  /** For the log file of the run. */
+  name: string;
+  /** The pod it plays: its ServiceAccount files, its env's fieldRefs, its securityContext. */
+  pod: V1Pod;
+  container: V1Container;
+  /** Folder with token, namespace and ca.crt (writeServiceAccountFiles), mounted at SERVICE_ACCOUNT_DIR. */
+  serviceAccountFiles: string;
+  /** The process's complete environment. */
+  env: Record<string, string>;
+  output?: string[];
+}
+
+/**
+ * Starts the container's command as the pod would run it, on this machine: in its own mount
+ * namespace (`unshare --mount`, as root) where `serviceAccountFiles` is bind-mounted read-only at
+ * SERVICE_ACCOUNT_DIR (the host's view of that path is unchanged), with the container's
+ * securityContext applied as far as a process can be: the root filesystem remounted read-only,
+ * the user id, no new privileges, no capabilities. Its network is the machine's (like hostNetwork).
+ */
+export function startInClusterProcess(options: InClusterProcessOptions): WorkerProcess {
+  const { pod, container } = options;
+  const security = { ...pod.spec?.securityContext, ...container.securityContext };
+  const user = security.runAsUser;
+  if (user === undefined || (security.runAsNonRoot && user === 0)) throw new Error(`container ${container.name}: expected a non-root runAsUser`);
+  // Without runAsGroup the group is the image user's: the node image's `node` user is 1000:1000.
+  const group = security.runAsGroup ?? user;
+  const privileges = [`--reuid=${user}`, `--regid=${group}`, '--clear-groups'];
+  if (security.allowPrivilegeEscalation === false) privileges.push('--no-new-privs');
+  if (container.securityContext?.capabilities?.drop?.includes('ALL')) privileges.push('--bounding-set=-all', '--inh-caps=-all');
+  const [node, args] = tsxCommand(sourceEntryPoint(container.command ?? []));
+  const script = [
+    'set -e',
+    'mount --bind "$1" "$2"',
+    'mount -o remount,bind,ro "$2"',
+    '[ "$3" = true ] && mount -o remount,bind,ro /',
+    'shift 3',
+    'exec "$@"',
+  ].join('\n');
+  const child = spawn(
+    'unshare',
+    ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', options.serviceAccountFiles, SERVICE_ACCOUNT_DIR, String(security.readOnlyRootFilesystem === true),
+      'setpriv', ...privileges, '--', node, ...args],
+    { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output = options.output ?? [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    appendRunLog(`in-cluster-${options.name}`, chunk.toString());
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, output, exited };
+}
+
+/** How a running process sees itself: its user, privileges, and the mounts of its root and of SERVICE_ACCOUNT_DIR. */
+export function processView(pid: number): { uid: string; noNewPrivs: string; effectiveCapabilities: string; rootOptions?: string; serviceAccountOptions?: string } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1].split(/\s+/)[0] ?? '';
+  // mountinfo: id, parent, device, root, mount point, options, ...; /var/run is a symlink to /run.
+  const mounts = readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').map((line) => line.split(' '));
+  const options = (point: string) => mounts.filter((m) => m[4] === point).at(-1)?.[5];
+  return {
+    uid: field('Uid'),
+    noNewPrivs: field('NoNewPrivs'),
+    effectiveCapabilities: field('CapEff'),
+    rootOptions: options('/'),
+    serviceAccountOptions: options(realpathSync(SERVICE_ACCOUNT_DIR)),
+  };
+}
+
+/** The JSON log lines a process wrote (whose msg is `message`, if given). */
+export function logLines(output: string[], message?: string): Record<string, any>[] {
+  return output
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, any>;
+      } catch {
+        return {};
+      }
+    })
+    .filter((line) => message === undefined || line.msg === message);
+}
