@@ -19,7 +19,7 @@ export function chromiumExecutable(): string {
       // not this one
     }
   }
-  throw new Error("No Chromium: run 'bash tools/apt/ensure-packages.sh chromium chromium chromium' (npm test's pretest does) or set CHROMIUM_PATH.");
+  throw new Error("No Chromium: run 'bash tools/apt/ensure-packages.sh chromium' (npm test's pretest does) or set CHROMIUM_PATH.");
 }
 
 /** Headless Chromium; the caller closes it. */
