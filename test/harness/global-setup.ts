@@ -23,20 +23,25 @@ function beginRun(dir: string): void {
   (globalThis as { kwpRun?: RunContext }).kwpRun = { startedAt: new Date(), collector: startSecretCollector(readState(dir)!) };
 }
 
+/** The variable that hands a running stack of each profile to the run instead of starting one. */
+const GIVEN_STACK: Record<Profile, string> = { development: 'KWP_TEST_STACK_DIR', production: 'KWP_TEST_PRODUCTION_STACK_DIR' };
+
 /**
  * Starts one stack of `profile` for the whole test run in a fresh temporary folder, or uses the
- * running stack named by KWP_TEST_STACK_DIR. Tests find it through KWP_STACK_DIR. A stack whose
- * Keycloak serves HTTPS has its CA trusted by the run and by every process it starts.
+ * running stack named by KWP_TEST_STACK_DIR (development) or KWP_TEST_PRODUCTION_STACK_DIR.
+ * Tests find it through KWP_STACK_DIR. A stack whose Keycloak serves HTTPS has its CA trusted by
+ * the run and by every process it starts.
  */
 export async function setUpRun(profile: Profile): Promise<void> {
-  const given = process.env.KWP_TEST_STACK_DIR;
+  const variable = GIVEN_STACK[profile];
+  const given = process.env[variable];
   let dir: string;
   if (given) {
     const state = readState(given);
     if (!state || !Object.values(state.components).every((c) => c && isAlive(c.pid))) {
-      throw new Error(`KWP_TEST_STACK_DIR=${given} names no running stack; start one with 'npm run stack -- up${profile === 'production' ? ' --profile production' : ''}'.`);
+      throw new Error(`${variable}=${given} names no running stack; start one with 'npm run stack -- up${profile === 'production' ? ' --profile production' : ''}'.`);
     }
-    if (profileOf(state) !== profile) throw new Error(`KWP_TEST_STACK_DIR=${given} runs a ${profileOf(state)} stack; these tests need a ${profile} one.`);
+    if (profileOf(state) !== profile) throw new Error(`${variable}=${given} runs a ${profileOf(state)} stack; these tests need a ${profile} one.`);
     dir = given;
     process.env.KWP_TEST_STACK_OWNED = '';
   } else {
@@ -51,11 +56,9 @@ export async function setUpRun(profile: Profile): Promise<void> {
     process.env.KWP_TEST_STACK_OWNED = '1';
   }
   process.env.KWP_STACK_DIR = dir;
-  const caFile = readState(dir)!.keycloak.caFile;
-  if (caFile) {
-    trustCa(caFile);
-    process.env.NODE_EXTRA_CA_CERTS = caFile;
-  }
+  const state = readState(dir)!;
+  if (state.keycloak.caFile) trustCa(state.keycloak.caFile);
+  if (state.extraCaCerts) process.env.NODE_EXTRA_CA_CERTS = state.extraCaCerts;
   beginRun(dir);
 }
 

@@ -20,7 +20,7 @@ export default async function globalTeardown(): Promise<void> {
     findings = scan.findings;
     console.log(
       `Run-wide secret scan: ${secrets.length} secrets looked for in ${scan.histories} workflow histories on ${scan.taskQueues} task queues ` +
-        `and ${scan.logs} provisioner logs: ${findings.length === 0 ? 'none found' : `${findings.length} finding(s)`}`,
+        `and ${scan.logs} logs (provisioners and servers): ${findings.length === 0 ? 'none found' : `${findings.length} finding(s)`}`,
     );
   }
   if (dir && process.env.KWP_TEST_STACK_OWNED === '1') {

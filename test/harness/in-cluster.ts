@@ -1,6 +1,7 @@
 import { V1Container, V1Pod } from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tsxCommand } from '../../tools/tsx';
 import { core } from './cluster';
@@ -116,6 +117,10 @@ export interface InClusterProcessOptions {
  * SERVICE_ACCOUNT_DIR (the host's view of that path is unchanged), with the container's
  * securityContext applied as far as a process can be: the root filesystem remounted read-only,
  * the user id, no new privileges, no capabilities. Its network is the machine's (like hostNetwork).
+ * The repository is bind-mounted at a folder of its own, where the process runs from, as the image's
+ * /app: the pod's user reaches it whatever the folders above the clone allow (a clone under /root
+ * or a private temporary folder is closed to uid 1000). Paths to the repository in the command and
+ * the environment are rewritten to it.
  */
 export function startInClusterProcess(options: InClusterProcessOptions): WorkerProcess {
   const { pod, container } = options;
@@ -127,20 +132,26 @@ export function startInClusterProcess(options: InClusterProcessOptions): WorkerP
   const privileges = [`--reuid=${user}`, `--regid=${group}`, '--clear-groups'];
   if (security.allowPrivilegeEscalation === false) privileges.push('--no-new-privs');
   if (container.securityContext?.capabilities?.drop?.includes('ALL')) privileges.push('--bounding-set=-all', '--inh-caps=-all');
+  const repo = realpathSync(REPO);
+  const app = mkdtempSync(join(tmpdir(), 'kwp-app-'));
+  chmodSync(app, 0o755);
+  const inApp = (value: string) => value.split(repo).join(app);
   const [node, args] = tsxCommand(sourceEntryPoint(container.command ?? []));
   const script = [
     'set -e',
     'mount --bind "$1" "$2"',
     'mount -o remount,bind,ro "$2"',
-    '[ "$3" = true ] && mount -o remount,bind,ro /',
-    'shift 3',
+    'mount --bind "$3" "$4"',
+    '[ "$5" = true ] && mount -o remount,bind,ro /',
+    'cd "$4"',
+    'shift 5',
     'exec "$@"',
   ].join('\n');
   const child = spawn(
     'unshare',
-    ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', options.serviceAccountFiles, SERVICE_ACCOUNT_DIR, String(security.readOnlyRootFilesystem === true),
-      'setpriv', ...privileges, '--', node, ...args],
-    { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', options.serviceAccountFiles, SERVICE_ACCOUNT_DIR, repo, app,
+      String(security.readOnlyRootFilesystem === true), 'setpriv', ...privileges, '--', inApp(node), ...args.map(inApp)],
+    { env: Object.fromEntries(Object.entries(options.env).map(([key, value]) => [key, inApp(value)])), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = options.output ?? [];
   const keep = (chunk: Buffer) => {
@@ -149,7 +160,12 @@ export function startInClusterProcess(options: InClusterProcessOptions): WorkerP
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      rmdirSync(app);
+      resolve();
+    }),
+  );
   return { child, output, exited };
 }
 

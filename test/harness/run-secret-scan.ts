@@ -1,4 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadKubeConfig } from '../../config/kube-config';
 import { MANAGED_SELECTOR } from '../../model/labels';
@@ -28,9 +30,18 @@ export function startSecretCollector(stack: StackState): { secrets(): string[]; 
   return { secrets: () => [...seen], stop: () => clearInterval(timer) };
 }
 
+/** The stack's own server logs (`<stack>/logs/*.log`). */
+function stackLogs(stack: StackState): { name: string; text: string }[] {
+  const folder = join(stack.dir, 'logs');
+  return readdirSync(folder)
+    .filter((file) => file.endsWith('.log'))
+    .map((file) => ({ name: `stack/${file}`, text: readFileSync(join(folder, file), 'utf8') }));
+}
+
 /**
  * One scan over the whole run: the decoded history of every workflow execution started since
- * `since`, on every task queue, and every provisioner log of the run, for every collected secret.
+ * `since`, on every task queue, every provisioner log of the run and every server log of the
+ * stack (where a database password would show), for every collected secret.
  */
 export async function scanRun(stack: StackState, since: Date, secrets: string[]): Promise<{ histories: number; taskQueues: number; logs: number; findings: string[] }> {
   const connection = await Connection.connect({ address: stack.temporal.address });
@@ -45,7 +56,7 @@ export async function scanRun(stack: StackState, since: Date, secrets: string[])
       taskQueues.add(execution.taskQueue);
       histories++;
     }
-    const logs = readRunLogs();
+    const logs = [...readRunLogs(), ...stackLogs(stack)];
     for (const { name, text } of logs) findings.push(...findSecrets([text], secrets, `the log ${name}`));
     return { histories, taskQueues: taskQueues.size, logs: logs.length, findings };
   } finally {

@@ -1,22 +1,10 @@
 import { existsSync } from 'node:fs';
 import { IllegalStateError, SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { INDEXED_VALUE_TYPE } from '../../tools/stack/search-attribute-types';
 import { testServerLauncher } from '../../tools/stack/test-server';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-
-const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-
-const INDEXED_VALUE_TYPE: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
-  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
-  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-};
 
 /**
  * Registers search attributes on a running environment's server, as the stack does for its dev server.

@@ -63,7 +63,7 @@ describe('docker-compose.yml', () => {
     return spawnSync(composeCheck, [file], {
       cwd: REPO,
       encoding: 'utf8',
-      env: { ...process.env, KEYCLOAK_ADMIN_PASSWORD: 'only-for-this-test', KUBECONFIG_HOST: join(scratch, 'kubeconfig'), KEYCLOAK_TLS_DIR: join(scratch, 'tls') },
+      env: { ...process.env, KEYCLOAK_ADMIN_PASSWORD: 'only-for-this-test', POSTGRES_PASSWORD: 'only-for-this-test', KEYCLOAK_DB_PASSWORD: 'only-for-this-test', KUBECONFIG_HOST: join(scratch, 'kubeconfig'), KEYCLOAK_TLS_DIR: join(scratch, 'tls') },
     });
   }
 

@@ -12,7 +12,7 @@ fail() {
 }
 
 installed() {
-  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = "installed" ]
 }
 
 command -v dpkg-query >/dev/null 2>&1 || fail "dpkg is unavailable: install $* with this system's package manager and re-run."

@@ -1,3 +1,4 @@
+import { runCommandLine } from '../stack/command-line';
 import { ensureBaseImage } from './base-image';
 import { ImageError } from './errors';
 import { imageFacts, megabytes } from './image-facts';
@@ -51,10 +52,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ImageError ? `error: ${error.message}` : error);
-    process.exit(1);
-  },
-);
+runCommandLine(main);

@@ -11,7 +11,7 @@ const CA_IN_IMAGE = '/usr/local/etc/npm-build-ca.pem';
 export interface BuildNpmConfig {
   /** `--volume` arguments for `buildah build`: the settings are there during RUN steps only, never in a layer. */
   volumeArgs: string[];
-  /** What the build's npm is told, for the log (no credentials are ever copied). */
+  /** What the build's npm is told, for the log (no auth token of the npmrc is copied; a proxy URL is, as it is). */
   summary: string;
   remove(): void;
 }

@@ -1,4 +1,4 @@
 /** A failure of the stack tool that the person running it can act on; printed without a stack trace. */
 export class StackError extends Error {
-  override readonly name = 'StackError';
+  override readonly name: string = 'StackError';
 }

@@ -1,3 +1,4 @@
+import { runCommandLine } from './command-line';
 import { StackError } from './errors';
 import { stackDir } from './paths';
 import { ensureArtifacts } from './setup';
@@ -65,10 +66,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof StackError ? `error: ${error.message}` : error);
-    process.exit(1);
-  },
-);
+runCommandLine(main);

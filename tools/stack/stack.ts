@@ -11,8 +11,9 @@ import { bootstrapKubernetes } from './kube-bootstrap';
 import { writeKubeconfigs, writeKubePki } from './kube-pki';
 import { allocatePorts } from './ports';
 import { isAlive, killProcess, startProcess, stopProcess, tailOf } from './process';
-import { ProductionContext, productionContext } from './production/context';
-import { prepareDatabases } from './production/postgres';
+import { ProductionContext, productionContext, runningProductionContext } from './production/context';
+import { hasSchemaVersion, prepareDatabases } from './production/postgres';
+import { writeExtraCaBundle } from './production/stack-ca';
 import { setUpTemporalSchema } from './production/temporal-schema';
 import { registerTemporalNamespace } from './production/temporal-namespace';
 import { say } from './progress';
@@ -136,12 +137,7 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
       ...(production ? { caFile: production.keycloakTls.caFile } : {}),
     },
     ...(production
-      ? {
-          postgresql: {
-            port: ports.postgresql,
-            passwords: { postgres: production.passwords.postgres, temporal: production.passwords.temporal, keycloak: production.passwords.keycloak },
-          },
-        }
+      ? { extraCaCerts: writeExtraCaBundle(dir, production.keycloakTls.caFile), postgresql: { passwords: { postgres: production.passwords.postgres, temporal: production.passwords.temporal, keycloak: production.passwords.keycloak } } }
       : {}),
   };
   writeState(state);
@@ -197,11 +193,15 @@ async function startOnPostgres(
 ): Promise<void> {
   await start('postgresql');
   const started = Date.now();
-  const created = await prepareDatabases(production.postgresBin, ctx.ports.postgresql, production.passwords);
-  await setUpTemporalSchema(ctx.artifacts.temporalSql, ctx.ports.postgresql, production.passwords.temporal, created);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  say(`  postgresql: databases ready in ${seconds} s${created.length ? ` (created ${created.join(', ')}; Temporal's schema set up)` : ''}`);
-  await Promise.all(servers.map((server) => server()));
+  const { postgresBin: bin, passwords } = production;
+  const port = ctx.ports.postgresql;
+  await prepareDatabases(bin, port, passwords);
+  await setUpTemporalSchema(ctx.artifacts.temporalSql, port, passwords.temporal, (database) => hasSchemaVersion(bin, port, passwords.postgres, database));
+  say(`  postgresql: databases and Temporal's schema ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // Settled, not raced: a failure must not leave the other server starting after the stack is stopped.
+  const results = await Promise.allSettled(servers.map((server) => server()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function runningState(dir: string, name: ComponentName): StackState {
@@ -228,7 +228,7 @@ export async function killComponent(dir: string, name: ComponentName): Promise<v
 export async function startStoppedComponent(dir: string, name: ComponentName): Promise<void> {
   const state = runningState(dir, name);
   if (isAlive(state.components[name]!.pid)) throw new StackError(`${name} is already running (pid ${state.components[name]!.pid})`);
-  const production = profileOf(state) === 'production' ? await productionContext(dir, true) : undefined;
+  const production = profileOf(state) === 'production' ? runningProductionContext(dir) : undefined;
   const ctx: StackContext = {
     dir,
     artifacts: await ensureArtifacts(),

@@ -31,6 +31,21 @@ export type ComponentName = (typeof PROFILE_COMPONENTS)[Profile][number];
 /** Every component name of any profile. */
 export const COMPONENTS: readonly ComponentName[] = [...new Set<ComponentName>([...PROFILE_COMPONENTS.development, ...PROFILE_COMPONENTS.production])];
 
+/**
+ * The production profile's Temporal server runs its four services in one process, each with a gRPC
+ * and a membership port (the frontend's gRPC port is `temporal`, as the dev server's).
+ */
+const TEMPORAL_SERVICE_PORTS = [
+  'temporal',
+  'temporal-membership',
+  'temporal-history',
+  'temporal-history-membership',
+  'temporal-matching',
+  'temporal-matching-membership',
+  'temporal-worker',
+  'temporal-worker-membership',
+] as const;
+
 export const PORT_NAMES = [
   'etcd',
   'etcd-peer',
@@ -43,36 +58,20 @@ export const PORT_NAMES = [
   'istiod-monitoring',
   'istiod-ctrlz',
   'sidecar-injector',
-  'temporal',
+  ...TEMPORAL_SERVICE_PORTS,
   'temporal-ui',
   'temporal-http',
   'temporal-metrics',
-  // The production profile's Temporal server runs its four services in one process, each with a
-  // gRPC and a membership port.
-  'temporal-membership',
-  'temporal-history',
-  'temporal-history-membership',
-  'temporal-matching',
-  'temporal-matching-membership',
-  'temporal-worker',
-  'temporal-worker-membership',
   'postgresql',
   'keycloak',
   'keycloak-management',
+  // Where the production profile's Keycloak would serve plain HTTP if it did: a test checks it does not.
+  'keycloak-http',
 ] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 
 /** Ports the Temporal server records in PostgreSQL, in a smallint column: they must be below 32768. */
-export const SMALL_PORT_NAMES: readonly PortName[] = [
-  'temporal',
-  'temporal-membership',
-  'temporal-history',
-  'temporal-history-membership',
-  'temporal-matching',
-  'temporal-matching-membership',
-  'temporal-worker',
-  'temporal-worker-membership',
-];
+export const SMALL_PORT_NAMES: readonly PortName[] = TEMPORAL_SERVICE_PORTS;
 
 export interface RunningComponent {
   pid: number;
@@ -98,8 +97,10 @@ export interface StackState {
     /** The production profile's Keycloak serves HTTPS with a certificate of the stack's own CA, which clients trust through NODE_EXTRA_CA_CERTS. */
     caFile?: string;
   };
-  /** The production profile's PostgreSQL: its superuser and the roles of Temporal and Keycloak. */
-  postgresql?: { port: number; passwords: Record<PostgresRole, string> };
+  /** NODE_EXTRA_CA_CERTS for the stack's clients (production): the stack CA and those the environment already named. */
+  extraCaCerts?: string;
+  /** The production profile's PostgreSQL (on ports.postgresql): the passwords of its superuser and of the roles of Temporal and Keycloak. */
+  postgresql?: { passwords: Record<PostgresRole, string> };
 }
 
 export type PostgresRole = 'postgres' | 'temporal' | 'keycloak';
@@ -136,6 +137,6 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     TEMPORAL_UI_URL: state.temporal.uiUrl,
     KEYCLOAK_URL: state.keycloak.url,
     KEYCLOAK_REALM: state.keycloak.realm,
-    ...(state.keycloak.caFile ? { NODE_EXTRA_CA_CERTS: state.keycloak.caFile } : {}),
+    ...(state.extraCaCerts ? { NODE_EXTRA_CA_CERTS: state.extraCaCerts } : {}),
   };
 }

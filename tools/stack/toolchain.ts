@@ -136,8 +136,8 @@ export function unreachableRegistryLine(output: string): string | undefined {
   return undefined;
 }
 
-/** PostgreSQL 15 from Debian's packages, for the production profile. */
-export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+/** PostgreSQL from Debian's packages (postgresql-<major>), for the production profile. */
+export const POSTGRES_BIN = `/usr/lib/postgresql/${VERSIONS.postgresqlMajor}/bin`;
 
 /** The folder of PostgreSQL's server programs (initdb, postgres, pg_isready). */
 export function findPostgres(bin = POSTGRES_BIN): string {
@@ -145,7 +145,7 @@ export function findPostgres(bin = POSTGRES_BIN): string {
     if (!existsSync(join(bin, program))) {
       throw new StackError(
         `The production profile runs PostgreSQL 15, but ${join(bin, program)} is missing. ` +
-          `Install Debian's 'postgresql-15' package (apt-get install postgresql-15) and run the command again.`,
+          `Install Debian's 'postgresql-${VERSIONS.postgresqlMajor}' package (apt-get install postgresql-${VERSIONS.postgresqlMajor}) and run the command again.`,
       );
     }
   }

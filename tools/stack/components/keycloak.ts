@@ -49,7 +49,7 @@ export function keycloakComponent(ctx: StackContext): ComponentSpec {
 }
 
 /** Options that only say where this stack's Keycloak listens (a compose file or a cluster sets its own). */
-export const KEYCLOAK_LISTEN_OPTIONS = ['http-host', 'https-port', 'http-management-port'];
+export const KEYCLOAK_LISTEN_OPTIONS = ['http-host', 'http-port', 'https-port', 'http-management-port'];
 
 /** Keycloak's production-mode options for this stack (each also settable as KC_<OPTION> in the environment). */
 export function keycloakProductionOptions(ctx: StackContext, tls: ServingCertificate): Record<string, string> {
@@ -59,6 +59,8 @@ export function keycloakProductionOptions(ctx: StackContext, tls: ServingCertifi
     'db-username': 'keycloak',
     'http-enabled': 'false',
     'http-host': '127.0.0.1',
+    // Where plain HTTP would be served if it were enabled (a test checks nothing listens there).
+    'http-port': String(ctx.ports['keycloak-http']),
     'https-port': String(port),
     'https-certificate-file': tls.certFile,
     'https-certificate-key-file': tls.keyFile,

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { postgresDataDir } from '../production/postgres';
 import type { SystemUser } from '../production/postgres-user';
@@ -41,7 +41,12 @@ export function postgresqlComponent(ctx: StackContext, bin: string, user: System
       gid: user.gid,
       env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
     },
-    ready: async () => spawnSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q']).status === 0,
+    ready: () =>
+      new Promise((resolvePromise) => {
+        const check = spawn(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q'], { stdio: 'ignore' });
+        check.on('error', () => resolvePromise(false));
+        check.on('close', (code) => resolvePromise(code === 0));
+      }),
     readyTimeoutMs: 60_000,
   };
 }

@@ -1,6 +1,6 @@
 import { findPostgres } from '../toolchain';
-import { initPostgres, StoredPasswords } from './postgres';
-import { ensurePostgresUser, SystemUser } from './postgres-user';
+import { initPostgres, readStoredPasswords, StoredPasswords } from './postgres';
+import { ensurePostgresUser, postgresUser, SystemUser } from './postgres-user';
 import { servingCertificateFiles, ServingCertificate, trustCa, writeServingCertificate } from './stack-ca';
 
 /** What the production profile's components need beyond the common StackContext. */
@@ -14,14 +14,20 @@ export interface ProductionContext {
 
 /**
  * Prepares a production stack in `dir`: PostgreSQL's user and data folder (kept when present), a
- * new CA and Keycloak certificate, and this process's trust in that CA. With `reuse`, for one
- * component started again, it only reads what the stack's start made.
+ * new CA and Keycloak certificate, and this process's trust in that CA.
  */
-export async function productionContext(dir: string, reuse = false): Promise<ProductionContext> {
+export async function productionContext(dir: string): Promise<ProductionContext> {
   const postgresBin = findPostgres();
   const postgresUser = ensurePostgresUser();
   const passwords = initPostgres(dir, postgresBin, postgresUser);
-  const keycloakTls = reuse ? servingCertificateFiles(dir, 'keycloak') : await writeServingCertificate(dir, 'keycloak');
+  const keycloakTls = await writeServingCertificate(dir, 'keycloak');
   trustCa(keycloakTls.caFile);
   return { postgresBin, postgresUser, passwords, keycloakTls };
+}
+
+/** What a running production stack's start made in `dir`, only read, for one component started again. */
+export function runningProductionContext(dir: string): ProductionContext {
+  const keycloakTls = servingCertificateFiles(dir, 'keycloak');
+  trustCa(keycloakTls.caFile);
+  return { postgresBin: findPostgres(), postgresUser: postgresUser(), passwords: readStoredPasswords(dir), keycloakTls };
 }

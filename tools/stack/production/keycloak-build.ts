@@ -29,16 +29,28 @@ export async function ensureKeycloakProductionBuild(
   const tmp = `${home}.partial-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   const progress = new Progress(`keycloak ${version} production build`);
-  progress.update('copying the distribution');
-  cpSync(devHome, tmp, { recursive: true });
-  rmSync(join(tmp, 'data'), { recursive: true, force: true });
-  progress.update(`kc.sh build ${KEYCLOAK_BUILD_OPTIONS.join(' ')}`);
+  try {
+    progress.update('copying the distribution');
+    cpSync(devHome, tmp, { recursive: true });
+    rmSync(join(tmp, 'data'), { recursive: true, force: true });
+    progress.update(`kc.sh build ${KEYCLOAK_BUILD_OPTIONS.join(' ')}`);
+    const { code, output } = await kcBuild(tmp, javaHome, progress);
+    if (code !== 0) throw new StackError(`kc.sh build for the production profile failed (exit ${code}):\n${output.slice(-15).join('\n')}`);
+    writeFileSync(marker(tmp), KEYCLOAK_BUILD_OPTIONS.join(' '));
+    rmSync(home, { recursive: true, force: true });
+    renameSync(tmp, home);
+  } finally {
+    // A failed or interrupted build leaves no copy of the distribution behind.
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  progress.done('built');
+  return { home, built: true, seconds: progress.elapsedSeconds() };
+}
+
+function kcBuild(home: string, javaHome: string, progress: Progress): Promise<{ code: number; output: string[] }> {
   const output: string[] = [];
-  const code = await new Promise<number>((resolvePromise, reject) => {
-    const child = spawn(join(tmp, 'bin', 'kc.sh'), ['build', ...KEYCLOAK_BUILD_OPTIONS], {
-      env: { ...process.env, JAVA_HOME: javaHome },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(join(home, 'bin', 'kc.sh'), ['build', ...KEYCLOAK_BUILD_OPTIONS], { env: { ...process.env, JAVA_HOME: javaHome }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         output.push(line);
@@ -48,15 +60,6 @@ export async function ensureKeycloakProductionBuild(
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', reject);
-    child.on('close', (status) => resolvePromise(status ?? 1));
+    child.on('close', (status) => resolvePromise({ code: status ?? 1, output }));
   });
-  if (code !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new StackError(`kc.sh build for the production profile failed (exit ${code}):\n${output.slice(-15).join('\n')}`);
-  }
-  writeFileSync(marker(tmp), KEYCLOAK_BUILD_OPTIONS.join(' '));
-  rmSync(home, { recursive: true, force: true });
-  renameSync(tmp, home);
-  progress.done('built');
-  return { home, built: true, seconds: progress.elapsedSeconds() };
 }

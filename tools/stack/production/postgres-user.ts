@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { StackError } from '../errors';
 
 /** The system user PostgreSQL runs as: initdb and postgres refuse to run as root. */
-export const POSTGRES_SYSTEM_USER = 'kwp-postgres';
+const POSTGRES_SYSTEM_USER = 'kwp-postgres';
 
 export interface SystemUser {
   name: string;
@@ -15,6 +15,13 @@ function lookup(name: string): SystemUser | undefined {
   const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
   if (uid.status !== 0 || gid.status !== 0) return undefined;
   return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** The PostgreSQL user a production stack was started with. */
+export function postgresUser(): SystemUser {
+  const user = lookup(POSTGRES_SYSTEM_USER);
+  if (!user) throw new StackError(`The system user ${POSTGRES_SYSTEM_USER} is gone; start the stack again ('npm run stack -- up --profile production').`);
+  return user;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from '../errors';
@@ -17,28 +17,49 @@ export function postgresDataDir(dir: string): string {
 /** The database roles' passwords and Keycloak's bootstrap admin password, which is stored in its database. */
 export type StoredPasswords = Record<PostgresRole | 'keycloakAdmin', string>;
 
+const passwordsFile = (dir: string) => join(dir, 'postgresql', 'passwords.json');
+
+/** The passwords a production stack in `dir` was made with, for a component started again. */
+export function readStoredPasswords(dir: string): StoredPasswords {
+  if (!existsSync(passwordsFile(dir))) throw new StackError(`No ${passwordsFile(dir)}: ${dir} holds no production stack's data.`);
+  return JSON.parse(readFileSync(passwordsFile(dir), 'utf8')) as StoredPasswords;
+}
+
 /**
  * Passwords made once per data folder and kept beside it (mode 0600, root's): the data holds them
  * (initdb sets the superuser's, Keycloak stores its first admin), so a stack started again on the
  * same data must reuse them.
  */
 function storedPasswords(dir: string): StoredPasswords {
-  const file = join(dir, 'postgresql', 'passwords.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StoredPasswords;
+  if (existsSync(passwordsFile(dir))) return readStoredPasswords(dir);
   const make = () => randomBytes(18).toString('base64url');
   const made = { postgres: make(), temporal: make(), keycloak: make(), keycloakAdmin: make() };
-  writeFileSync(file, JSON.stringify(made), { mode: 0o600 });
+  writeFileSync(passwordsFile(dir), JSON.stringify(made), { mode: 0o600 });
   return made;
+}
+
+/** Opens a root-owned folder to the PostgreSQL user's group for traversal only (no listing, nothing for others). */
+function traversableBy(folder: string, user: SystemUser): void {
+  chownSync(folder, 0, user.gid);
+  chmodSync(folder, 0o710);
 }
 
 /**
  * Makes the data folder with initdb (as the PostgreSQL user) unless it exists, and returns the
- * roles' passwords. The stack folder becomes traversable (not readable) by that user.
+ * stored passwords. The stack folder becomes traversable by that user's group; every folder above
+ * it must already be open to it.
  */
 export function initPostgres(dir: string, bin: string, user: SystemUser): StoredPasswords {
   const home = join(dir, 'postgresql');
-  mkdirSync(home, { recursive: true, mode: 0o711 });
-  chmodSync(dir, 0o711);
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  traversableBy(dir, user);
+  traversableBy(home, user);
+  if (spawnSync('test', ['-x', home], { uid: user.uid, gid: user.gid }).status !== 0) {
+    throw new StackError(
+      `PostgreSQL's user ${user.name} cannot reach ${home}: a folder above the stack folder is closed to other users ` +
+        `(e.g. a clone under /root). Choose a stack folder under an open one, e.g. KWP_STACK_DIR=/tmp/kwp-stack.`,
+    );
+  }
   const made = storedPasswords(dir);
   const data = postgresDataDir(dir);
   if (existsSync(join(data, 'PG_VERSION'))) return made;
@@ -46,23 +67,17 @@ export function initPostgres(dir: string, bin: string, user: SystemUser): Stored
   rmSync(data, { recursive: true, force: true });
   mkdirSync(data, { mode: 0o700 });
   chownSync(data, user.uid, user.gid);
-  const pwfile = join(home, 'superuser-password');
-  writeFileSync(pwfile, made.postgres, { mode: 0o600 });
-  chownSync(pwfile, user.uid, user.gid);
-  try {
-    const result = spawnSync(
-      join(bin, 'initdb'),
-      ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'],
-      { uid: user.uid, gid: user.gid, encoding: 'utf8', cwd: '/' },
-    );
-    if (result.status !== 0) throw new StackError(`initdb failed: ${result.stderr.trim() || result.stdout.trim() || result.error?.message}`);
-  } finally {
-    rmSync(pwfile, { force: true });
-  }
+  // The superuser's password on initdb's standard input: never in a file or on a command line.
+  const result = spawnSync(
+    join(bin, 'initdb'),
+    ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', '--pwfile=/dev/stdin', '-E', 'UTF8', '--locale=C'],
+    { uid: user.uid, gid: user.gid, encoding: 'utf8', cwd: '/', input: `${made.postgres}\n` },
+  );
+  if (result.status !== 0) throw new StackError(`initdb failed: ${result.stderr.trim() || result.stdout.trim() || result.error?.message}`);
   return made;
 }
 
-/** Runs an SQL script with psql as the superuser (the script on stdin, so no password is on a command line). */
+/** Runs an SQL script with psql as the superuser (the script on stdin, the password in PGPASSWORD). */
 export function psql(bin: string, port: number, superuserPassword: string, script: string, database = 'postgres'): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAt'], {
@@ -80,16 +95,33 @@ export function psql(bin: string, port: number, superuserPassword: string, scrip
 }
 
 /**
- * Creates the roles and databases that are missing and sets the roles' passwords. Returns the
- * databases it created, whose schema is still to be set up.
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802/7677, as libpq's
+ * PQencryptPasswordConn makes it): sent instead of the password, which so never reaches the
+ * server, its log or an error message.
  */
-export async function prepareDatabases(bin: string, port: number, made: StoredPasswords): Promise<Database[]> {
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const storedKey = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+}
+
+/**
+ * Creates the roles and databases that are missing and sets the roles' passwords (as verifiers).
+ */
+export async function prepareDatabases(bin: string, port: number, made: StoredPasswords): Promise<void> {
   const existing = new Set((await psql(bin, port, made.postgres, 'SELECT datname FROM pg_database;')).split('\n').filter(Boolean));
   const roles = (['temporal', 'keycloak'] as const)
-    .map((role) => `SELECT 'CREATE ROLE ${role} LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}')\\gexec\nALTER ROLE ${role} PASSWORD '${made[role]}';`)
+    .map((role) => `SELECT 'CREATE ROLE ${role} LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}')\\gexec\nALTER ROLE ${role} PASSWORD '${scramVerifier(made[role])}';`)
     .join('\n');
-  const missing = (Object.keys(DATABASES) as Database[]).filter((db) => !existing.has(db));
-  const databases = missing.map((db) => `CREATE DATABASE ${db} OWNER ${DATABASES[db]};`).join('\n');
+  const databases = (Object.keys(DATABASES) as Database[])
+    .filter((db) => !existing.has(db))
+    .map((db) => `CREATE DATABASE ${db} OWNER ${DATABASES[db]};`)
+    .join('\n');
   await psql(bin, port, made.postgres, `${roles}\n${databases}\n`);
-  return missing;
+}
+
+/** Whether Temporal's SQL tool has set up its versioning tables in `database` yet. */
+export async function hasSchemaVersion(bin: string, port: number, superuserPassword: string, database: Database): Promise<boolean> {
+  return (await psql(bin, port, superuserPassword, "SELECT to_regclass('public.schema_version') IS NOT NULL;", database)).trim() === 't';
 }

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -51,8 +52,21 @@ export async function writeServingCertificate(dir: string, name: string): Promis
  */
 export function trustCa(caFile: string): void {
   const ca = readFileSync(caFile, 'utf8');
+  const fingerprint = new X509Certificate(ca).fingerprint256;
   const trusted = getCACertificates('default');
-  if (!trusted.includes(ca)) setDefaultCACertificates([...trusted, ca]);
+  if (!trusted.some((pem) => new X509Certificate(pem).fingerprint256 === fingerprint)) setDefaultCACertificates([...trusted, ca]);
+}
+
+/**
+ * The CAs processes started for this stack trust besides Node's own: those NODE_EXTRA_CA_CERTS
+ * already names here (a machine's or a company's), and the stack's. Written beside the stack's CA
+ * and given as NODE_EXTRA_CA_CERTS, which takes one file.
+ */
+export function writeExtraCaBundle(dir: string, caFile: string, env: NodeJS.ProcessEnv = process.env): string {
+  const bundle = join(dir, 'pki', 'extra-ca-certs.pem');
+  const inherited = env.NODE_EXTRA_CA_CERTS && env.NODE_EXTRA_CA_CERTS !== bundle && existsSync(env.NODE_EXTRA_CA_CERTS) ? readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8') : '';
+  writeFileSync(bundle, `${inherited.trimEnd()}\n${readFileSync(caFile, 'utf8')}`.trimStart());
+  return bundle;
 }
 
 /** The files writeServingCertificate wrote for `name`, for a server started again. */

@@ -1,22 +1,9 @@
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
 import { StackError } from '../errors';
+import { INDEXED_VALUE_TYPE } from '../search-attribute-types';
 import { waitUntil } from '../wait';
-
-const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-
-/** The SDK's search attribute type names as the server's indexed value types. */
-const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
-  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-};
 
 const isAlreadyExists = (error: unknown) => (error as { code?: number }).code === 6;
 
@@ -43,7 +30,7 @@ export async function registerTemporalNamespace(address: string, namespace: stri
     if (missing.length > 0) {
       await connection.operatorService.addSearchAttributes({
         namespace,
-        searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPE[key.type]])),
+        searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]])),
       });
     }
     const all = await waitUntil(async () => {

@@ -26,13 +26,13 @@ function runSqlTool(tool: string, port: number, password: string, database: stri
 }
 
 /**
- * Sets up Temporal's schemas with its SQL tool: the versioning tables on a database created just
- * now, then every schema update up to the tool's version (a no-op when already there). The
- * versioning set-up runs only on a new database: on one with a schema it would reset the version.
+ * Sets up Temporal's schemas with its SQL tool: the versioning tables where they are missing, then
+ * every schema update up to the tool's version (a no-op when already there). The versioning set-up
+ * runs only where no version is recorded: where one is, it would reset it.
  */
-export async function setUpTemporalSchema(tool: string, port: number, password: string, created: Database[]): Promise<void> {
+export async function setUpTemporalSchema(tool: string, port: number, password: string, hasSchemaVersion: (database: Database) => Promise<boolean>): Promise<void> {
   for (const database of ['temporal', 'temporal_visibility'] as const) {
-    if (created.includes(database)) await runSqlTool(tool, port, password, database, ['setup-schema', '-v', '0.0']);
+    if (!(await hasSchemaVersion(database))) await runSqlTool(tool, port, password, database, ['setup-schema', '-v', '0.0']);
     await runSqlTool(tool, port, password, database, ['update-schema', '--schema-name', SCHEMA[database]]);
   }
 }
