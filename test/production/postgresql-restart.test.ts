@@ -24,12 +24,12 @@ test('a restart of PostgreSQL mid-burst: Temporal and Keycloak come back and eve
   const during = Array.from({ length: 3 }, (_, i) => `${prefix}-b${i}`);
 
   await createAgents(before);
+  const unfinished = await Promise.all(before.map(async (ns) => !(await readSecretOrUndefined(ns, credentialsSecretName(ns, 'agent')))));
   await stopComponent(stack.dir, 'postgresql');
   const stopped = Date.now();
   let back: number;
   try {
-    // Mid-burst: some of the first namespaces are still to be provisioned when it stops.
-    const unfinished = await Promise.all(before.map(async (ns) => !(await readSecretOrUndefined(ns, credentialsSecretName(ns, 'agent')))));
+    // Mid-burst: some of the first namespaces were still to be provisioned when it began to stop.
     expect(unfinished.filter(Boolean).length).toBeGreaterThan(0);
     await createAgents(during);
     await sleep(15_000);

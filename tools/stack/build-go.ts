@@ -29,6 +29,11 @@ function buildKey(build: GoBuild): string {
   return `${build.name}-${build.version}-${hash.digest('hex').slice(0, 12)}`;
 }
 
+/** Where a build's binaries are (or will be) in the cache. */
+export function goBuildDir(build: GoBuild, cache: string): string {
+  return join(cache, 'bin', buildKey(build));
+}
+
 export function binaryName(pkg: string): string {
   return pkg.split('/').pop()!.replace(/@.*$/, '');
 }
@@ -38,7 +43,7 @@ export function binaryName(pkg: string): string {
  * temporary folder that is renamed into place only when complete, so an interrupted build is redone.
  */
 export async function ensureGoBinaries(build: GoBuild, go: GoToolchain, cache: string): Promise<{ dir: string; built: boolean; seconds: number }> {
-  const dir = join(cache, 'bin', buildKey(build));
+  const dir = goBuildDir(build, cache);
   if (build.packages.every((pkg) => existsSync(join(dir, binaryName(pkg))))) return { dir, built: false, seconds: 0 };
 
   const tmp = `${dir}.partial-${process.pid}`;

@@ -59,10 +59,10 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Asks the process group to stop, then kills it if it is still there after `graceMs`. */
-export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
+/** Asks the process group to stop with `signal`, then kills it if it is still there after `graceMs`. */
+export async function stopProcess(pid: number, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!isAlive(pid)) return;
-  signalGroup(pid, 'SIGTERM');
+  signalGroup(pid, signal);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!groupAlive(pid)) return;

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { ensureGoBinaries, GoBuild } from './build-go';
+import { ensureGoBinaries, GoBuild, goBuildDir } from './build-go';
 import { ensureKeycloakDistribution } from './fetch-keycloak';
-import { ensureKeycloakProductionBuild } from './production/keycloak-build';
+import { ensureKeycloakProductionBuild, keycloakProductionHome } from './production/keycloak-build';
+import { Profile, PROFILES } from './state';
 import { REPO_ROOT, cacheDir } from './paths';
 import { say } from './progress';
 import { ensureTestServer } from './test-server';
@@ -94,11 +95,16 @@ export const GO_BUILDS: Record<'temporal' | 'temporalServer' | 'temporalUi' | 'e
   },
 };
 
+/** Builds only the production profile runs: they are made when it is asked for (or by `setup`). */
+const PRODUCTION_GO_BUILDS: (keyof typeof GO_BUILDS)[] = ['temporalServer', 'temporalUi'];
+
 /**
- * Builds or fetches every server binary the stack needs, reusing the cache: a second run
- * builds nothing. Toolchains are checked first, so a missing one is reported before any work.
+ * Builds or fetches every server binary the stack's `profiles` need, reusing the cache: a second
+ * run builds nothing. Toolchains are checked first, so a missing one is reported before any work.
+ * The production profile's paths are returned either way: they exist once it has been set up.
  */
-export async function ensureArtifacts(): Promise<Artifacts> {
+export async function ensureArtifacts(profiles: readonly Profile[] = PROFILES): Promise<Artifacts> {
+  const production = profiles.includes('production');
   const go = findGo();
   const java = findJava();
   const mvn = findMaven();
@@ -108,7 +114,9 @@ export async function ensureArtifacts(): Promise<Artifacts> {
   // Maven runs one after the other, as they share the local Maven repository).
   const maven = (async () => {
     const keycloak = await ensureKeycloakDistribution(VERSIONS.keycloak, mvn, java.javaHome, cache);
-    const keycloakProduction = await ensureKeycloakProductionBuild(keycloak.home, VERSIONS.keycloak, java.javaHome, cache);
+    const keycloakProduction = production
+      ? await ensureKeycloakProductionBuild(keycloak.home, VERSIONS.keycloak, java.javaHome, cache)
+      : { home: keycloakProductionHome(cache, VERSIONS.keycloak), built: false, seconds: 0 };
     const testServer = await ensureTestServer(VERSIONS.temporalTestServer, mvn, java, cache);
     return { keycloak, keycloakProduction, testServer };
   })();
@@ -116,6 +124,10 @@ export async function ensureArtifacts(): Promise<Artifacts> {
   const report: string[] = [];
   try {
     for (const [key, build] of Object.entries(GO_BUILDS)) {
+      if (!production && PRODUCTION_GO_BUILDS.includes(key as keyof typeof GO_BUILDS)) {
+        dirs[key] = goBuildDir(build, cache);
+        continue;
+      }
       const result = await ensureGoBinaries(build, go, cache);
       dirs[key] = result.dir;
       report.push(`${build.name} ${build.version} ${result.built ? `built in ${result.seconds.toFixed(0)} s` : 'cached'}`);
@@ -126,7 +138,7 @@ export async function ensureArtifacts(): Promise<Artifacts> {
   }
   const { keycloak: kc, keycloakProduction, testServer } = await maven;
   report.push(`keycloak ${VERSIONS.keycloak} ${kc.built ? `fetched in ${kc.seconds.toFixed(0)} s` : 'cached'}`);
-  report.push(`keycloak production build ${keycloakProduction.built ? `made in ${keycloakProduction.seconds.toFixed(0)} s` : 'cached'}`);
+  if (production) report.push(`keycloak production build ${keycloakProduction.built ? `made in ${keycloakProduction.seconds.toFixed(0)} s` : 'cached'}`);
   report.push(
     `temporal-test-server ${VERSIONS.temporalTestServer} ${testServer.built ? `prepared in ${testServer.seconds.toFixed(0)} s` : 'cached'}`,
   );

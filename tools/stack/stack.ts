@@ -11,7 +11,7 @@ import { bootstrapKubernetes } from './kube-bootstrap';
 import { writeKubeconfigs, writeKubePki } from './kube-pki';
 import { allocatePorts } from './ports';
 import { isAlive, killProcess, startProcess, stopProcess, tailOf } from './process';
-import { ProductionContext, productionContext, runningProductionContext } from './production/context';
+import { checkProductionPrerequisites, ProductionContext, productionContext, runningProductionContext } from './production/context';
 import { hasSchemaVersion, prepareDatabases } from './production/postgres';
 import { writeExtraCaBundle } from './production/stack-ca';
 import { setUpTemporalSchema } from './production/temporal-schema';
@@ -38,6 +38,15 @@ const STOP_ORDER: ComponentName[] = [
   // Last: Temporal and Keycloak hold connections to it.
   'postgresql',
 ];
+
+/**
+ * How each component is asked to stop: SIGTERM, except PostgreSQL, whose SIGTERM is a "smart"
+ * shutdown that waits for every client to leave (Temporal's and Keycloak's pools never do); SIGINT
+ * is its fast shutdown, what `pg_ctl stop` does by default.
+ */
+function stopSignal(name: ComponentName): NodeJS.Signals {
+  return name === 'postgresql' ? 'SIGINT' : 'SIGTERM';
+}
 
 /** A component that failed to start: named, with the tail of its log. */
 function startFailure(name: ComponentName, reason: string, logFile: string): StackError {
@@ -92,7 +101,9 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   }
   if (existing) await down(dir);
 
-  const artifacts = await ensureArtifacts();
+  // What only root and Debian's PostgreSQL allow is checked before a set-up that may take minutes.
+  if (profile === 'production') checkProductionPrerequisites();
+  const artifacts = await ensureArtifacts([profile]);
   const upStarted = Date.now();
   if (options.fresh) rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -212,7 +223,7 @@ function runningState(dir: string, name: ComponentName): StackState {
 
 /** Stops one component of a running stack, leaving the others running (for tests of a server gone away). */
 export async function stopComponent(dir: string, name: ComponentName): Promise<void> {
-  await stopProcess(runningState(dir, name).components[name]!.pid);
+  await stopProcess(runningState(dir, name).components[name]!.pid, undefined, stopSignal(name));
 }
 
 /** SIGKILLs one component of a running stack (no chance to shut down cleanly), for crash tests. */
@@ -231,7 +242,7 @@ export async function startStoppedComponent(dir: string, name: ComponentName): P
   const production = profileOf(state) === 'production' ? runningProductionContext(dir) : undefined;
   const ctx: StackContext = {
     dir,
-    artifacts: await ensureArtifacts(),
+    artifacts: await ensureArtifacts([profileOf(state)]),
     ports: state.ports,
     adminToken: state.kubernetes.adminToken,
     keycloakAdminPassword: state.keycloak.adminPassword,
@@ -252,7 +263,7 @@ export async function down(dir: string): Promise<void> {
   if (!state) return;
   for (const name of STOP_ORDER) {
     const component = state.components[name];
-    if (component) await stopProcess(component.pid);
+    if (component) await stopProcess(component.pid, undefined, stopSignal(name));
   }
   rmSync(stateFile(dir), { force: true });
 }

@@ -12,6 +12,12 @@ export interface ProductionContext {
   keycloakTls: ServingCertificate;
 }
 
+/** Fails at once, with what to do, where the production profile cannot run: not root, or no PostgreSQL. */
+export function checkProductionPrerequisites(): void {
+  findPostgres();
+  ensurePostgresUser();
+}
+
 /**
  * Prepares a production stack in `dir`: PostgreSQL's user and data folder (kept when present), a
  * new CA and Keycloak certificate, and this process's trust in that CA.

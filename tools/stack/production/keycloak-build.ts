@@ -10,6 +10,11 @@ import { Progress } from '../progress';
  */
 export const KEYCLOAK_BUILD_OPTIONS = ['--db=postgres', '--health-enabled=true', '--cache=local'];
 
+/** Where the production build of a Keycloak version is (or will be) in the cache. */
+export function keycloakProductionHome(cache: string, version: string): string {
+  return join(cache, `keycloak-${version}-postgres`);
+}
+
 /**
  * A copy of the Keycloak distribution with `kc.sh build` run for production, once per version into
  * `<cache>/keycloak-<version>-postgres/` (the build rewrites the distribution, so the development
@@ -21,7 +26,7 @@ export async function ensureKeycloakProductionBuild(
   javaHome: string,
   cache: string,
 ): Promise<{ home: string; built: boolean; seconds: number }> {
-  const home = join(cache, `keycloak-${version}-postgres`);
+  const home = keycloakProductionHome(cache, version);
   // Written last, so a build that was interrupted or made with other options is done again.
   const marker = (dir: string) => join(dir, 'kwp-build-options');
   if (existsSync(marker(home)) && readFileSync(marker(home), 'utf8') === KEYCLOAK_BUILD_OPTIONS.join(' ')) return { home, built: false, seconds: 0 };

@@ -61,19 +61,28 @@ export function initPostgres(dir: string, bin: string, user: SystemUser): Stored
     );
   }
   const made = storedPasswords(dir);
+  rmSync(join(home, 'initdb-password'), { force: true });
   const data = postgresDataDir(dir);
   if (existsSync(join(data, 'PG_VERSION'))) return made;
 
   rmSync(data, { recursive: true, force: true });
   mkdirSync(data, { mode: 0o700 });
   chownSync(data, user.uid, user.gid);
-  // The superuser's password on initdb's standard input: never in a file or on a command line.
-  const result = spawnSync(
-    join(bin, 'initdb'),
-    ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', '--pwfile=/dev/stdin', '-E', 'UTF8', '--locale=C'],
-    { uid: user.uid, gid: user.gid, encoding: 'utf8', cwd: '/', input: `${made.postgres}\n` },
-  );
-  if (result.status !== 0) throw new StackError(`initdb failed: ${result.stderr.trim() || result.stdout.trim() || result.error?.message}`);
+  // initdb reads the superuser's password from a file (its standard input is a socket here, which
+  // it cannot open by name): readable by its user only, and removed at once, even after a crash.
+  const pwfile = join(home, 'initdb-password');
+  writeFileSync(pwfile, made.postgres, { mode: 0o600 });
+  chownSync(pwfile, user.uid, user.gid);
+  try {
+    const result = spawnSync(
+      join(bin, 'initdb'),
+      ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'],
+      { uid: user.uid, gid: user.gid, encoding: 'utf8', cwd: '/' },
+    );
+    if (result.status !== 0) throw new StackError(`initdb failed: ${result.stderr.trim() || result.stdout.trim() || result.error?.message}`);
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
   return made;
 }
 
