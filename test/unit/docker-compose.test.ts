@@ -26,6 +26,7 @@ const PLACEHOLDER_STATE = {
   temporal: { address: 'a', namespace: 'n', uiUrl: 'u' },
   kubernetes: { kubeconfig: 'k' },
   keycloak: { url: 'https://k', realm: 'r', caFile: 'ca.crt' },
+  extraCaCerts: 'extra-ca-certs.pem',
 } as unknown as StackState;
 
 interface ResolvedProject {
