@@ -3,7 +3,7 @@ import { copyFileSync, linkSync, mkdirSync, rmSync, symlinkSync, writeFileSync }
 import { basename, join } from 'node:path';
 import { cacheDir } from '../stack/paths';
 import { Progress, say } from '../stack/progress';
-import { capture, commandFailed, runWithProgress } from './command';
+import { capture, commandFailed, runWithProgress } from '../stack/command';
 import { imageFacts, megabytes } from './image-facts';
 import { ensureNpmPackage } from './npm-package';
 import { projectNode } from './node-runtime';

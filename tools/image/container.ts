@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { capture } from './command';
+import { capture } from '../stack/command';
 import { ulimitArgs } from './limits';
 import { IMAGE } from './versions';
 

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { capture } from './command';
+import { capture } from '../stack/command';
 import { ImageError } from './errors';
 
 /** Where the build's RUN steps find the settings: npm's global npmrc for a Node in /usr/local. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { say } from '../stack/progress';
-import { capture } from './command';
+import { capture } from '../stack/command';
 import { ImageError } from './errors';
 import { IMAGE } from './versions';
 

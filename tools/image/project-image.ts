@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { cacheDir, REPO_ROOT } from '../stack/paths';
 import { Progress, say } from '../stack/progress';
 import { ensureBaseImage } from './base-image';
-import { commandFailed, runWithProgress } from './command';
+import { commandFailed, runWithProgress } from '../stack/command';
 import { ImageFacts, imageFacts, megabytes } from './image-facts';
 import { buildNpmConfig } from './npm-config';
 import { requirePrograms } from './requirements';

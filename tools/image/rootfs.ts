@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { Progress, say } from '../stack/progress';
 import { hostAptSources } from './apt-sources';
-import { commandFailed, runWithProgress } from './command';
+import { commandFailed, runWithProgress } from '../stack/command';
 import { ImageError } from './errors';
 import { IMAGE } from './versions';
 

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StackError } from '../errors';
+import { commandFailed, runWithProgress } from '../command';
 import { Progress } from '../progress';
 
 /**
@@ -39,8 +38,8 @@ export async function ensureKeycloakProductionBuild(
     cpSync(devHome, tmp, { recursive: true });
     rmSync(join(tmp, 'data'), { recursive: true, force: true });
     progress.update(`kc.sh build ${KEYCLOAK_BUILD_OPTIONS.join(' ')}`);
-    const { code, output } = await kcBuild(tmp, javaHome, progress);
-    if (code !== 0) throw new StackError(`kc.sh build for the production profile failed (exit ${code}):\n${output.slice(-15).join('\n')}`);
+    const result = await runWithProgress(join(tmp, 'bin', 'kc.sh'), ['build', ...KEYCLOAK_BUILD_OPTIONS], progress, { env: { ...process.env, JAVA_HOME: javaHome } });
+    if (result.code !== 0) throw commandFailed('kc.sh build for the production profile', result, 15);
     writeFileSync(marker(tmp), KEYCLOAK_BUILD_OPTIONS.join(' '));
     rmSync(home, { recursive: true, force: true });
     renameSync(tmp, home);
@@ -50,21 +49,4 @@ export async function ensureKeycloakProductionBuild(
   }
   progress.done('built');
   return { home, built: true, seconds: progress.elapsedSeconds() };
-}
-
-function kcBuild(home: string, javaHome: string, progress: Progress): Promise<{ code: number; output: string[] }> {
-  const output: string[] = [];
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(join(home, 'bin', 'kc.sh'), ['build', ...KEYCLOAK_BUILD_OPTIONS], { env: { ...process.env, JAVA_HOME: javaHome }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        output.push(line);
-        progress.update(line.slice(0, 80));
-      }
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise({ code: status ?? 1, output }));
-  });
 }

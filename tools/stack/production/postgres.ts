@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { capture } from '../command';
 import { StackError } from '../errors';
 import type { PostgresRole } from '../state';
 import type { SystemUser } from './postgres-user';
@@ -88,18 +89,9 @@ export function initPostgres(dir: string, bin: string, user: SystemUser): Stored
 
 /** Runs an SQL script with psql as the superuser (the script on stdin, the password in PGPASSWORD). */
 export function psql(bin: string, port: number, superuserPassword: string, script: string, database = 'postgres'): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAt'], {
-      env: { ...process.env, PGPASSWORD: superuserPassword },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new StackError(`psql failed: ${err.trim()}`))));
-    child.stdin.end(script);
+  return capture(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAt'], {
+    env: { ...process.env, PGPASSWORD: superuserPassword },
+    input: script,
   });
 }
 

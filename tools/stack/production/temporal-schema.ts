@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { StackError } from '../errors';
+import { capture } from '../command';
 import type { Database } from './postgres';
 
 /** The schemas embedded in Temporal's SQL tool, per database (`--schema-name`). */
@@ -8,20 +7,10 @@ const SCHEMA: Record<'temporal' | 'temporal_visibility', string> = {
   temporal_visibility: 'postgresql/v12/visibility',
 };
 
-function runSqlTool(tool: string, port: number, password: string, database: string, args: string[]): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(tool, ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(port), '-u', 'temporal', '--db', database, ...args], {
-      // The password through the tool's own variable, not on a command line.
-      env: { ...process.env, SQL_PASSWORD: password },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolvePromise() : reject(new StackError(`temporal-sql-tool ${args[0]} on ${database} failed:\n${output.trim().split('\n').slice(-10).join('\n')}`)),
-    );
+async function runSqlTool(tool: string, port: number, password: string, database: string, args: string[]): Promise<void> {
+  // The password through the tool's own variable, not on a command line.
+  await capture(tool, ['--plugin', 'postgres12', '--ep', '127.0.0.1', '-p', String(port), '-u', 'temporal', '--db', database, ...args], {
+    env: { ...process.env, SQL_PASSWORD: password },
   });
 }
 
