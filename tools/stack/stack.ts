@@ -12,7 +12,7 @@ import { writeKubeconfigs, writeKubePki } from './kube-pki';
 import { allocatePorts } from './ports';
 import { isAlive, killProcess, startProcess, stopProcess, tailOf } from './process';
 import { checkProductionPrerequisites, ProductionContext, productionContext, runningProductionContext } from './production/context';
-import { hasSchemaVersion, prepareDatabases } from './production/postgres';
+import { prepareDatabases } from './production/postgres';
 import { writeExtraCaBundle } from './production/stack-ca';
 import { setUpTemporalSchema } from './production/temporal-schema';
 import { registerTemporalNamespace } from './production/temporal-namespace';
@@ -207,7 +207,7 @@ async function startOnPostgres(
   const { postgresBin: bin, passwords } = production;
   const port = ctx.ports.postgresql;
   await prepareDatabases(bin, port, passwords);
-  await setUpTemporalSchema(ctx.artifacts.temporalSql, port, passwords.temporal, (database) => hasSchemaVersion(bin, port, passwords.postgres, database));
+  await setUpTemporalSchema(ctx.artifacts.temporalSql, port, passwords.temporal);
   say(`  postgresql: databases and Temporal's schema ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   // Settled, not raced: a failure must not leave the other server starting after the stack is stopped.
   const results = await Promise.allSettled(servers.map((server) => server()));

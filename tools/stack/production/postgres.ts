@@ -9,7 +9,7 @@ import type { SystemUser } from './postgres-user';
 
 /** The databases of the production profile and the role that owns each. */
 export const DATABASES = { temporal: 'temporal', temporal_visibility: 'temporal', keycloak: 'keycloak' } as const;
-export type Database = keyof typeof DATABASES;
+type Database = keyof typeof DATABASES;
 
 export function postgresDataDir(dir: string): string {
   return join(dir, 'postgresql', 'data');
@@ -120,9 +120,4 @@ export async function prepareDatabases(bin: string, port: number, made: StoredPa
     .map((db) => `CREATE DATABASE ${db} OWNER ${DATABASES[db]};`)
     .join('\n');
   await psql(bin, port, made.postgres, `${roles}\n${databases}\n`);
-}
-
-/** Whether Temporal's SQL tool has set up its versioning tables in `database` yet. */
-export async function hasSchemaVersion(bin: string, port: number, superuserPassword: string, database: Database): Promise<boolean> {
-  return (await psql(bin, port, superuserPassword, "SELECT to_regclass('public.schema_version') IS NOT NULL;", database)).trim() === 't';
 }

@@ -1,5 +1,4 @@
 import { capture } from '../command';
-import type { Database } from './postgres';
 
 /** The schemas embedded in Temporal's SQL tool, per database (`--schema-name`). */
 const SCHEMA: Record<'temporal' | 'temporal_visibility', string> = {
@@ -15,13 +14,13 @@ async function runSqlTool(tool: string, port: number, password: string, database
 }
 
 /**
- * Sets up Temporal's schemas with its SQL tool: the versioning tables where they are missing, then
- * every schema update up to the tool's version (a no-op when already there). The versioning set-up
- * runs only where no version is recorded: where one is, it would reset it.
+ * Sets up Temporal's schemas with its SQL tool, as Temporal's own set-up does: the versioning
+ * tables at version 0.0 (the tool leaves a database already past it alone), then every schema
+ * update up to the tool's version (a no-op when already there). Safe to run on every start.
  */
-export async function setUpTemporalSchema(tool: string, port: number, password: string, hasSchemaVersion: (database: Database) => Promise<boolean>): Promise<void> {
+export async function setUpTemporalSchema(tool: string, port: number, password: string): Promise<void> {
   for (const database of ['temporal', 'temporal_visibility'] as const) {
-    if (!(await hasSchemaVersion(database))) await runSqlTool(tool, port, password, database, ['setup-schema', '-v', '0.0']);
+    await runSqlTool(tool, port, password, database, ['setup-schema', '-v', '0.0']);
     await runSqlTool(tool, port, password, database, ['update-schema', '--schema-name', SCHEMA[database]]);
   }
 }
