@@ -12,6 +12,7 @@ import { FLAGS } from '../../config/settings';
 import type { StackContext } from '../../tools/stack/components/component';
 import { KEYCLOAK_LISTEN_OPTIONS, KEYCLOAK_PRODUCTION_ENVIRONMENT_KEYS, keycloakProductionOptions } from '../../tools/stack/components/keycloak';
 import { KEYCLOAK_BUILD_OPTIONS } from '../../tools/stack/production/keycloak-build';
+import { TEMPORAL_SCHEMAS } from '../../tools/stack/production/temporal-schema';
 import { KUBERNETES_COMPONENTS, PROFILE_COMPONENTS, stackEnvironment, StackState } from '../../tools/stack/state';
 import { VERSIONS } from '../../tools/stack/versions';
 
@@ -74,7 +75,7 @@ describe('docker-compose.yml', () => {
     expect(result.status).toBe(0);
     const project = JSON.parse(result.stdout) as ResolvedProject;
     expect(Object.keys(project.services).sort()).toEqual(
-      ['keycloak', 'postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'watcher', 'worker'].sort(),
+      ['keycloak', 'postgresql', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'watcher', 'worker'].sort(),
     );
     for (const name of ['worker', 'watcher']) {
       expect(project.services[name].build?.context).toBe(REPO);
@@ -103,11 +104,19 @@ describe('docker-compose.yml', () => {
     expect(services.watcher.deploy?.replicas).toBe(2);
 
     const tag = (name: string) => services[name].image!.split(':').pop();
-    expect(tag('temporal')).toBe(VERSIONS.temporalServer);
+    expect(services.temporal.image).toBe(`temporalio/server:${VERSIONS.temporalServer}`);
+    expect(tag('temporal-schema')).toBe(VERSIONS.temporalServer);
     expect(tag('temporal-setup')).toBe(VERSIONS.temporalServer);
     expect(tag('temporal-ui')).toBe(VERSIONS.temporalUi);
     expect(tag('keycloak')).toBe(VERSIONS.keycloak);
     expect(tag('postgresql')!.split('.')[0]).toBe(String(VERSIONS.postgresqlMajor));
+
+    // Temporal's schema: the same SQL tool steps on the same embedded schemas as the profile's.
+    const schemaJob = services['temporal-schema'].command!.join(' ');
+    for (const [database, schema] of Object.entries(TEMPORAL_SCHEMAS)) {
+      expect(schemaJob).toContain(`--db ${database} setup-schema -v 0.0`);
+      expect(schemaJob).toContain(`--db ${database} update-schema --schema-name ${schema}`);
+    }
 
     // Keycloak: the profile's build and runtime options as KC_ variables, less where it listens.
     const asVariable = (option: string) => `KC_${option.toUpperCase().replace(/-/g, '_')}`;

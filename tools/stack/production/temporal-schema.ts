@@ -1,7 +1,7 @@
 import { capture } from '../command';
 
 /** The schemas embedded in Temporal's SQL tool, per database (`--schema-name`). */
-const SCHEMA: Record<'temporal' | 'temporal_visibility', string> = {
+export const TEMPORAL_SCHEMAS: Record<'temporal' | 'temporal_visibility', string> = {
   temporal: 'postgresql/v12/temporal',
   temporal_visibility: 'postgresql/v12/visibility',
 };
@@ -21,6 +21,6 @@ async function runSqlTool(tool: string, port: number, password: string, database
 export async function setUpTemporalSchema(tool: string, port: number, password: string): Promise<void> {
   for (const database of ['temporal', 'temporal_visibility'] as const) {
     await runSqlTool(tool, port, password, database, ['setup-schema', '-v', '0.0']);
-    await runSqlTool(tool, port, password, database, ['update-schema', '--schema-name', SCHEMA[database]]);
+    await runSqlTool(tool, port, password, database, ['update-schema', '--schema-name', TEMPORAL_SCHEMAS[database]]);
   }
 }
