@@ -6,6 +6,9 @@ import { kubeClients } from '../activities/kubernetes/clients';
 import type { Settings } from '../config/settings';
 import { WORKFLOW_BUNDLE } from './bundle';
 
+export const SHUTDOWN_GRACE_TIME = '10s';
+export const SHUTDOWN_FORCE_TIME = '25s';
+
 /**
  * The worker of this project: the prebundled workflows and the real activities, on the configured
  * task queue. `client` lets the Keycloak audit wake namespace workflows.
@@ -23,5 +26,12 @@ export function createWorker(connection: NativeConnection, client: Client, setti
     // Bursts of namespaces bring bursts of short tasks: let the server's feedback size the pollers.
     workflowTaskPollerBehavior: { type: 'autoscaling' },
     activityTaskPollerBehavior: { type: 'autoscaling' },
+    // A pod has 30 s from SIGTERM to SIGKILL (Kubernetes' default grace period). Running activities
+    // are cancelled 10 s into a shutdown (their waits notice it). A workflow task that keeps
+    // retrying local activities (the apiserver refusing the token, say) would hold the drain for
+    // minutes, so at 25 s the worker gives up: what it had not finished is retried elsewhere, as
+    // after a crash.
+    shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    shutdownForceTime: SHUTDOWN_FORCE_TIME,
   });
 }

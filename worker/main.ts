@@ -1,3 +1,4 @@
+import { msToNumber } from '@temporalio/common/lib/time';
 import { DefaultLogger, LogLevel, Runtime } from '@temporalio/worker';
 import { startHealthServer } from '../config/health-server';
 import { createLogger } from '../config/logger';
@@ -5,7 +6,7 @@ import { runMain } from '../config/run-main';
 import { loadSettings } from '../config/settings';
 import { connectClient, connectWorker } from '../config/temporal-connection';
 import { namespaceOfWorkflowId } from '../model/workflow-ids';
-import { createWorker } from './create-worker';
+import { createWorker, SHUTDOWN_FORCE_TIME } from './create-worker';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',
@@ -26,6 +27,16 @@ function withKubernetesNamespace(meta: Record<string, unknown> = {}): Record<str
 }
 
 /**
+ * When SIGTERM or SIGINT first came (the SDK's Runtime handles both and shuts the worker down), so
+ * that the end of a shutdown it forced can be told from a failure.
+ */
+function shutdownClock(forceMs: number): { forced(): boolean } {
+  let requestedAt: number | undefined;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => (requestedAt ??= Date.now()));
+  return { forced: () => requestedAt !== undefined && Date.now() - requestedAt >= forceMs };
+}
+
+/**
  * The worker process: runs the prebundled workflows and the activities on the task queue.
  * SIGTERM or SIGINT drains it (the SDK's Runtime handles both) and the process exits 0.
  */
@@ -39,19 +50,30 @@ async function main(): Promise<void> {
     telemetryOptions: settings.metricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${settings.metricsPort}`, useSecondsForDurations: true } } } : undefined,
   });
 
+  const shutdownRequested = shutdownClock(msToNumber(SHUTDOWN_FORCE_TIME));
   const connection = await connectWorker(settings);
   const client = await connectClient(settings);
   const worker = await createWorker(connection, client, settings, log);
   const health = await startHealthServer(settings.healthPort, () => worker.getState() === 'RUNNING');
   log.info({ taskQueue: settings.taskQueue, temporal: settings.temporalAddress }, 'Worker started');
+  let forced = false;
   try {
     await worker.run();
+  } catch (error) {
+    // A shutdown that reached SHUTDOWN_FORCE_TIME ends with the SDK's error of the moment (its
+    // GracefulShutdownPeriodExpiredError, or an IllegalStateError from disposing workflows still in
+    // flight): the process stops as asked, within the pod's grace period, and exits 0.
+    if (!shutdownRequested.forced()) throw error;
+    forced = true;
+    log.warn({ sdkError: (error as Error).message }, `Shutdown forced after ${SHUTDOWN_FORCE_TIME}: unfinished tasks are retried by another worker`);
   } finally {
     health.close();
     await client.connection.close();
     await connection.close();
     log.info('Worker stopped');
   }
+  // After a forced shutdown the SDK's native threads may not end by themselves.
+  if (forced) process.exit(0);
 }
 
 runMain(main);
