@@ -147,9 +147,7 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
       platformClientId: PLATFORM_CLIENT_ID,
       ...(production ? { caFile: production.keycloakTls.caFile } : {}),
     },
-    ...(production
-      ? { extraCaCerts: writeExtraCaBundle(dir, production.keycloakTls.caFile), postgresql: { passwords: { postgres: production.passwords.postgres, temporal: production.passwords.temporal, keycloak: production.passwords.keycloak } } }
-      : {}),
+    ...(production ? productionState(dir, production) : {}),
   };
   writeState(state);
   say(`Starting the ${profile} stack in ${dir}`);
@@ -193,6 +191,12 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   }
   say(`Stack up in ${((Date.now() - upStarted) / 1000).toFixed(1)} s. Temporal UI: ${state.temporal.uiUrl}`);
   return state;
+}
+
+/** What a production stack's clients need besides the common state: the CAs to trust, the database passwords. */
+function productionState(dir: string, production: ProductionContext): Pick<StackState, 'extraCaCerts' | 'postgresql'> {
+  const { postgres, temporal, keycloak } = production.passwords;
+  return { extraCaCerts: writeExtraCaBundle(dir, production.keycloakTls.caFile), postgresql: { passwords: { postgres, temporal, keycloak } } };
 }
 
 /** PostgreSQL first, then its databases and Temporal's schema, then Temporal and Keycloak side by side. */
