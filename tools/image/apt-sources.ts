@@ -12,7 +12,8 @@ export function hostAptSources(suite: string, aptDir = APT_DIR): string[] {
   const files = [join(aptDir, 'sources.list')];
   const dir = join(aptDir, 'sources.list.d');
   if (existsSync(dir)) files.push(...readdirSync(dir).filter((f) => f.endsWith('.list') || f.endsWith('.sources')).sort().map((f) => join(dir, f)));
-  const listsSuite = new RegExp(`^(deb\\s.*\\s${suite}(\\s|$)|Suites:.*\\b${suite}\\b)`, 'm');
+  // The suite itself, not one of its siblings (bookworm, not bookworm-updates).
+  const listsSuite = new RegExp(`^(deb\\s.*\\s${suite}(\\s|$)|Suites:(.*\\s)?${suite}(\\s|$))`, 'm');
   return files.filter((file) => {
     if (!existsSync(file)) return false;
     const text = readFileSync(file, 'utf8').split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');

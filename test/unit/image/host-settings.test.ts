@@ -23,12 +23,14 @@ describe('the machine\'s apt sources for a suite', () => {
   });
   afterEach(() => rmSync(apt, { recursive: true, force: true }));
 
-  test('one-line and deb822 files that list it are kept; commented, disabled and other suites are not', () => {
+  test('one-line and deb822 files that list it are kept; commented, disabled, other suites and its siblings (bookworm-updates) are not', () => {
     writeFileSync(join(apt, 'sources.list'), '# deb http://mirror.invalid/debian bookworm main\ndeb http://mirror.invalid/debian trixie main\n');
     writeFileSync(join(apt, 'sources.list.d', 'a.list'), 'deb [signed-by=/k.gpg] http://mirror.invalid/debian bookworm main\n');
     writeFileSync(join(apt, 'sources.list.d', 'b.sources'), 'Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm bookworm-updates\nComponents: main\n');
     writeFileSync(join(apt, 'sources.list.d', 'c.sources'), 'Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm\nEnabled: no\n');
     writeFileSync(join(apt, 'sources.list.d', 'd.txt'), 'deb http://mirror.invalid/debian bookworm main\n');
+    writeFileSync(join(apt, 'sources.list.d', 'e.sources'), 'Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm-updates\n');
+    writeFileSync(join(apt, 'sources.list.d', 'f.list'), 'deb http://mirror.invalid/debian bookworm-backports main\n');
     expect(hostAptSources('bookworm', apt).map((f) => f.slice(apt.length + 1))).toEqual(['sources.list.d/a.list', 'sources.list.d/b.sources']);
   });
 
