@@ -19,6 +19,22 @@ describe('recorded histories replay against the current workflows', () => {
     expect(files.length).toBeGreaterThanOrEqual(5);
   });
 
+  test('no stack trace in them names a folder of the machine that recorded them (paths are relative to the repository)', () => {
+    const machinePaths = files.flatMap((file) => {
+      const traces: string[] = [];
+      const visit = (value: unknown): void => {
+        if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
+        for (const [key, field] of Object.entries(value)) {
+          if (key === 'stackTrace' && typeof field === 'string') traces.push(...(field.match(/\(\/[^)]*\)/g) ?? []));
+          else visit(field);
+        }
+      };
+      visit(temporal.api.history.v1.History.decode(readFileSync(join(HISTORIES, file))));
+      return traces.map((trace) => `${file}: ${trace}`);
+    });
+    expect(machinePaths).toEqual([]);
+  });
+
   test.each(files)('%s', async (file) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(join(HISTORIES, file)));
     await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE } }, history, `replay-${file}`);
