@@ -19,6 +19,16 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
+/** How an unusable keycloak-admin-secret is described, wherever it is reported. */
+export const ADMIN_SECRET_INCOMPLETE = 'is missing or has neither KEYCLOAK_CLIENT_ID and KEYCLOAK_CLIENT_SECRET nor (legacy) KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD';
+
+/**
+ * A key of `kagenti-operator-config` only: the realms a namespace's own `authbridge-config` may
+ * name, as `<KEYCLOAK_URL>/realms/<realm>` separated by spaces, commas or new lines. The operator
+ * config's own realm is approved too; any other is refused (spec §4).
+ */
+export const APPROVED_REALMS_KEY = 'APPROVED_KEYCLOAK_REALMS';
+
 /** A key's value, or its default when absent or empty. */
 export function configValue(data: Record<string, string>, key: ConfigKey): string {
   return data[key] || CONFIG_KEYS[key].default;

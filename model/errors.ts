@@ -9,6 +9,11 @@ export const ErrorType = {
   WorkloadGone: 'WorkloadGone',
   /** The apiserver refused a request (forbidden, or invalid: RBAC, an admission policy or webhook). */
   KubernetesRefused: 'KubernetesRefused',
+  /**
+   * A Keycloak client or audience scope of the name this workload's would have is someone else's
+   * (not marked as the provisioner's for this namespace and workload): reported, never written.
+   */
+  KeycloakNameTaken: 'KeycloakNameTaken',
 } as const;
 
 /** Every failure type above: the retry policies list them as non-retryable. */
@@ -30,15 +35,21 @@ export const KeycloakFailure = {
   KeycloakRealmNotFound: 'KeycloakRealmNotFound',
   /** keycloak-admin-secret is missing in the operator namespace, or lacks a key. */
   KeycloakAdminSecretMissing: 'KeycloakAdminSecretMissing',
+  /** Keycloak refused a call with a 403: the provisioner's identity lacks a realm-management role the call needs. */
+  KeycloakForbidden: 'KeycloakForbidden',
 } as const;
 
 export type KeycloakFailureType = (typeof KeycloakFailure)[keyof typeof KeycloakFailure];
 
 /** The Keycloak failures only a change of configuration fixes: a pass does not try them again. */
-export const KEYCLOAK_CONFIGURATION_FAILURES: string[] = [KeycloakFailure.KeycloakCredentialsRefused, KeycloakFailure.KeycloakRealmNotFound, KeycloakFailure.KeycloakAdminSecretMissing];
+export const KEYCLOAK_CONFIGURATION_FAILURES: string[] = [KeycloakFailure.KeycloakCredentialsRefused, KeycloakFailure.KeycloakRealmNotFound, KeycloakFailure.KeycloakAdminSecretMissing, KeycloakFailure.KeycloakForbidden];
 
 export function invalidWorkloadSpec(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, ErrorType.InvalidWorkloadSpec);
+}
+
+export function keycloakNameTaken(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, ErrorType.KeycloakNameTaken);
 }
 
 /** HTTP status of a failed Kubernetes or Keycloak call, if it was an HTTP error. */

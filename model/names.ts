@@ -59,8 +59,29 @@ export function keycloakClientId(
   return `spiffe://${spireTrustDomain}/ns/${namespace}/sa/${sa}`;
 }
 
-/** `agent-<namespace>-<workload>-aud` (spec §5). */
+/** Keycloak keeps a client scope's name in a column of 255 characters. */
+const MAX_SCOPE_NAME = 255;
+
+/**
+ * `agent-<namespace>/<workload>-aud`: the spec's `agent-<namespace>-<workload>-aud` with a slash
+ * between the two names, as in the client id. The spec's form is ambiguous (namespace `a-b` with
+ * workload `c`, and `a` with `b-c`, give one name), so one tenant could take over another's scope; no
+ * namespace or workload name holds a slash, so this one is not. Past Keycloak's 255 characters the
+ * workload part keeps a prefix and a hash of both names after a `~`, which no workload name holds.
+ */
 export function audienceScopeName(namespace: string, workload: string): string {
+  const name = `agent-${namespace}/${workload}-aud`;
+  if (name.length <= MAX_SCOPE_NAME) return name;
+  const hash = createHash('sha256').update(`${namespace}\x00${workload}`).digest('hex').slice(0, 16);
+  const room = MAX_SCOPE_NAME - `agent-${namespace}/~${hash}-aud`.length;
+  return `agent-${namespace}/${workload.slice(0, room)}~${hash}-aud`;
+}
+
+/**
+ * The spec's ambiguous `agent-<namespace>-<workload>-aud`, which the reference and earlier builds
+ * gave the scope: such a scope is adopted (renamed) when it is this workload's beyond doubt.
+ */
+export function legacyAudienceScopeName(namespace: string, workload: string): string {
   return `agent-${namespace}-${workload}-aud`;
 }
 

@@ -67,9 +67,9 @@ export interface ProvisioningConfig {
   retryIntervalSeconds: number;
   /** Undefined when neither ConfigMap has both KEYCLOAK_URL and KEYCLOAK_REALM, or when they cannot be used. */
   keycloak?: KeycloakSettings;
-  /** Why the Keycloak settings found cannot be used (a KEYCLOAK_URL that is not a URL). */
-  keycloakProblem?: { reason: 'KeycloakUrlInvalid'; message: string };
-  /** The admin Secret exists in the operator namespace with both keys. */
+  /** Why the Keycloak settings found cannot be used: a KEYCLOAK_URL that is not a URL, or a namespace's realm the operator did not approve. */
+  keycloakProblem?: { reason: 'KeycloakUrlInvalid' | 'KeycloakRealmNotApproved'; message: string };
+  /** The admin Secret exists in the operator namespace with a service-account client or (legacy) an admin's username and password. */
   adminSecretReady: boolean;
   /** A keycloak-admin-secret exists in this (agent) namespace: warned about, never used. */
   adminSecretInWorkloadNamespace: boolean;

@@ -1,5 +1,5 @@
 import type { KeycloakSettings } from '../../model/provisioning';
-import { AUDIENCE_MAPPER, desiredMapper, mapperDrifted } from '../keycloak/client-scopes';
+import { AUDIENCE_MAPPER, desiredMapper, isScopeOf, mapperDrifted } from '../keycloak/client-scopes';
 import { clientDrift } from '../keycloak/compare';
 import { desiredClient } from '../keycloak/desired';
 import { NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from '../../model/labels';
@@ -34,6 +34,7 @@ export function keycloakDrift(secrets: CredentialsSecret[], settingsOf: (namespa
     const scope = realm.scopes.get(name);
     const mapper = scope?.protocolMappers?.find((m) => m.name === AUDIENCE_MAPPER);
     if (!scope) report(namespace, `audience scope ${name} is missing`);
+    else if (!isScopeOf(scope, { namespace, workload })) report(namespace, `audience scope ${name} is marked for another namespace or workload`);
     else if (!mapper || mapperDrifted(mapper, desiredMapper(clientId))) report(namespace, `the audience mapper of scope ${name} differs`);
     else {
       for (const platform of settings.platformClientIds) {

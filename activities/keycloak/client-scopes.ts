@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import type ClientScopeRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientScopeRepresentation.js';
 import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
 import type { EnsureOutcome } from '../../model/provisioning';
-import { isConflict, isNotFound } from '../../model/errors';
+import { isConflict, isNotFound, keycloakNameTaken } from '../../model/errors';
 import { findClient } from './clients';
 import type { PlatformClients } from './platform-clients';
 import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from '../../model/labels';
+import { audienceScopeName, legacyAudienceScopeName } from '../../model/names';
 
 export const AUDIENCE_MAPPER = 'audience';
 
@@ -48,11 +49,61 @@ export function audienceScopeId(name: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** By its derived id; by name only for a scope created without it (by hand, or before ids were derived). */
-async function findScope(admin: KcAdminClient, name: string): Promise<ClientScopeRepresentation | undefined> {
+/** One agent's audience scope: whose it is and which client id it puts into tokens. */
+export interface AudienceScopeOwner {
+  namespace: string;
+  workload: string;
+  clientId: string;
+}
+
+const marksOf = (owner: AudienceScopeOwner) => ({ [MANAGED_ATTRIBUTE]: MANAGED_BY, [NAMESPACE_ATTRIBUTE]: owner.namespace, [WORKLOAD_ATTRIBUTE]: owner.workload });
+
+/** Marked as the provisioner's for exactly this namespace and workload. */
+export function isScopeOf(scope: ClientScopeRepresentation, owner: Pick<AudienceScopeOwner, 'namespace' | 'workload'>): boolean {
+  const attributes = scope.attributes ?? {};
+  return attributes[MANAGED_ATTRIBUTE] === MANAGED_BY && attributes[NAMESPACE_ATTRIBUTE] === owner.namespace && attributes[WORKLOAD_ATTRIBUTE] === owner.workload;
+}
+
+/**
+ * Whether a scope under the spec's ambiguous name is this workload's beyond doubt: marked as the
+ * provisioner's for it, or unmarked (the reference's) with an audience mapper naming its client id.
+ * A scope of that name marked for another namespace or workload, or for another audience, is not.
+ */
+function isLegacyScopeOf(scope: ClientScopeRepresentation, owner: AudienceScopeOwner): boolean {
+  if (scope.attributes?.[MANAGED_ATTRIBUTE] !== undefined) return isScopeOf(scope, owner);
+  return scope.protocolMappers?.some((m) => m.protocolMapper === 'oidc-audience-mapper' && m.config?.['included.custom.audience'] === owner.clientId) ?? false;
+}
+
+function nameTaken(name: string, owner: AudienceScopeOwner, scope: ClientScopeRepresentation): Error {
+  const marks = scope.attributes?.[MANAGED_ATTRIBUTE] === MANAGED_BY ? `the provisioner's for ${scope.attributes?.[NAMESPACE_ATTRIBUTE]}/${scope.attributes?.[WORKLOAD_ATTRIBUTE]}` : 'not made by the provisioner';
+  return keycloakNameTaken(`Keycloak client scope ${name} exists and is ${marks}, not ${owner.namespace}/${owner.workload}'s: left alone, and ${owner.clientId} gets no audience scope until it is removed or renamed`);
+}
+
+/**
+ * This workload's audience scope, wherever it is: by its derived id; as renamed from the spec's name
+ * by an earlier adoption (which keeps the old derived id); or, read from the realm's list of scopes,
+ * by its name, or under the spec's ambiguous name, which is then adopted: renamed in place and
+ * marked, so its id and its places among default scopes stay and no token loses its audience.
+ * A scope of its name that is someone else's is reported, never written.
+ */
+async function findOwnScope(admin: KcAdminClient, name: string, owner: AudienceScopeOwner): Promise<ClientScopeRepresentation | undefined> {
   const byId = await admin.clientScopes.findOne({ id: audienceScopeId(name) });
-  if (byId?.name === name) return byId;
-  return (await admin.clientScopes.findOneByName({ name })) ?? undefined;
+  const legacyName = legacyAudienceScopeName(owner.namespace, owner.workload);
+  const byLegacyId = byId ? undefined : await admin.clientScopes.findOne({ id: audienceScopeId(legacyName) });
+  let found = [byId, byLegacyId].find((s) => s?.name === name);
+  let legacy = byLegacyId?.name === legacyName ? byLegacyId : undefined;
+  if (!found && !legacy) {
+    const all = await admin.clientScopes.find();
+    found = all.find((s) => s.name === name);
+    legacy = all.find((s) => s.name === legacyName);
+  }
+  if (found) {
+    if (!isScopeOf(found, owner)) throw nameTaken(name, owner, found);
+    return found;
+  }
+  if (!legacy || !isLegacyScopeOf(legacy, owner)) return undefined;
+  await admin.clientScopes.update({ id: legacy.id! }, { ...legacy, name, attributes: { ...legacy.attributes, ...marksOf(owner) } });
+  return { ...legacy, name };
 }
 
 /**
@@ -63,40 +114,35 @@ async function findScope(admin: KcAdminClient, name: string): Promise<ClientScop
  */
 export async function ensureAudienceScope(
   admin: KcAdminClient,
-  scope: { name: string; namespace: string; workload: string; clientId: string; platformClientIds: string[]; realmDefault: boolean },
+  scope: AudienceScopeOwner & { platformClientIds: string[]; realmDefault: boolean },
   context: { platformClients: PlatformClients; clientJustCreated: boolean },
 ): Promise<{ outcome: EnsureOutcome; missingPlatformClients: string[] }> {
   const changes: EnsureOutcome[] = [];
-  const id = audienceScopeId(scope.name);
+  const name = audienceScopeName(scope.namespace, scope.workload);
+  const id = audienceScopeId(name);
   const desired = desiredMapper(scope.clientId);
   // The scope of a client created just now is most likely absent too: create it without a look (a 409 says otherwise).
-  let live = context.clientJustCreated ? undefined : ((await admin.clientScopes.findOne({ id })) ?? undefined);
+  let live = context.clientJustCreated ? undefined : await findOwnScope(admin, name, scope);
   let created = false;
   if (!live) {
     try {
       // With its mapper in one request: a scope created now needs no second look.
       await admin.clientScopes.create({
         id,
-        name: scope.name,
+        name,
         protocol: 'openid-connect',
         description: `Audience ${scope.clientId} (managed by ${MANAGED_BY})`,
-        attributes: {
-          'include.in.token.scope': 'false',
-          'display.on.consent.screen': 'false',
-          [MANAGED_ATTRIBUTE]: MANAGED_BY,
-          [NAMESPACE_ATTRIBUTE]: scope.namespace,
-          [WORKLOAD_ATTRIBUTE]: scope.workload,
-        },
+        attributes: { 'include.in.token.scope': 'false', 'display.on.consent.screen': 'false', ...marksOf(scope) },
         protocolMappers: [desired],
       });
       changes.push('created');
       created = true;
-      live = { id, name: scope.name };
+      live = { id, name };
     } catch (error) {
       // Another attempt created it, or a scope of that name exists under another id.
       if (!isConflict(error)) throw error;
-      live = await findScope(admin, scope.name);
-      if (!live) throw new Error(`client scope ${scope.name} vanished right after it was created`, { cause: error });
+      live = await findOwnScope(admin, name, scope);
+      if (!live) throw new Error(`client scope ${name} vanished right after it was created`, { cause: error });
     }
   }
 
@@ -136,10 +182,18 @@ export async function ensureAudienceScope(
   return { outcome, missingPlatformClients };
 }
 
-/** Removes the audience scope if this provisioner created it: from the realm defaults, the platform clients, then the realm. */
-export async function deleteAudienceScope(admin: KcAdminClient, name: string, platformClientIds: string[]): Promise<boolean> {
-  const live = await findScope(admin, name);
-  if (!live || live.attributes?.[MANAGED_ATTRIBUTE] !== MANAGED_BY) return false;
+/**
+ * Removes the workload's audience scope if it is the provisioner's for exactly this namespace and
+ * workload: from the realm defaults, the platform clients, then the realm.
+ */
+export async function deleteAudienceScope(admin: KcAdminClient, owner: Pick<AudienceScopeOwner, 'namespace' | 'workload'>, platformClientIds: string[]): Promise<boolean> {
+  const name = audienceScopeName(owner.namespace, owner.workload);
+  const legacyName = legacyAudienceScopeName(owner.namespace, owner.workload);
+  const isOwn = (s: ClientScopeRepresentation | undefined) => s !== undefined && (s.name === name || s.name === legacyName) && isScopeOf(s, owner);
+  let live = [await admin.clientScopes.findOne({ id: audienceScopeId(name) }), await admin.clientScopes.findOne({ id: audienceScopeId(legacyName) })].find(isOwn);
+  // An adopted scope of the reference's keeps the id it had: found in the realm's list.
+  live ??= (await admin.clientScopes.find()).find(isOwn);
+  if (!live) return false;
   await admin.clientScopes.delDefaultClientScope({ id: live.id! }).catch(ignoreNotFound);
   for (const platformClientId of platformClientIds) {
     const platform = await findClient(admin, platformClientId);

@@ -1,9 +1,9 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation.js';
 import type { EnsureOutcome } from '../../model/provisioning';
-import { isConflict } from '../../model/errors';
+import { isConflict, keycloakNameTaken } from '../../model/errors';
 import { clientDrift, mergeClient } from './compare';
-import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE } from '../../model/labels';
+import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from '../../model/labels';
 
 export async function findClient(admin: KcAdminClient, clientId: string): Promise<ClientRepresentation | undefined> {
   const found = await admin.clients.find({ clientId, first: 0, max: 2 });
@@ -13,9 +13,24 @@ export async function findClient(admin: KcAdminClient, clientId: string): Promis
 export const isManaged = (client: ClientRepresentation) => client.attributes?.[MANAGED_ATTRIBUTE] === MANAGED_BY;
 
 /**
+ * A client of this client id that the provisioner must not write: one marked as made for another
+ * namespace or workload (two workloads of a namespace sharing a ServiceAccount get one SPIFFE client
+ * id), or by someone else. An unmarked one is adopted: its client id names this namespace and
+ * workload (the reference and the legacy sidecar made such clients).
+ */
+function takenBy(live: ClientRepresentation, desired: ClientRepresentation): string | undefined {
+  const marks = live.attributes ?? {};
+  if (marks[MANAGED_ATTRIBUTE] === undefined) return undefined;
+  const owner = `${marks[NAMESPACE_ATTRIBUTE]}/${marks[WORKLOAD_ATTRIBUTE]}`;
+  if (marks[MANAGED_ATTRIBUTE] === MANAGED_BY && owner === `${desired.attributes?.[NAMESPACE_ATTRIBUTE]}/${desired.attributes?.[WORKLOAD_ATTRIBUTE]}`) return undefined;
+  return marks[MANAGED_ATTRIBUTE] === MANAGED_BY ? `the provisioner's for ${owner}` : `marked as managed by ${marks[MANAGED_ATTRIBUTE]}`;
+}
+
+/**
  * Creates the client when absent, or updates the fields the provisioner owns when they drifted
  * (keeping the server's other fields). A 409 on create means another writer won: re-read and compare.
- * With `createFirst` (a client most likely absent), it creates without looking first.
+ * With `createFirst` (a client most likely absent), it creates without looking first. A client of
+ * that id that is someone else's is reported and left alone.
  */
 export async function ensureClient(admin: KcAdminClient, desired: ClientRepresentation, createFirst = false): Promise<{ outcome: EnsureOutcome; id: string; drift: string[] }> {
   let live = createFirst ? undefined : await findClient(admin, desired.clientId!);
@@ -29,6 +44,8 @@ export async function ensureClient(admin: KcAdminClient, desired: ClientRepresen
       if (!live) throw error;
     }
   }
+  const taken = takenBy(live, desired);
+  if (taken) throw keycloakNameTaken(`Keycloak client ${desired.clientId} exists and is ${taken}, not ${desired.name}'s: left alone`);
   const drift = clientDrift(live, desired);
   if (drift.length === 0) return { outcome: 'unchanged', id: live.id!, drift };
   await admin.clients.update({ id: live.id! }, mergeClient(live, desired));

@@ -14,6 +14,13 @@ function responseText(error: unknown): string {
   return '';
 }
 
+/** The path of the refused request, without its query, when the error carries its response. */
+function requestPath(error: unknown): string {
+  const url = (error as { response?: { url?: unknown } }).response?.url;
+  if (typeof url !== 'string' || !url) return 'a call';
+  return new URL(url).pathname;
+}
+
 /** The innermost cause's message: fetch says "fetch failed" and keeps "connect ECONNREFUSED …" in its cause. */
 function rootMessage(error: unknown): string {
   let current = error as { message?: string; cause?: unknown } | undefined;
@@ -46,7 +53,11 @@ export function keycloakFailure(error: unknown, stage: KeycloakStage, where: { u
   if (stage === 'login' && (status === 400 || status === 401)) {
     return failure(KeycloakFailure.KeycloakCredentialsRefused, `Keycloak at ${where.url} refused the admin credentials in Secret ${where.adminSecret} (${responseText(error) || status})`);
   }
-  if (status === 404 && /realm not found/i.test(responseText(error))) {
+  if (status === 403) {
+    return failure(KeycloakFailure.KeycloakForbidden, `Keycloak at ${where.url} refused ${requestPath(error)} (403): the identity in Secret ${where.adminSecret} lacks the realm-management role this needs in realm ${where.realm}`);
+  }
+  // "Realm not found" from the admin API; "Realm does not exist" from the token endpoint of a realm-scoped login.
+  if (status === 404 && /realm not found|realm does not exist/i.test(responseText(error))) {
     return failure(KeycloakFailure.KeycloakRealmNotFound, `Realm ${where.realm} does not exist in Keycloak at ${where.url} (KEYCLOAK_REALM)`);
   }
   return undefined;

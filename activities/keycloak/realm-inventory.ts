@@ -34,7 +34,7 @@ export async function readRealmInventory(admin: KcAdminClient, keycloak: Keycloa
   }
   const scopes = new Map<string, ClientScopeRepresentation>();
   for (const scope of await admin.clientScopes.find()) {
-    if (scope.attributes?.[MANAGED_ATTRIBUTE] === MANAGED_BY) scopes.set(scope.name!, { id: scope.id, name: scope.name, protocolMappers: scope.protocolMappers });
+    if (scope.attributes?.[MANAGED_ATTRIBUTE] === MANAGED_BY) scopes.set(scope.name!, { id: scope.id, name: scope.name, attributes: scope.attributes, protocolMappers: scope.protocolMappers });
   }
   const platformDefaults = new Map<string, Set<string>>();
   for (const clientId of platformClientIds) {

@@ -1,6 +1,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Settings } from '../../config/settings';
 import type { KeycloakSettings, ProvisioningConfig } from '../../model/provisioning';
+import { APPROVED_REALMS_KEY } from '../../model/config-keys';
 import type { AdminCredentials } from '../keycloak/admin';
 import { isNotFound } from '../../model/errors';
 import { ConfigKey, configValue } from '../../model/config-keys';
@@ -28,6 +29,57 @@ export function keycloakUrlProblem(url: string): string | undefined {
   return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? undefined : `KEYCLOAK_URL '${url}' is not an http or https URL`;
 }
 
+/** `<origin><path>` of a Keycloak base URL, as the approvals compare it: no trailing slash, host in lower case, no default port. */
+function canonicalUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
+/** `<KEYCLOAK_URL>/realms/<KEYCLOAK_REALM>`: a realm as Keycloak names it in its issuer, and as the approvals list it. */
+export function realmAddress(keycloak: Pick<KeycloakSettings, 'url' | 'realm'>): string {
+  return `${canonicalUrl(keycloak.url)}/realms/${keycloak.realm}`;
+}
+
+/**
+ * The realms a namespace's own authbridge-config may name: those APPROVED_KEYCLOAK_REALMS lists in
+ * the operator config (`<KEYCLOAK_URL>/realms/<realm>`, separated by spaces, commas or new lines),
+ * and the operator config's own realm. The entries that are not of that form are returned apart.
+ */
+export function approvedRealms(operatorData: Record<string, string> | undefined): { approved: Set<string>; invalid: string[] } {
+  const approved = new Set<string>();
+  const invalid: string[] = [];
+  for (const entry of (operatorData?.[APPROVED_REALMS_KEY] ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const at = entry.lastIndexOf('/realms/');
+    const url = entry.slice(0, Math.max(at, 0));
+    const realm = entry.slice(at + '/realms/'.length);
+    if (at <= 0 || !realm || realm.includes('/') || keycloakUrlProblem(url)) invalid.push(entry);
+    else approved.add(realmAddress({ url, realm }));
+  }
+  if (operatorData?.KEYCLOAK_URL && operatorData.KEYCLOAK_REALM && !keycloakUrlProblem(operatorData.KEYCLOAK_URL)) {
+    approved.add(realmAddress({ url: operatorData.KEYCLOAK_URL, realm: operatorData.KEYCLOAK_REALM }));
+  }
+  return { approved, invalid };
+}
+
+/**
+ * Why the Keycloak settings in force cannot be used, if they cannot: a KEYCLOAK_URL that is no
+ * http(s) URL, or a namespace's own config (written by its tenant) naming a realm the operator did
+ * not approve. The provisioner's credentials go to an approved realm only, so no request at all is
+ * made to any other (spec §4).
+ */
+function keycloakProblemOf(keycloak: KeycloakSettings, where: string, approvals: ReturnType<typeof approvedRealms>, operatorNamespace: string): ProvisioningConfig['keycloakProblem'] {
+  const urlProblem = keycloakUrlProblem(keycloak.url);
+  if (urlProblem) return { reason: 'KeycloakUrlInvalid', message: `ConfigMap ${where}: ${urlProblem}` };
+  if (keycloak.source === 'operator' || approvals.approved.has(realmAddress(keycloak))) return undefined;
+  const invalid = approvals.invalid.length > 0 ? `; entries not of the form <KEYCLOAK_URL>/realms/<realm>, ignored: ${approvals.invalid.join(' ')}` : '';
+  return {
+    reason: 'KeycloakRealmNotApproved',
+    message:
+      `ConfigMap ${where} names realm ${realmAddress(keycloak)}, which the operator has not approved; nothing is sent there. ` +
+      `Approve it in ${APPROVED_REALMS_KEY} of ConfigMap ${operatorNamespace}/${OPERATOR_CONFIG}${invalid}`,
+  };
+}
+
 /** A ConfigMap is used only when it has both KEYCLOAK_URL and KEYCLOAK_REALM; the two are never merged (spec §4). */
 function keycloakSettings(data: Record<string, string> | undefined, source: KeycloakSettings['source']): KeycloakSettings | undefined {
   if (!data?.KEYCLOAK_URL || !data.KEYCLOAK_REALM) return undefined;
@@ -48,15 +100,18 @@ function keycloakSettings(data: Record<string, string> | undefined, source: Keyc
 
 /**
  * Reads the admin credentials from the operator namespace only: never from an agent namespace,
- * whose compromise must not yield realm admin (spec §4). Undefined when absent or incomplete.
+ * whose compromise must not yield realm admin (spec §4). The service-account client wins when both
+ * of its keys are there; else the legacy username and password. Undefined when neither is complete.
  */
 export async function readAdminCredentials(k8s: KubeClients, operatorNamespace: string): Promise<AdminCredentials | undefined> {
   try {
     const secret = await k8s.core.readNamespacedSecret({ namespace: operatorNamespace, name: ADMIN_SECRET });
-    const username = secret.data?.KEYCLOAK_ADMIN_USERNAME;
-    const password = secret.data?.KEYCLOAK_ADMIN_PASSWORD;
-    if (!username || !password) return undefined;
-    return { username: Buffer.from(username, 'base64').toString('utf8'), password: Buffer.from(password, 'base64').toString('utf8') };
+    const value = (key: string) => (secret.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined);
+    const [clientId, clientSecret] = [value('KEYCLOAK_CLIENT_ID'), value('KEYCLOAK_CLIENT_SECRET')];
+    if (clientId && clientSecret) return { kind: 'service-account', clientId, clientSecret };
+    const [username, password] = [value('KEYCLOAK_ADMIN_USERNAME'), value('KEYCLOAK_ADMIN_PASSWORD')];
+    if (username && password) return { kind: 'legacy-admin', username, password };
+    return undefined;
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -74,12 +129,15 @@ async function secretExists(k8s: KubeClients, namespace: string, name: string): 
 }
 
 /**
- * The Keycloak settings in force in each of `namespaces`: the operator config when it is complete
- * (one read for all), else each namespace's own authbridge-config (spec §4).
+ * The Keycloak settings in force in each of `namespaces` and usable there: the operator config
+ * when it is complete (one read for all), else each namespace's own authbridge-config when the
+ * operator approved its realm (spec §4).
  */
 export async function keycloakSettingsOf(k8s: KubeClients, settings: Settings, namespaces: Iterable<string>): Promise<Map<string, KeycloakSettings | undefined>> {
-  const operator = keycloakSettings((await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG))?.data, 'operator');
-  const usable = (keycloak: KeycloakSettings | undefined) => (keycloak && !keycloakUrlProblem(keycloak.url) ? keycloak : undefined);
+  const operatorData = (await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG))?.data;
+  const operator = keycloakSettings(operatorData, 'operator');
+  const approvals = approvedRealms(operatorData);
+  const usable = (keycloak: KeycloakSettings | undefined) => (keycloak && !keycloakProblemOf(keycloak, '', approvals, settings.operatorNamespace) ? keycloak : undefined);
   const entries = await Promise.all(
     [...namespaces].map(async (namespace) => [namespace, usable(operator ?? keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace'))] as const),
   );
@@ -88,15 +146,15 @@ export async function keycloakSettingsOf(k8s: KubeClients, settings: Settings, n
 
 /** Everything a pass decides on besides the namespace itself: flags, Keycloak settings, admin Secret presence. */
 export async function resolveProvisioningConfig(k8s: KubeClients, settings: Settings, namespace: string): Promise<ProvisioningConfig> {
-  const operatorConfig = await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG);
-  let keycloak = keycloakSettings(operatorConfig?.data, 'operator');
+  const operatorData = (await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG))?.data;
+  let keycloak = keycloakSettings(operatorData, 'operator');
   if (!keycloak) keycloak = keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace');
   const [admin, adminInWorkloadNamespace] = await Promise.all([
     readAdminCredentials(k8s, settings.operatorNamespace),
     namespace === settings.operatorNamespace ? Promise.resolve(false) : secretExists(k8s, namespace, ADMIN_SECRET),
   ]);
-  const urlProblem = keycloak && keycloakUrlProblem(keycloak.url);
   const where = keycloak?.source === 'operator' ? `${settings.operatorNamespace}/${OPERATOR_CONFIG}` : `${namespace}/${NAMESPACE_CONFIG}`;
+  const keycloakProblem = keycloak && keycloakProblemOf(keycloak, where, approvedRealms(operatorData), settings.operatorNamespace);
   return {
     waypointProvisioning: settings.enableWaypointProvisioning,
     clientRegistration: settings.enableOperatorClientRegistration,
@@ -105,8 +163,8 @@ export async function resolveProvisioningConfig(k8s: KubeClients, settings: Sett
     spireTrustDomain: settings.spireTrustDomain,
     waypointReadyTimeoutSeconds: settings.waypointReadyTimeoutSeconds,
     retryIntervalSeconds: settings.retryIntervalSeconds,
-    keycloak: urlProblem ? undefined : keycloak,
-    keycloakProblem: urlProblem ? { reason: 'KeycloakUrlInvalid', message: `ConfigMap ${where}: ${urlProblem}` } : undefined,
+    keycloak: keycloakProblem ? undefined : keycloak,
+    keycloakProblem,
     adminSecretReady: admin !== undefined,
     adminSecretInWorkloadNamespace: adminInWorkloadNamespace,
   };

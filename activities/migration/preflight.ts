@@ -5,6 +5,7 @@ import { isNotFound } from '../../model/errors';
 import { RegistrationDeps, withAdmin } from '../registration/admin-session';
 import { resolveProvisioningConfig } from '../kubernetes/config';
 import { ADMIN_SECRET, OPERATOR_CONFIG } from '../../model/names';
+import { ADMIN_SECRET_INCOMPLETE } from '../../model/config-keys';
 import { WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
 import { inspectNamespace } from '../kubernetes/namespaces';
 
@@ -77,7 +78,7 @@ export async function runPreflight(deps: RegistrationDeps & { settings: Settings
     ),
     check(
       'admin-secret',
-      async () => (config.adminSecretReady ? undefined : `Secret ${operatorNs}/${ADMIN_SECRET} is missing or lacks KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD`),
+      async () => (config.adminSecretReady ? undefined : `Secret ${operatorNs}/${ADMIN_SECRET} ${ADMIN_SECRET_INCOMPLETE}`),
       `Secret ${operatorNs}/${ADMIN_SECRET} is complete`,
     ),
     check(

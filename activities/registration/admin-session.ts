@@ -4,11 +4,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Settings } from '../../config/settings';
 import { httpStatus, KeycloakFailure } from '../../model/errors';
 import { ADMIN_SECRET } from '../../model/names';
+import { ADMIN_SECRET_INCOMPLETE } from '../../model/config-keys';
 import type { KeycloakSettings } from '../../model/provisioning';
 import type { KeycloakAdminSessions } from '../keycloak/admin';
 import { keycloakFailure, KeycloakStage } from '../keycloak/failure';
 import type { KubeClients } from '../kubernetes/clients';
 import { readAdminCredentials } from '../kubernetes/config';
+import { recordEvent } from '../kubernetes/events';
 
 /** What the Keycloak-facing activities need: the cluster (for the admin Secret), the settings, and the token cache. */
 export interface RegistrationDeps {
@@ -18,16 +20,28 @@ export interface RegistrationDeps {
 }
 
 /**
+ * The legacy admin credentials work, but can do anything to every realm: one Warning Event on the
+ * operator namespace says so (its fixed key makes it one Event whichever worker records it).
+ */
+async function warnOfLegacyCredentials(deps: RegistrationDeps, log: { warn(message: string, attributes?: Record<string, unknown>): void }): Promise<void> {
+  const namespace = deps.settings.operatorNamespace;
+  const message =
+    `Secret ${namespace}/${ADMIN_SECRET} holds a master-realm admin's username and password (the legacy form), which can do anything to every realm. ` +
+    'Give the provisioner a service-account client of its realm instead (KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET; docs/security.md)';
+  log.warn(message);
+  await recordEvent(deps.k8s, { namespace, involved: { kind: 'Namespace', name: namespace }, type: 'Warning', reason: 'KeycloakLegacyAdminCredentials', message, key: 'keycloak-legacy-admin-credentials' });
+}
+
+/**
  * Runs `work` with an admin client, the credentials read from the operator namespace each time (so
- * a rotated Secret is picked up). A refused token drops the cache; the activity's retry logs in anew.
+ * a rotated Secret, or one moved from the legacy form to a service-account client, is picked up). A refused token drops the cache; the activity's retry logs in anew.
  */
 export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
   const adminSecret = `${deps.settings.operatorNamespace}/${ADMIN_SECRET}`;
   const credentials = await readAdminCredentials(deps.k8s, deps.settings.operatorNamespace);
-  if (!credentials) {
-    throw ApplicationFailure.retryable(`Secret ${adminSecret} is missing or lacks KEYCLOAK_ADMIN_USERNAME/KEYCLOAK_ADMIN_PASSWORD`, KeycloakFailure.KeycloakAdminSecretMissing);
-  }
+  if (!credentials) throw ApplicationFailure.retryable(`Secret ${adminSecret} ${ADMIN_SECRET_INCOMPLETE}`, KeycloakFailure.KeycloakAdminSecretMissing);
   const context = Context.current();
+  if (credentials.kind === 'legacy-admin') await deps.sessions.warnOfLegacyCredentials(() => warnOfLegacyCredentials(deps, context.log));
   const meter = context.metricMeter;
   // Why it failed, by name and in words (a refused login, an unknown realm, no answer), for the pass to report.
   const named = (error: unknown, stage: KeycloakStage) => keycloakFailure(error, stage, { url: keycloak.url, realm: keycloak.realm, adminSecret }) ?? error;

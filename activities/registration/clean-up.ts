@@ -1,7 +1,6 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { isNotFound } from '../../model/errors';
 import { WORKLOAD_ATTRIBUTE } from '../../model/labels';
-import { audienceScopeName } from '../../model/names';
 import type { KeycloakSettings } from '../../model/provisioning';
 import { deleteAudienceScope } from '../keycloak/client-scopes';
 import { listManagedClients } from '../keycloak/clients';
@@ -12,7 +11,7 @@ export async function deleteWorkloadClient(
   admin: KcAdminClient,
   input: { namespace: string; workload: string; id?: string; platformClientIds: string[] },
 ): Promise<void> {
-  await deleteAudienceScope(admin, audienceScopeName(input.namespace, input.workload), input.platformClientIds);
+  await deleteAudienceScope(admin, input, input.platformClientIds);
   if (!input.id) return;
   try {
     await admin.clients.del({ id: input.id });

@@ -1,5 +1,5 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
-import { credentialsSecretName, keycloakClientId, audienceScopeName } from '../../model/names';
+import { credentialsSecretName, keycloakClientId } from '../../model/names';
 import type { EnsureOutcome, KeycloakClientResult, KeycloakSettings, WorkloadRef, WorkloadRegistration } from '../../model/provisioning';
 import { ensureAudienceScope } from '../keycloak/client-scopes';
 import { ensureClient, findClient } from '../keycloak/clients';
@@ -22,7 +22,6 @@ async function ensureClientAndScope(
   const scope = await ensureAudienceScope(
     admin,
     {
-      name: audienceScopeName(namespace, workload.name),
       namespace,
       workload: workload.name,
       clientId,

@@ -8,7 +8,7 @@ import { startWatcher, Watcher, watcherOptions } from '../../watcher/watcher';
 import { createWorker } from '../../worker/create-worker';
 import { eventually } from './eventually';
 import { appendRunLog } from './run-logs';
-import { adminKubeConfig, temporalClient, testStack, uniqueName, workerConnection } from './stack';
+import { adminKubeConfig, adminSecretData, temporalClient, testStack, uniqueName, workerConnection } from './stack';
 
 export interface TestProvisioner {
   settings: Settings;
@@ -26,8 +26,8 @@ export interface ProvisionerOptions {
   settings?: Partial<Settings>;
   /** Create kagenti-operator-config in the operator namespace (default true). */
   operatorConfig?: Record<string, string> | false;
-  /** Create keycloak-admin-secret in the operator namespace (default true). */
-  adminSecret?: boolean;
+  /** Create keycloak-admin-secret in the operator namespace (default true: the provisioner's least-privilege client; `legacy`: the master admin's password). */
+  adminSecret?: boolean | 'legacy';
   /** Run the worker in this process (default true); false when the test starts worker processes itself. */
   inProcessWorker?: boolean;
   /** Run a watcher in this process (default true); false when the test starts watcher processes itself. */
@@ -61,7 +61,7 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
       namespace: operatorNamespace,
       body: {
         metadata: { name: 'keycloak-admin-secret' },
-        stringData: { KEYCLOAK_ADMIN_USERNAME: stack.keycloak.adminUsername, KEYCLOAK_ADMIN_PASSWORD: stack.keycloak.adminPassword },
+        stringData: adminSecretData(options.adminSecret === 'legacy' ? 'legacy' : 'service-account'),
       },
     });
   }

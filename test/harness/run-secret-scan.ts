@@ -14,11 +14,11 @@ const HARNESS_SECRETS = ['legacy-secret-value', 'legacy-admin-password', 'user-t
 /**
  * Collects, for the whole run, every client secret the provisioners write into credentials Secrets
  * (looked at every second, so one that lives a second is seen), plus the stack's Keycloak admin
- * password, the production profile's database passwords and the harness's legacy secret values.
+ * password and the provisioner's client secret, the production profile's database passwords and the harness's legacy secret values.
  */
 export function startSecretCollector(stack: StackState): { secrets(): string[]; stop(): void } {
   const core = loadKubeConfig(stack.kubernetes.kubeconfig).makeApiClient(CoreV1Api);
-  const seen = new Set<string>([stack.keycloak.adminPassword, ...Object.values(stack.postgresql?.passwords ?? {}), ...HARNESS_SECRETS]);
+  const seen = new Set<string>([stack.keycloak.adminPassword, stack.keycloak.provisioner.clientSecret, ...Object.values(stack.postgresql?.passwords ?? {}), ...HARNESS_SECRETS]);
   const look = async () => {
     const list = await core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR }).catch(() => undefined);
     for (const secret of list?.items ?? []) {

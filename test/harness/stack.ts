@@ -36,6 +36,17 @@ export function workerConnection(): Promise<NativeConnection> {
   return NativeConnection.connect({ address: testStack().temporal.address });
 }
 
+/**
+ * The data of keycloak-admin-secret as an install holds it: the provisioner's service-account client
+ * of the stack's realm (least privilege), or with `legacy` the master admin's username and password.
+ */
+export function adminSecretData(form: 'service-account' | 'legacy' = 'service-account'): Record<string, string> {
+  const { keycloak } = testStack();
+  return form === 'legacy'
+    ? { KEYCLOAK_ADMIN_USERNAME: keycloak.adminUsername, KEYCLOAK_ADMIN_PASSWORD: keycloak.adminPassword }
+    : { KEYCLOAK_CLIENT_ID: keycloak.provisioner.clientId, KEYCLOAK_CLIENT_SECRET: keycloak.provisioner.clientSecret };
+}
+
 /** An admin client logged in to the master realm and pointed at the `kagenti` realm. */
 export async function keycloakAdmin(): Promise<KcAdminClient> {
   const { keycloak } = testStack();

@@ -30,7 +30,8 @@ export async function prepareOperatorNamespace(kc: KubeConfig, state: StackState
   );
   const secret: V1Secret = {
     metadata: { name: 'keycloak-admin-secret' },
-    stringData: { KEYCLOAK_ADMIN_USERNAME: state.keycloak.adminUsername, KEYCLOAK_ADMIN_PASSWORD: state.keycloak.adminPassword },
+    // The provisioner's own least-privilege client of the realm, as an install holds it (docs/security.md).
+    stringData: { KEYCLOAK_CLIENT_ID: state.keycloak.provisioner.clientId, KEYCLOAK_CLIENT_SECRET: state.keycloak.provisioner.clientSecret },
   };
   await createOrReplace(
     () => core.createNamespacedSecret({ namespace, body: secret }),

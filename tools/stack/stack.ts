@@ -7,6 +7,7 @@ import { componentSpec } from './components/specs';
 import { TEMPORAL_NAMESPACE } from './components/temporal';
 import { StackError } from './errors';
 import { bootstrapKeycloak, KAGENTI_REALM, PLATFORM_CLIENT_ID } from './keycloak-bootstrap';
+import { PROVISIONER_CLIENT_ID } from '../keycloak/provisioner-identity';
 import { bootstrapKubernetes } from './kube-bootstrap';
 import { writeKubeconfigs, writeKubePki } from './kube-pki';
 import { allocatePorts } from './ports';
@@ -145,6 +146,7 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
       adminUsername: KEYCLOAK_ADMIN_USERNAME,
       adminPassword: ctx.keycloakAdminPassword,
       platformClientId: PLATFORM_CLIENT_ID,
+      provisioner: { clientId: PROVISIONER_CLIENT_ID, clientSecret: randomBytes(24).toString('base64url') },
       ...(production ? { caFile: production.keycloakTls.caFile } : {}),
     },
     ...(production ? productionState(dir, production) : {}),
@@ -169,7 +171,7 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   };
   const keycloak = async (): Promise<void> => {
     await start('keycloak');
-    await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword);
+    await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret);
   };
   const temporal = async (): Promise<void> => {
     await start('temporal');
@@ -252,7 +254,7 @@ export async function startStoppedComponent(dir: string, name: ComponentName): P
     keycloakAdminPassword: state.keycloak.adminPassword,
   };
   await startComponent(componentSpec(name, ctx, production), state, {});
-  if (name === 'keycloak') await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword);
+  if (name === 'keycloak') await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret);
 }
 
 /** Stops one component of a running stack and starts it again on the same ports, for tests of how clients live through a server restart. */

@@ -91,9 +91,12 @@ export interface StackState {
   keycloak: {
     url: string;
     realm: string;
+    /** The master realm's admin: the stack's and the tests' own, never the provisioner's. */
     adminUsername: string;
     adminPassword: string;
     platformClientId: string;
+    /** The provisioner's identity in `realm`: a service-account client holding only the realm-management roles it needs. */
+    provisioner: { clientId: string; clientSecret: string };
     /** The production profile's Keycloak serves HTTPS with a certificate of the stack's own CA, which clients trust through NODE_EXTRA_CA_CERTS. */
     caFile?: string;
   };

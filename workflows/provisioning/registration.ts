@@ -2,6 +2,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { ErrorType, KeycloakFailure } from '../../model/errors';
 import type { AgentWorkload, KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig, WorkloadStatus } from '../../model/provisioning';
 import { activities, passKeycloakOptions, withSummary } from '../activity-proxies';
+import { ADMIN_SECRET_INCOMPLETE } from '../../model/config-keys';
 import type { PassContext, PassReport } from './pass-report';
 
 /**
@@ -79,7 +80,8 @@ async function registerAndReport(ctx: PassContext, report: PassReport, workload:
     const cause = nonRetryableCause(error);
     if (cause?.type === ErrorType.WorkloadGone) return { kind: workload.kind, name: workload.name, state: 'skipped', detail: 'deleted during the pass' };
     if (!cause || cause.type === ErrorType.NamespaceGone) throw error;
-    report.workloadEvent(workload, 'Warning', 'ClientRegistrationFailed', cause.message);
+    // A name held by someone else is named as such: the fix is theirs (or a person's), not the workload's.
+    report.workloadEvent(workload, 'Warning', cause.type === ErrorType.KeycloakNameTaken ? cause.type : 'ClientRegistrationFailed', cause.message);
     return { kind: workload.kind, name: workload.name, state: 'failed', detail: cause.message };
   }
 }
@@ -122,7 +124,7 @@ export async function registerWorkloads(ctx: PassContext, report: PassReport, in
     return [];
   }
   if (!config.adminSecretReady) {
-    report.wait('KeycloakAdminSecretMissing', 'Secret keycloak-admin-secret with KEYCLOAK_ADMIN_USERNAME and KEYCLOAK_ADMIN_PASSWORD is missing in the operator namespace');
+    report.wait('KeycloakAdminSecretMissing', `Secret keycloak-admin-secret in the operator namespace ${ADMIN_SECRET_INCOMPLETE}`);
     return [];
   }
   const keycloak = config.keycloak;

@@ -8,7 +8,7 @@ import { IMAGE } from '../../../tools/image/versions';
 import { freePort } from '../../../tools/stack/ports';
 import { core, createAgentDeployment, createNamespace, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
-import { adminKubeConfig, testStack, uniqueName } from '../../harness/stack';
+import { adminKubeConfig, adminSecretData, testStack, uniqueName } from '../../harness/stack';
 
 // The image itself: the repository's Dockerfile, unchanged, built with buildah on a local
 // node:24-slim (tools/image: Debian's packages plus the project's own Node 24), then its entry
@@ -77,7 +77,7 @@ test('from the image, the watcher becomes leader and the worker provisions a nam
   await core.createNamespacedConfigMap({ namespace: operatorNamespace, body: { metadata: { name: 'kagenti-operator-config' }, data: { KEYCLOAK_URL: stack.keycloak.url, KEYCLOAK_REALM: stack.keycloak.realm } } });
   await core.createNamespacedSecret({
     namespace: operatorNamespace,
-    body: { metadata: { name: 'keycloak-admin-secret' }, stringData: { KEYCLOAK_ADMIN_USERNAME: stack.keycloak.adminUsername, KEYCLOAK_ADMIN_PASSWORD: stack.keycloak.adminPassword } },
+    body: { metadata: { name: 'keycloak-admin-secret' }, stringData: adminSecretData() },
   });
   // The kubeconfig is root's (0600); the image runs as `node`.
   const kubeconfig = shareWithNodeUser(stack.kubernetes.kubeconfig);

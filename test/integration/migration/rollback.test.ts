@@ -131,11 +131,11 @@ test('a compensation that keeps failing is reported with its error and retried u
     await handle.executeUpdate(approveUpdate, { args: [{ gate }] });
   }
   await awaitingGate(handle, 'wave-1');
-  // Rotated admin credentials that Keycloak does not know: removing the client cannot succeed.
+  // A rotated client secret that Keycloak does not know: removing the client cannot succeed.
   const { operatorNamespace } = provisioner().settings;
   const secret = await core.readNamespacedSecret({ namespace: operatorNamespace, name: 'keycloak-admin-secret' });
   await core.patchNamespacedSecret(
-    { namespace: operatorNamespace, name: 'keycloak-admin-secret', body: { stringData: { KEYCLOAK_ADMIN_PASSWORD: 'not-the-password' } } },
+    { namespace: operatorNamespace, name: 'keycloak-admin-secret', body: { stringData: { KEYCLOAK_CLIENT_SECRET: 'not-the-secret' } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
   try {

@@ -4,7 +4,7 @@ import { getStatusQuery } from '../../../workflows/messages';
 import { core, createAgentDeployment, createNamespace, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
-import { testStack, uniqueName } from '../../harness/stack';
+import { adminSecretData, testStack, uniqueName } from '../../harness/stack';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 
@@ -12,7 +12,7 @@ const keycloakConfig = () => ({ KEYCLOAK_URL: testStack().keycloak.url, KEYCLOAK
 const adminSecret = (namespace: string) =>
   core.createNamespacedSecret({
     namespace,
-    body: { metadata: { name: 'keycloak-admin-secret' }, stringData: { KEYCLOAK_ADMIN_USERNAME: testStack().keycloak.adminUsername, KEYCLOAK_ADMIN_PASSWORD: testStack().keycloak.adminPassword } },
+    body: { metadata: { name: 'keycloak-admin-secret' }, stringData: adminSecretData() },
   });
 
 async function waitingReasons(provisioner: TestProvisioner, namespace: string, expected: string[]): Promise<void> {

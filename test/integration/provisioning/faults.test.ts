@@ -4,7 +4,7 @@ import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { core, createAgentDeployment, createNamespace, provisionerEvents, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
-import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
+import { adminSecretData, keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
 
 // Each fault is planted where a platform engineer would make the mistake, then fixed the same way.
 // The Warning must appear within 10 s, the fix must heal within 10 s with no restart, and nothing may
@@ -21,8 +21,8 @@ async function setOperatorConfig(data: Record<string, string>): Promise<void> {
   await core.patchNamespacedConfigMap({ namespace: operatorNamespace(), name: 'kagenti-operator-config', body: { data } }, MERGE_PATCH);
 }
 
-async function setAdminPassword(password: string): Promise<void> {
-  await core.patchNamespacedSecret({ namespace: operatorNamespace(), name: 'keycloak-admin-secret', body: { stringData: { KEYCLOAK_ADMIN_PASSWORD: password } } }, MERGE_PATCH);
+async function setClientSecret(secret: string): Promise<void> {
+  await core.patchNamespacedSecret({ namespace: operatorNamespace(), name: 'keycloak-admin-secret', body: { stringData: { KEYCLOAK_CLIENT_SECRET: secret } } }, MERGE_PATCH);
 }
 
 /**
@@ -60,9 +60,9 @@ async function faultThenFix(prefix: string, reason: string, plant: () => Promise
   console.log(`${reason}: reported ${reportedMs} ms after the namespace was created, healed ${healedMs} ms after the fix`);
 }
 
-test('a wrong admin password is reported, and the corrected password heals without a restart', async () => {
-  const { adminPassword } = testStack().keycloak;
-  await faultThenFix('fault-password', 'KeycloakCredentialsRefused', () => setAdminPassword('not-the-password'), () => setAdminPassword(adminPassword));
+test('a wrong client secret of the provisioner is reported, and the corrected secret heals without a restart', async () => {
+  const { clientSecret } = testStack().keycloak.provisioner;
+  await faultThenFix('fault-password', 'KeycloakCredentialsRefused', () => setClientSecret('not-the-secret'), () => setClientSecret(clientSecret));
 });
 
 test('a KEYCLOAK_URL that is not a URL is reported, and the corrected URL heals without a restart', async () => {
@@ -76,7 +76,6 @@ test('a KEYCLOAK_REALM that does not exist is reported, and the corrected realm 
 });
 
 test('a deleted admin Secret is reported, and its re-creation heals without a restart', async () => {
-  const { adminUsername, adminPassword } = testStack().keycloak;
   await faultThenFix(
     'fault-secret',
     'KeycloakAdminSecretMissing',
@@ -85,7 +84,7 @@ test('a deleted admin Secret is reported, and its re-creation heals without a re
       core
         .createNamespacedSecret({
           namespace: operatorNamespace(),
-          body: { metadata: { name: 'keycloak-admin-secret' }, stringData: { KEYCLOAK_ADMIN_USERNAME: adminUsername, KEYCLOAK_ADMIN_PASSWORD: adminPassword } },
+          body: { metadata: { name: 'keycloak-admin-secret' }, stringData: adminSecretData() },
         })
         .then(() => undefined),
   );

@@ -23,7 +23,7 @@ describe('Keycloak client', () => {
   test('federated-jwt adds the issuer and subject attributes', () => {
     const client = desiredClient('team1', 'weather', 'team1/weather', { ...settings, clientAuthType: 'federated-jwt', tokenExchangeEnabled: false });
     expect(client.attributes).toMatchObject({ 'jwt.credential.issuer': 'spire-spiffe', 'jwt.credential.sub': 'team1/weather', 'standard.token.exchange.enabled': 'false' });
-    expect(audienceScopeName('team1', 'weather')).toBe('agent-team1-weather-aud');
+    expect(audienceScopeName('team1', 'weather')).toBe('agent-team1/weather-aud');
   });
 
   test('drift compares only the fields the provisioner owns, and a merge keeps the server fields', () => {

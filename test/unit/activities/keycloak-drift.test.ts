@@ -10,6 +10,8 @@ const settings = keycloakSettings;
 
 const secret = (namespace: string): CredentialsSecret => ({ namespace, name: `creds-${namespace}`, workload: 'agent', clientId: `${namespace}/agent`, clientSecret: `s3cret-${namespace}` });
 
+const marks = (namespace: string, workload: string) => ({ 'kagenti.io/managed-by': 'kagenti-waypoint-provisioner', 'kagenti.io/namespace': namespace, 'kagenti.io/workload': workload });
+
 /** A realm exactly as registration leaves it for `namespaces`, with `change` applied. */
 function realm(namespaces: string[], change: (r: RealmInventory) => void = () => {}): RealmInventory {
   const inventory: RealmInventory = { clients: new Map(), scopes: new Map(), platformDefaults: new Map([['kagenti', new Set<string>()]]) };
@@ -17,7 +19,7 @@ function realm(namespaces: string[], change: (r: RealmInventory) => void = () =>
     const clientId = `${namespace}/agent`;
     inventory.clients.set(clientId, { ...desiredClient(namespace, 'agent', clientId, settings), id: `id-${namespace}`, secret: `s3cret-${namespace}` });
     const name = audienceScopeName(namespace, 'agent');
-    inventory.scopes.set(name, { id: `scope-${namespace}`, name, protocolMappers: [desiredMapper(clientId)] });
+    inventory.scopes.set(name, { id: `scope-${namespace}`, name, attributes: marks(namespace, 'agent'), protocolMappers: [desiredMapper(clientId)] });
     inventory.platformDefaults.get('kagenti')!.add(`scope-${namespace}`);
   }
   change(inventory);
@@ -35,8 +37,9 @@ test('each kind of drift wakes only its namespace, with a reason that names no s
     ['client b/agent is missing', (r) => r.clients.delete('b/agent')],
     ['differs in fullScopeAllowed', (r) => (r.clients.get('b/agent')!.fullScopeAllowed = true)],
     ['the secret of client b/agent differs from Secret creds-b', (r) => (r.clients.get('b/agent')!.secret = 'rotated')],
-    ['audience scope agent-b-agent-aud is missing', (r) => r.scopes.delete('agent-b-agent-aud')],
-    ['audience mapper of scope agent-b-agent-aud differs', (r) => (r.scopes.get('agent-b-agent-aud')!.protocolMappers = [desiredMapper('someone/else')])],
+    ['audience scope agent-b/agent-aud is missing', (r) => r.scopes.delete('agent-b/agent-aud')],
+    ['audience scope agent-b/agent-aud is marked for another namespace or workload', (r) => (r.scopes.get('agent-b/agent-aud')!.attributes = marks('b-agent', 'x'))],
+    ['audience mapper of scope agent-b/agent-aud differs', (r) => (r.scopes.get('agent-b/agent-aud')!.protocolMappers = [desiredMapper('someone/else')])],
     ['not a default scope of kagenti', (r) => r.platformDefaults.get('kagenti')!.delete('scope-b')],
   ];
   for (const [reason, change] of cases) {

@@ -30,6 +30,18 @@ test('an unknown realm and a server error are named; any other status is left to
   expect(keycloakFailure(new Error('Keycloak client team1/agent does not exist yet'), 'call', where)).toBeUndefined();
 });
 
+test("a realm-scoped login to a realm that does not exist is KeycloakRealmNotFound, not refused credentials", () => {
+  expect(keycloakFailure(answered(404, { error: 'Realm does not exist' }), 'login', where)).toMatchObject({ type: 'KeycloakRealmNotFound' });
+});
+
+test('a 403 says the identity lacks a realm-management role, and names the refused request', () => {
+  const forbidden = new NetworkError('HTTP 403 Forbidden', { response: { status: 403, url: 'http://keycloak:8080/admin/realms/kagenti/clients?clientId=x' } as Response, responseData: {} });
+  expect(keycloakFailure(forbidden, 'call', where)).toMatchObject({
+    type: 'KeycloakForbidden',
+    message: 'Keycloak at http://keycloak:8080 refused /admin/realms/kagenti/clients (403): the identity in Secret kagenti-system/keycloak-admin-secret lacks the realm-management role this needs in realm kagenti',
+  });
+});
+
 test('Keycloak failures are retryable: each workflow decides how often to try', () => {
   expect(keycloakFailure(answered(401, {}), 'login', where)?.nonRetryable).toBe(false);
 });

@@ -1,4 +1,4 @@
-import { credentialsSecretName, keycloakClientId, waypointGatewayName } from '../../../model/names';
+import { audienceScopeName, credentialsSecretName, keycloakClientId, legacyAudienceScopeName, waypointGatewayName } from '../../../model/names';
 import { keycloakSettings as settings } from '../../fixtures/keycloak-settings';
 
 describe('credentials Secret name (spec §5 test vectors)', () => {
@@ -37,5 +37,26 @@ describe('Keycloak client id', () => {
     expect(() => keycloakClientId('team1', { name: 'weather', serviceAccountName: sa }, { spireEnabled: true }, 'example.org')).toThrow(
       expect.objectContaining({ type: 'InvalidWorkloadSpec', nonRetryable: true, message: expect.stringContaining('team1/weather') }),
     );
+  });
+});
+
+describe('audience scope name', () => {
+  test("the spec's form is ambiguous; ours is not, for the pair that collides there", () => {
+    expect(legacyAudienceScopeName('a-b', 'c')).toBe(legacyAudienceScopeName('a', 'b-c'));
+    expect(audienceScopeName('a-b', 'c')).toBe('agent-a-b/c-aud');
+    expect(audienceScopeName('a', 'b-c')).toBe('agent-a/b-c-aud');
+  });
+
+  test("at the Kubernetes length limits it fits Keycloak's 255 characters and stays unique", () => {
+    const namespace = 'n'.repeat(63); // a namespace name: at most 63
+    const workload = `${'w'.repeat(251)}.x`; // a Deployment name: a DNS subdomain of at most 253
+    const other = `${'w'.repeat(251)}.y`;
+    for (const name of [audienceScopeName(namespace, workload), audienceScopeName(namespace, other)]) {
+      expect(name.length).toBeLessThanOrEqual(255);
+      expect(name.startsWith(`agent-${namespace}/`)).toBe(true);
+      expect(name).toContain('~'); // never in a workload name: no short name can equal a hashed one
+    }
+    expect(audienceScopeName(namespace, workload)).not.toBe(audienceScopeName(namespace, other));
+    expect(audienceScopeName(namespace, 'w'.repeat(180))).toBe(`agent-${namespace}/${'w'.repeat(180)}-aud`); // 255: unchanged
   });
 });
