@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configKeyTable } from '../model/config-keys';
+import { APPROVED_REALMS_KEY, configKeyTable } from '../model/config-keys';
 import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG } from '../model/names';
 import { credentialsSecretName } from '../model/names';
 import { snapshotSecretName } from '../model/names';
@@ -17,7 +17,7 @@ function secretTable(): string {
   return [
     '| Secret | where | keys | who writes it |',
     '|---|---|---|---|',
-    `| \`${ADMIN_SECRET}\` | operator namespace only | \`KEYCLOAK_ADMIN_USERNAME\`, \`KEYCLOAK_ADMIN_PASSWORD\` | you |`,
+    `| \`${ADMIN_SECRET}\` | operator namespace only | \`KEYCLOAK_CLIENT_ID\`, \`KEYCLOAK_CLIENT_SECRET\`: the provisioner's service-account client of its realm ([security.md](security.md)); legacy: \`KEYCLOAK_ADMIN_USERNAME\`, \`KEYCLOAK_ADMIN_PASSWORD\` of a master-realm admin, warned of | you |`,
     `| \`${credentials}\` | the workload's namespace, owned by the workload | \`client-id.txt\`, \`client-secret.txt\` | the worker |`,
     `| \`${snapshotSecretName('<namespace>')}\` | operator namespace, while a migration of \`<namespace>\` runs | \`snapshot.json\` | a migration |`,
   ].join('\n');
@@ -28,6 +28,8 @@ function configMapTable(): string {
     `\`${OPERATOR_CONFIG}\` in the operator namespace is used when it has both \`KEYCLOAK_URL\` and \`KEYCLOAK_REALM\`; otherwise \`${NAMESPACE_CONFIG}\` in the workload's namespace (never merged). Keys, with the value used when a key is absent or empty:`,
     '',
     configKeyTable(),
+    '',
+    `\`${APPROVED_REALMS_KEY}\` (\`${OPERATOR_CONFIG}\` only): the realms a namespace's own \`${NAMESPACE_CONFIG}\` may name, as \`<KEYCLOAK_URL>/realms/<realm>\` separated by spaces, commas or new lines; the operator config's own realm is approved too. A namespace config naming any other realm is the waiting state \`KeycloakRealmNotApproved\`, and nothing is sent to it ([security.md](security.md)).`,
   ].join('\n');
 }
 

@@ -68,7 +68,8 @@ export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSet
       } catch (error) {
         const type = error instanceof ApplicationFailure ? error.type : undefined;
         if (type === KeycloakFailure.KeycloakUnreachable) deps.sessions.reachable(keycloak.url, false, (error as Error).message);
-        if (httpStatus(error) === 401 || type === KeycloakFailure.KeycloakCredentialsRefused) deps.sessions.invalidate();
+        // A refused token or login, or a role the token lacks (granted since, perhaps): the next try logs in anew.
+        if (httpStatus(error) === 401 || type === KeycloakFailure.KeycloakCredentialsRefused || type === KeycloakFailure.KeycloakForbidden) deps.sessions.invalidate();
         meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: type ?? String(httpStatus(error) ?? 'network') });
         throw error;
       } finally {

@@ -8,7 +8,7 @@ export const PROVISIONER_CLIENT_ID = 'kagenti-provisioner';
  * The realm-management roles provisioning, the audit and migrations need, found on the real
  * Keycloak 26.7: `manage-clients` alone covers clients, their secrets, client scopes with their
  * mappers, and the default scopes of clients and of the realm. Without it every call is refused
- * (test/integration/keycloak/provisioner-identity.test.ts takes it away and shows it).
+ * (test/integration/provisioning/keycloak-identity.test.ts takes it away and shows it).
  */
 export const PROVISIONER_ROLES: readonly string[] = ['manage-clients'];
 

@@ -1,0 +1,74 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { credentialsSecretName } from '../../../model/names';
+import { core, createAgentDeployment, createNamespace, provisionerEvents, readSecretOrUndefined } from '../../harness/cluster';
+import { eventually } from '../../harness/eventually';
+import { provisionedSuite } from '../../harness/provisioned-suite';
+import { testStack, uniqueName } from '../../harness/stack';
+
+// A namespace's own authbridge-config is written by its tenant: it may name only a realm the
+// operator approved (APPROVED_KEYCLOAK_REALMS in kagenti-operator-config), or the provisioner would
+// send its Keycloak credentials wherever a tenant points it. The operator config here lists one
+// approved realm and no KEYCLOAK_URL of its own, as on a cluster still on the sidecar-mode layout,
+// so the namespaces' configs are used. Audits run every 2 s throughout. The stack's real istiod
+// programs the waypoints.
+const { url, realm } = testStack().keycloak;
+provisionedSuite({
+  operatorConfig: { APPROVED_KEYCLOAK_REALMS: `${url}/realms/${realm}` },
+  settings: { keycloakAuditIntervalSeconds: 2 },
+});
+
+/** A listener at a tenant-chosen URL: it counts every connection made to it. */
+let listener: Server;
+let connections = 0;
+let tenantUrl: string;
+beforeAll(async () => {
+  listener = createServer((_request, response) => response.writeHead(404).end());
+  listener.on('connection', () => connections++);
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  tenantUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => listener.close(resolve)));
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const setNamespaceConfig = (namespace: string, data: Record<string, string>) =>
+  core.patchNamespacedConfigMap({ namespace, name: 'authbridge-config', body: { data } }, MERGE_PATCH);
+
+async function statusWaiting(namespace: string): Promise<string[]> {
+  const annotation = (await core.readNamespace({ name: namespace })).metadata?.annotations?.['kagenti.io/waypoint-provisioning-status'];
+  return annotation ? (JSON.parse(annotation).waiting as string[]) : [];
+}
+
+test('a realm the operator did not approve gets nothing, not even a connection; an approved one works, and going back heals', async () => {
+  const namespace = uniqueName('tenant');
+  const secretName = credentialsSecretName(namespace, 'agent');
+  await createNamespace(namespace);
+  await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'authbridge-config' }, data: { KEYCLOAK_URL: url, KEYCLOAK_REALM: realm } } });
+  await createAgentDeployment(namespace, 'agent');
+  // The approved realm: provisioned as before.
+  await eventually(() => readSecretOrUndefined(namespace, secretName), 30_000, 'the credentials Secret from the approved realm');
+
+  // The tenant points its config at a listener of its own: a waiting state, reported where people look.
+  await setNamespaceConfig(namespace, { KEYCLOAK_URL: tenantUrl, KEYCLOAK_REALM: realm });
+  await createAgentDeployment(namespace, 'second');
+  const warning = await eventually(async () => (await provisionerEvents(namespace)).find((e) => e.reason === 'KeycloakRealmNotApproved'), 10_000, 'a Warning KeycloakRealmNotApproved');
+  expect(warning.type).toBe('Warning');
+  expect(warning.message).toContain(`${tenantUrl}/realms/${realm}`);
+  await eventually(async () => ((await statusWaiting(namespace)).includes('KeycloakRealmNotApproved') ? true : undefined), 10_000, 'the status annotation');
+  // Retries (every 2 s) and audits (every 2 s) come and go: nothing reaches the listener.
+  await new Promise((resolve) => setTimeout(resolve, 8_000));
+  expect(connections).toBe(0);
+  expect(await readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'second'))).toBeUndefined();
+
+  // The real Keycloak's master realm is no more approved than the listener.
+  await setNamespaceConfig(namespace, { KEYCLOAK_URL: url, KEYCLOAK_REALM: 'master' });
+  await eventually(async () => ((await provisionerEvents(namespace)).find((e) => e.reason === 'KeycloakRealmNotApproved' && e.message?.includes('/realms/master')) ? true : undefined), 10_000, 'the master realm refused');
+
+  // Back to the approved realm: healed with no restart, and the first Secret kept.
+  await setNamespaceConfig(namespace, { KEYCLOAK_URL: url, KEYCLOAK_REALM: realm });
+  await eventually(() => readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'second')), 15_000, 'the second credentials Secret');
+  await eventually(async () => ((await statusWaiting(namespace)).length === 0 ? true : undefined), 10_000, 'no waiting state');
+  expect(await readSecretOrUndefined(namespace, secretName)).toBeDefined();
+  expect(connections).toBe(0);
+});
