@@ -12,6 +12,10 @@ export async function findClient(admin: KcAdminClient, clientId: string): Promis
 
 export const isManaged = (client: ClientRepresentation) => client.attributes?.[MANAGED_ATTRIBUTE] === MANAGED_BY;
 
+/** Marked as the provisioner's for exactly this namespace and workload: only such a client is ever deleted. */
+export const isClientOf = (client: ClientRepresentation, namespace: string, workload: string) =>
+  isManaged(client) && client.attributes?.[NAMESPACE_ATTRIBUTE] === namespace && client.attributes?.[WORKLOAD_ATTRIBUTE] === workload;
+
 /**
  * A client of this client id that the provisioner must not write: one marked as made for another
  * namespace or workload (two workloads of a namespace sharing a ServiceAccount get one SPIFFE client

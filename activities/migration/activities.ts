@@ -3,7 +3,7 @@ import type { MigrationActivities } from '../../model/activities';
 import { inNamespace } from '../kubernetes/gone';
 import type { SnapshotWorkload, WorkloadName } from '../../model/migration';
 import type { KeycloakSettings } from '../../model/provisioning';
-import { findClient } from '../keycloak/clients';
+import { findClient, isClientOf } from '../keycloak/clients';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../model/errors';
 import { credentialsSecretName, keycloakClientId } from '../../model/names';
@@ -82,7 +82,8 @@ export function migrationActivities(deps: RegistrationDeps & { log: Logger }): M
       // Without a valid client id the forward step registered nothing: there is no client to remove.
       if (clientId !== undefined && !snapshot.keycloakClientIds.includes(clientId)) {
         clientDeleted = await withAdmin(deps, keycloak, async (admin) => {
-          const client = await findClient(admin, clientId);
+          const found = await findClient(admin, clientId);
+          const client = found && isClientOf(found, namespace, workload.name) ? found : undefined;
           await deleteWorkloadClient(admin, { namespace, workload: workload.name, id: client?.id, platformClientIds: keycloak.platformClientIds });
           return client !== undefined;
         });
