@@ -86,7 +86,7 @@ function nameTaken(name: string, owner: AudienceScopeOwner, scope: ClientScopeRe
  * marked, so its id and its places among default scopes stay and no token loses its audience.
  * A scope of its name that is someone else's is reported, never written.
  */
-async function findOwnScope(admin: KcAdminClient, name: string, owner: AudienceScopeOwner): Promise<ClientScopeRepresentation | undefined> {
+async function findOwnScope(admin: KcAdminClient, name: string, owner: AudienceScopeOwner): Promise<{ scope: ClientScopeRepresentation; adopted: boolean } | undefined> {
   const byId = await admin.clientScopes.findOne({ id: audienceScopeId(name) });
   const legacyName = legacyAudienceScopeName(owner.namespace, owner.workload);
   const byLegacyId = byId ? undefined : await admin.clientScopes.findOne({ id: audienceScopeId(legacyName) });
@@ -99,11 +99,11 @@ async function findOwnScope(admin: KcAdminClient, name: string, owner: AudienceS
   }
   if (found) {
     if (!isScopeOf(found, owner)) throw nameTaken(name, owner, found);
-    return found;
+    return { scope: found, adopted: false };
   }
   if (!legacy || !isLegacyScopeOf(legacy, owner)) return undefined;
   await admin.clientScopes.update({ id: legacy.id! }, { ...legacy, name, attributes: { ...legacy.attributes, ...marksOf(owner) } });
-  return { ...legacy, name };
+  return { scope: { ...legacy, name }, adopted: true };
 }
 
 /**
@@ -122,7 +122,9 @@ export async function ensureAudienceScope(
   const id = audienceScopeId(name);
   const desired = desiredMapper(scope.clientId);
   // The scope of a client created just now is most likely absent too: create it without a look (a 409 says otherwise).
-  let live = context.clientJustCreated ? undefined : await findOwnScope(admin, name, scope);
+  const found = context.clientJustCreated ? undefined : await findOwnScope(admin, name, scope);
+  if (found?.adopted) changes.push('updated');
+  let live = found?.scope;
   let created = false;
   if (!live) {
     try {
@@ -141,7 +143,7 @@ export async function ensureAudienceScope(
     } catch (error) {
       // Another attempt created it, or a scope of that name exists under another id.
       if (!isConflict(error)) throw error;
-      live = await findOwnScope(admin, name, scope);
+      live = (await findOwnScope(admin, name, scope))?.scope;
       if (!live) throw new Error(`client scope ${name} vanished right after it was created`, { cause: error });
     }
   }
