@@ -9,6 +9,8 @@ import { recordHistoryWhenAsked } from '../../harness/recorded-history';
 
 
 const keycloakConfig = () => ({ KEYCLOAK_URL: testStack().keycloak.url, KEYCLOAK_REALM: testStack().keycloak.realm });
+/** The operator's approval of the stack's realm for namespace configs (docs/security.md). */
+const approval = () => ({ APPROVED_KEYCLOAK_REALMS: `${testStack().keycloak.url}/realms/${testStack().keycloak.realm}` });
 const adminSecret = (namespace: string) =>
   core.createNamespacedSecret({
     namespace,
@@ -40,8 +42,12 @@ describe('with no operator config and no admin Secret', () => {
     expect(await readGateway(namespace, `${namespace}-waypoint`)).toBeDefined();
     expect(await eventReasons(namespace)).toContain('KeycloakConfigMissing');
 
-    // The namespace's own authbridge-config is used (backward compatibility); now the admin Secret is missing.
+    // The namespace's own authbridge-config, written by its tenant: not used until the operator approves its realm.
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'authbridge-config' }, data: keycloakConfig() } });
+    await waitingReasons(provisioner, namespace, ['KeycloakRealmNotApproved']);
+
+    // Approved (backward compatibility with the sidecar-mode layout); now the admin Secret is missing.
+    await core.createNamespacedConfigMap({ namespace: provisioner.settings.operatorNamespace, body: { metadata: { name: 'kagenti-operator-config' }, data: approval() } });
     await waitingReasons(provisioner, namespace, ['KeycloakAdminSecretMissing']);
 
     // Valid admin credentials in the agent namespace: warned about, and still not used.
@@ -61,10 +67,10 @@ describe('with no operator config and no admin Secret', () => {
 
 describe('operator config versus the namespace config', () => {
   let provisioner: TestProvisioner;
-  beforeAll(async () => (provisioner = await startProvisioner({ operatorConfig: { KEYCLOAK_URL: testStack().keycloak.url } })));
+  beforeAll(async () => (provisioner = await startProvisioner({ operatorConfig: { KEYCLOAK_URL: testStack().keycloak.url, ...approval() } })));
   afterAll(async () => provisioner?.stop());
 
-  test('an incomplete operator config (no KEYCLOAK_REALM) falls back to the namespace config', async () => {
+  test('an incomplete operator config (no KEYCLOAK_REALM) falls back to the namespace config of an approved realm', async () => {
     const namespace = uniqueName('fallback');
     await createNamespace(namespace);
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'authbridge-config' }, data: keycloakConfig() } });
