@@ -8,6 +8,7 @@ import { writeCredentialsSecret } from '../../../activities/kubernetes/secrets';
 import { ensureCredentialsAnnotation } from '../../../activities/kubernetes/workloads';
 import { holdNamespace, releaseNamespace, removeIstioInjection } from '../../../activities/migration/namespace';
 import { switchWorkloadToWaypoint } from '../../../activities/migration/workloads';
+import { httpStatus } from '../../../model/errors';
 import { ADMIN_SECRET, credentialsSecretName } from '../../../model/names';
 import { apps, core, createAgentDeployment, createNamespace } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
@@ -143,8 +144,21 @@ test("the provisioner's own workload writes pass: the credentials annotation, a 
   const secretName = credentialsSecretName(tenant, 'agent');
   expect(await ensureCredentialsAnnotation(worker, tenant, { kind: 'Deployment', name: 'agent' }, secretName)).toEqual({ outcome: 'updated' });
   await apps.patchNamespacedDeployment({ namespace: tenant, name: 'agent', body: { spec: { template: { metadata: { labels: { 'kagenti.io/inject': 'enabled' } } } } } }, MERGE_PATCH);
-  const switched = await switchWorkloadToWaypoint(worker, tenant, { workload: { kind: 'Deployment', name: 'agent' }, credentialsSecret: secretName, restartedAt: new Date().toISOString() });
+  // Its patch is guarded by the resourceVersion it read: while the controller rolls the Deployment
+  // the guard fails (422) and the activity is retried, as Temporal would.
+  const restartedAt = new Date().toISOString();
+  const switched = await eventually(
+    () => switchWorkloadToWaypoint(worker, tenant, { workload: { kind: 'Deployment', name: 'agent' }, credentialsSecret: secretName, restartedAt }).catch((error: unknown) => {
+      if (httpStatus(error) === 422) return undefined;
+      throw error;
+    }),
+    20_000,
+    'the switch to waypoint mode',
+  );
   expect(switched).toEqual({ outcome: 'updated' });
+  const template = (await apps.readNamespacedDeployment({ namespace: tenant, name: 'agent' })).spec!.template.metadata!;
+  expect(template.labels).toMatchObject({ 'kagenti.io/auth-mode': 'waypoint' });
+  expect(template.annotations).toMatchObject({ 'kubectl.kubernetes.io/restartedAt': restartedAt, 'kagenti.io/keycloak-client-credentials-secret-name': secretName });
 });
 
 test('the worker may not update or delete a Secret it did not make, nor create a token Secret', async () => {
