@@ -27,8 +27,8 @@ export function auditEventsOf(users: string[]): AuditEvent[] {
     .filter((event) => wanted.has(event.user.username));
 }
 
-/** A request's selectors, as its URI carries them. */
-export function selectorsOf(event: AuditEvent): { labelSelector?: string; fieldSelector?: string } {
+/** A request's selectors and dry-run flag, as its URI carries them. */
+export function selectorsOf(event: AuditEvent): { labelSelector?: string; fieldSelector?: string; dryRun?: string } {
   const query = new URL(event.requestURI, 'https://apiserver').searchParams;
-  return { labelSelector: query.get('labelSelector') ?? undefined, fieldSelector: query.get('fieldSelector') ?? undefined };
+  return { labelSelector: query.get('labelSelector') ?? undefined, fieldSelector: query.get('fieldSelector') ?? undefined, dryRun: query.get('dryRun') ?? undefined };
 }

@@ -65,6 +65,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removePolicy?.();
+  // Its agent namespace would otherwise wake the provisioners of later test files.
+  await Promise.all([tenant, operatorNamespace].map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
   rmSync(scratch, { recursive: true, force: true });
 });
 

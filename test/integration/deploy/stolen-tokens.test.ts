@@ -66,6 +66,8 @@ afterAll(async () => {
   await removePolicy?.();
   await adminKubeConfig().makeApiClient(RbacAuthorizationV1Api).deleteClusterRoleBinding({ name: `${run}-before` }).catch(() => undefined);
   await core.deleteNamespacedSecret({ namespace: 'kube-system', name: `${run}-system` }).catch(() => undefined);
+  // Its agent namespace would otherwise wake the provisioners of later test files.
+  await Promise.all([tenant, operatorNamespace].map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
   rmSync(scratch, { recursive: true, force: true });
 });
 
