@@ -1,16 +1,17 @@
-import { AdmissionregistrationV1Api, AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml, V1Secret } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, loadAllYaml, V1Secret } from '@kubernetes/client-node';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubeClients, KubeClients, MERGE_PATCH } from '../../../activities/kubernetes/clients';
 import { ensureNamespaceLabels, recordNamespaceStatus, removeNamespaceLabels } from '../../../activities/kubernetes/namespaces';
+import { deleteWaypointGateway, ensureWaypointGateway } from '../../../activities/kubernetes/gateways';
 import { writeCredentialsSecret } from '../../../activities/kubernetes/secrets';
 import { ensureCredentialsAnnotation } from '../../../activities/kubernetes/workloads';
 import { holdNamespace, releaseNamespace, removeIstioInjection } from '../../../activities/migration/namespace';
 import { switchWorkloadToWaypoint } from '../../../activities/migration/workloads';
 import { httpStatus } from '../../../model/errors';
-import { ADMIN_SECRET, credentialsSecretName } from '../../../model/names';
-import { apps, core, createAgentDeployment, createNamespace } from '../../harness/cluster';
+import { ADMIN_SECRET, credentialsSecretName, waypointGatewayName } from '../../../model/names';
+import { apps, core, createAgentDeployment, createNamespace, custom, readGateway } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { applyShippedAdmissionPolicy, ADMISSION_POLICY_FILE, outcomeOf, serviceAccountKubeconfig, shippedRbac } from '../../harness/rbac';
 import { adminKubeConfig, uniqueName } from '../../harness/stack';
@@ -30,6 +31,14 @@ let worker: KubeClients;
 let asWorker: CoreV1Api;
 let workerApps: AppsV1Api;
 let agentUid: string;
+let workerCustom: CustomObjectsApi;
+const GATEWAYS = { group: 'gateway.networking.k8s.io', version: 'v1', namespace: '', plural: 'gateways' };
+const gateway = (name: string, gatewayClassName: string) => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name },
+  spec: { gatewayClassName, listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+});
 
 const opaque = (name: string, labels: Record<string, string> = {}): V1Secret => ({ metadata: { name, labels }, type: 'Opaque', stringData: { value: 'x' } });
 
@@ -60,6 +69,9 @@ beforeAll(async () => {
   kc.loadFromFile(file);
   asWorker = kc.makeApiClient(CoreV1Api);
   workerApps = kc.makeApiClient(AppsV1Api);
+  workerCustom = kc.makeApiClient(CustomObjectsApi);
+  GATEWAYS.namespace = tenant;
+  await custom.createNamespacedCustomObject({ ...GATEWAYS, body: gateway('ingress', 'other') });
   removePolicy = await applyShippedAdmissionPolicy(run, kc, tenant);
 }, 60_000);
 
@@ -204,4 +216,26 @@ test("the provisioner's own Secret writes pass, and a migration's deletion of th
   } finally {
     await releaseNamespace(worker, tenant, 'migration-2');
   }
+});
+
+test('the worker may not create, change or delete a Gateway that is not a waypoint', async () => {
+  const attempts = {
+    'change the listeners of a Gateway of another class': () =>
+      workerCustom.patchNamespacedCustomObject({ ...GATEWAYS, name: 'ingress', body: { spec: { listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] } } }, MERGE_PATCH),
+    'turn a Gateway of another class into a waypoint': () =>
+      workerCustom.patchNamespacedCustomObject({ ...GATEWAYS, name: 'ingress', body: { spec: { gatewayClassName: 'istio-waypoint' } } }, MERGE_PATCH),
+    'delete a Gateway of another class': () => workerCustom.deleteNamespacedCustomObject({ ...GATEWAYS, name: 'ingress' }),
+    'create a Gateway of another class': () => workerCustom.createNamespacedCustomObject({ ...GATEWAYS, body: gateway('thief', 'other') }),
+  };
+  expect(await outcomes(attempts)).toEqual(all(attempts, 'refused by the policy'));
+  expect((await readGateway(tenant, 'ingress'))?.spec.listeners[0].port).toBe(80);
+});
+
+test("the provisioner's own Gateway writes pass: it creates, repairs and deletes the waypoint", async () => {
+  expect(await ensureWaypointGateway(worker, tenant)).toMatchObject({ outcome: 'created' });
+  await custom.patchNamespacedCustomObject({ ...GATEWAYS, name: waypointGatewayName(tenant), body: { metadata: { labels: { 'istio.io/waypoint-for': 'service' } } } }, MERGE_PATCH);
+  expect(await ensureWaypointGateway(worker, tenant)).toMatchObject({ outcome: 'updated' });
+  const changeClass = () => workerCustom.patchNamespacedCustomObject({ ...GATEWAYS, name: waypointGatewayName(tenant), body: { spec: { gatewayClassName: 'other' } } }, MERGE_PATCH);
+  expect(await outcomeOf(changeClass)).toBe('refused by the policy');
+  expect(await deleteWaypointGateway(worker, tenant)).toEqual({ outcome: 'deleted' });
 });

@@ -165,7 +165,7 @@ const workerRows: Row[] = [
   {
     action: 'delete a Gateway that is not a waypoint',
     before: 'allowed',
-    now: 'allowed',
+    now: 'refused by the policy',
     attempt: (kc) => kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ ...gateways, name: 'ingress', dryRun: 'All' }),
   },
   {
