@@ -1,4 +1,4 @@
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { KubeConfig, setHeaderOptions, type RequestContext } from '@kubernetes/client-node';
 
 /**
  * A KubeConfig whose API clients reuse their connections. @kubernetes/client-node 2.0.1 builds a
@@ -35,3 +35,9 @@ export function loadKubeConfig(file: string): PooledKubeConfig {
   else kc.loadFromCluster();
   return kc;
 }
+
+/**
+ * Request options for a list that returns objects' metadata only (a PartialObjectMetadataList): for
+ * Secrets whose existence or names are all that is needed, so that their data is never received.
+ */
+export const metadataOnlyList = () => setHeaderOptions('Accept', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { hasAgentTemplate, STATUS_ANNOTATION } from '../model/labels';
 import { waypointGatewayName } from '../model/names';
 import type { CachedNamespace } from './settled';
+import { metadataOnlyWatches } from './metadata-only';
 import { slim } from './slim';
 import { isOptedInNamespace, namespaceOf } from './to-namespace';
 import { isRelevant, watchedResources, WatchedResource } from './watched-resources';
@@ -52,6 +53,11 @@ function waitingFor(namespace: KubernetesObject | undefined): string[] {
  * the status istiod writes on someone else's Gateway of that name is not news for the namespace.
  */
 const WAYPOINT_WAITS = new Set(['WaypointNotReady', 'WaypointRefused']);
+
+/** The Watch an informer of `watched` streams its changes from (metadata only where it says so). */
+export function watchOf(kc: KubeConfig, watched: WatchedResource): Watch {
+  return new Watch(watched.metadataOnly ? metadataOnlyWatches(kc) : kc);
+}
 
 /** What the caches say of agent namespaces, for the takeover and for a change of the operator's settings. */
 function cacheQueries(informers: Map<string, Watched>, resource: (name: string) => WatchedResource): Pick<InformerSet, 'agentNamespaces' | 'cached' | 'waitingNamespaces'> {
@@ -128,7 +134,7 @@ export function startInformers(kc: KubeConfig, operatorNamespace: string, handle
   }
 
   function watch(watched: WatchedResource): Watched {
-    const informer = new ListWatch<KubernetesObject>(watched.path, new Watch(kc), watched.list, false, watched.labelSelector, watched.fieldSelector);
+    const informer = new ListWatch<KubernetesObject>(watched.path, watchOf(kc, watched), watched.list, false, watched.labelSelector, watched.fieldSelector);
     // First of all handlers, so that the cache keeps only the slimmed object (see slim.ts).
     informer.on('add', (object) => slim(watched.name, object));
     informer.on('update', (object) => slim(watched.name, object));

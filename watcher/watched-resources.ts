@@ -4,6 +4,7 @@ import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG, waypointGatewayName } 
 import { waypointVerdict, type GatewayObject } from '../model/waypoint-gateway';
 import { ChangeMemory, changeMemory } from './change-memory';
 import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from './own-writes';
+import { metadataOnlyList } from './metadata-only';
 import { pagedList } from './paged-list';
 
 /** One watched resource, and which of its events can call for a provisioning pass. */
@@ -29,6 +30,8 @@ export interface WatchedResource {
   update?: (o: KubernetesObject) => boolean | 'waypoint';
   /** Which deletions matter; all when absent. */
   delete?: (o: KubernetesObject) => boolean;
+  /** Listed and watched as metadata only (Secrets: never their data). */
+  metadataOnly?: boolean;
 }
 
 export const isRelevant = (resource: WatchedResource, object: KubernetesObject) => !resource.relevant || resource.relevant(object);
@@ -109,12 +112,13 @@ export function watchedResources(
       name: 'secrets',
       path: '/api/v1/secrets',
       labelSelector: MANAGED_SELECTOR,
-      list: pagedList('secrets', (page) => core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR, ...page })),
+      list: pagedList('secrets', (page) => core.listSecretForAllNamespaces({ labelSelector: MANAGED_SELECTOR, ...page }, metadataOnlyList())),
+      metadataOnly: true,
       // Its creation is the provisioner's own doing; a change or a deletion is drift.
       add: () => false,
     },
     // The settings a pass resolves (spec §4): a change wakes whom it concerns, so a fixed setting
-    // heals within seconds. Only their names are kept: never a Secret's data.
+    // heals within seconds. Secrets are read as metadata only: never their data.
     {
       name: 'namespace-configs',
       path: '/api/v1/configmaps',
@@ -133,7 +137,8 @@ export function watchedResources(
       name: 'admin-secret',
       path: `/api/v1/namespaces/${operatorNamespace}/secrets`,
       fieldSelector: `metadata.name=${ADMIN_SECRET}`,
-      list: pagedList('admin-secret', (page) => core.listNamespacedSecret({ namespace: operatorNamespace, fieldSelector: `metadata.name=${ADMIN_SECRET}`, ...page })),
+      list: pagedList('admin-secret', (page) => core.listNamespacedSecret({ namespace: operatorNamespace, fieldSelector: `metadata.name=${ADMIN_SECRET}`, ...page }, metadataOnlyList())),
+      metadataOnly: true,
       scope: 'operator',
     },
   ];

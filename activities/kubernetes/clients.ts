@@ -1,4 +1,5 @@
 import { loadKubeConfig } from '../../config/kube-config';
+export { metadataOnlyList } from '../../config/kube-config';
 import { ApisApi, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 /** The typed Kubernetes APIs the activities use, built once per worker process. */
@@ -24,3 +25,4 @@ export function kubeClients(kubeconfig: string): KubeClients {
 
 /** Request options for a JSON merge patch (without them the client sends a JSON Patch). */
 export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { SnapshotSummary, SnapshotWorkload } from '../../model/migration';
 import type { KeycloakSettings } from '../../model/provisioning';
 import { isConflict, isNotFound } from '../../model/errors';
+import { metadataOnlyList } from '../kubernetes/clients';
 import { listManagedClients } from '../keycloak/clients';
 import { RegistrationDeps, withAdmin } from '../registration/admin-session';
 import { hasAgentTemplate, MANAGED_BY, MANAGED_BY_LABEL } from '../../model/labels';
@@ -75,12 +76,14 @@ async function gatewayExists(deps: RegistrationDeps, namespace: string): Promise
 
 async function readLiveState(deps: RegistrationDeps, namespace: string, keycloak: KeycloakSettings, legacySecretSelector: string): Promise<Snapshot> {
   const { core, apps } = deps.k8s;
-  const [ns, deployments, statefulSets, secrets, legacy, gatewayExisted] = await Promise.all([
+  const [ns, deployments, statefulSets, secrets, legacy, admin, gatewayExisted] = await Promise.all([
     core.readNamespace({ name: namespace }),
     apps.listNamespacedDeployment({ namespace }),
     apps.listNamespacedStatefulSet({ namespace }),
-    core.listNamespacedSecret({ namespace }),
+    // Every Secret's name (a rollback deletes only those the migration added), never their data.
+    core.listNamespacedSecret({ namespace }, metadataOnlyList()),
     core.listNamespacedSecret({ namespace, labelSelector: legacySecretSelector }),
+    core.listNamespacedSecret({ namespace, fieldSelector: `metadata.name=${ADMIN_SECRET}` }),
     gatewayExists(deps, namespace),
   ]);
   const workloads: SavedWorkload[] = [
@@ -95,7 +98,7 @@ async function readLiveState(deps: RegistrationDeps, namespace: string, keycloak
       template: object.spec!.template,
     }))
     .sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
-  const legacySecrets = [...legacy.items, ...secrets.items.filter((s) => s.metadata?.name === ADMIN_SECRET)]
+  const legacySecrets = [...legacy.items, ...admin.items]
     .filter((s, i, all) => all.findIndex((o) => o.metadata?.name === s.metadata?.name) === i)
     .map((s) => ({
       name: s.metadata!.name!,

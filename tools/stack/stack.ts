@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackContext, ComponentSpec } from './components/component';
+import { auditLogPath } from './components/kube-apiserver';
 import { KEYCLOAK_ADMIN_USERNAME } from './components/keycloak';
 import { componentSpec } from './components/specs';
 import { TEMPORAL_NAMESPACE } from './components/temporal';
@@ -139,6 +140,7 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
       kubeconfig: join(dir, 'kubeconfigs', 'admin.kubeconfig'),
       caFile: join(dir, 'pki', 'apiserver.crt'),
       adminToken: tokens.admin,
+      auditLog: auditLogPath(dir),
     },
     keycloak: {
       url: `${keycloakScheme}://127.0.0.1:${ports.keycloak}`,

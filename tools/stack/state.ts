@@ -87,7 +87,14 @@ export interface StackState {
   ports: Record<PortName, number>;
   components: Partial<Record<ComponentName, RunningComponent>>;
   temporal: { address: string; namespace: string; uiUrl: string; cli: string };
-  kubernetes: { server: string; kubeconfig: string; caFile: string; adminToken: string };
+  kubernetes: {
+    server: string;
+    kubeconfig: string;
+    caFile: string;
+    adminToken: string;
+    /** The apiserver's audit log of ServiceAccounts' requests (JSON lines); absent in stacks recorded before it existed. */
+    auditLog?: string;
+  };
   keycloak: {
     url: string;
     realm: string;

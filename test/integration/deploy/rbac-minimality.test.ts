@@ -13,13 +13,13 @@ import { listCredentialsSecrets, writeCredentialsSecret } from '../../../activit
 import { ensureCredentialsAnnotation } from '../../../activities/kubernetes/workloads';
 import { loadSettings } from '../../../config/settings';
 import type { EventInput } from '../../../model/events';
-import { CREDENTIALS_ANNOTATION } from '../../../model/labels';
+import { CREDENTIALS_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL } from '../../../model/labels';
 import { credentialsSecretName, OPERATOR_CONFIG, waypointGatewayName } from '../../../model/names';
 import { ensureIstioFootprint, ISTIO_NAMESPACE } from '../../../tools/local/istio-footprint';
 import { microTime, startLeaderElection } from '../../../watcher/leader-election';
 import { watchedResources, type WatchedResource } from '../../../watcher/watched-resources';
 import { apps, createAgentDeployment, createNamespace, custom } from '../../harness/cluster';
-import { isForbidden, type RbacObject, type Rule, serviceAccountKubeconfig, shippedRbacObjects } from '../../harness/rbac';
+import { applyShippedAdmissionPolicy, isForbidden, type RbacObject, type Rule, serviceAccountKubeconfig, shippedRbacObjects } from '../../harness/rbac';
 import { adminKubeConfig, testStack, uniqueName } from '../../harness/stack';
 
 // RBAC minimality on the real apiserver. For every right (resource and verb) of every shipped
@@ -51,6 +51,9 @@ const run = uniqueName('rbacmin');
 const operatorNamespace = `${run}-op`;
 const namespace = `${run}-ns`;
 const accounts = `${run}-sa`;
+/** Where the ServiceAccount with the whole worker role lives, under the worker's name. */
+const workerAccount = `${run}-worker`;
+let removePolicy: (() => Promise<void>) | undefined;
 const secretName = credentialsSecretName(namespace, 'agent');
 const settings = { ...loadSettings([], {}), operatorNamespace };
 let scratch: string;
@@ -146,10 +149,13 @@ const PROBES: Record<string, Probe> = {
     run: ({ k8s }) => writeCredentialsSecret(k8s, namespace, secretName, { kind: 'Deployment', name: 'agent', uid: agentUid }, `${namespace}/agent`, 'probe-secret'),
   },
   'kagenti-waypoint-worker:secrets:delete': {
-    operation: 'writeCredentialsSecret recreates a credentials Secret of the wrong type (the type is immutable)',
+    operation: 'writeCredentialsSecret recreates a credentials Secret of its own of the wrong type (the type is immutable)',
     prepare: async () => {
       await admin.core.deleteNamespacedSecret({ namespace, name: secretName }).catch(() => undefined);
-      await admin.core.createNamespacedSecret({ namespace, body: { metadata: { name: secretName }, type: 'example.com/other', stringData: { 'client-id.txt': 'x' } } });
+      await admin.core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: secretName, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } }, type: 'example.com/other', stringData: { 'client-id.txt': 'x' } },
+      });
     },
     run: ({ k8s }) => writeCredentialsSecret(k8s, namespace, secretName, { kind: 'Deployment', name: 'agent', uid: agentUid }, `${namespace}/agent`, 'probe-secret'),
   },
@@ -255,21 +261,21 @@ function without(rules: Rule[], resource: string, verb: string): Rule[] {
 }
 
 /** A ServiceAccount bound to `rules` (a ClusterRole, or for the Lease role a Role in the operator namespace). */
-async function identityWith(name: string, role: RbacObject, rules: Rule[]): Promise<Identity> {
+async function identityWith(name: string, role: RbacObject, rules: Rule[], account = { namespace: accounts, name }): Promise<Identity> {
   const objects = KubernetesObjectApi.makeApiClient(adminKubeConfig());
   const cluster = role.kind === 'ClusterRole';
   const bindingNamespace = cluster ? undefined : operatorNamespace;
   const roleName = `${run}-${name}`;
-  await admin.core.createNamespacedServiceAccount({ namespace: accounts, body: { metadata: { name } } });
+  await admin.core.createNamespacedServiceAccount({ namespace: account.namespace, body: { metadata: { name: account.name } } });
   await objects.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: role.kind, metadata: { name: roleName, namespace: bindingNamespace }, rules } as never);
   await objects.create({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: cluster ? 'ClusterRoleBinding' : 'RoleBinding',
     metadata: { name: roleName, namespace: bindingNamespace },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: role.kind, name: roleName },
-    subjects: [{ kind: 'ServiceAccount', name, namespace: accounts }],
+    subjects: [{ kind: 'ServiceAccount', name: account.name, namespace: account.namespace }],
   } as never);
-  const file = await serviceAccountKubeconfig(scratch, accounts, name);
+  const file = await serviceAccountKubeconfig(scratch, account.namespace, account.name);
   const kc = new KubeConfig();
   kc.loadFromFile(file);
   return { kc, k8s: kubeClients(file), name };
@@ -286,7 +292,7 @@ let worker: Identity;
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'kwp-rbacmin-'));
-  await Promise.all([createNamespace(operatorNamespace), createNamespace(namespace), createNamespace(accounts)]);
+  await Promise.all([createNamespace(operatorNamespace), createNamespace(namespace), createNamespace(accounts), createNamespace(workerAccount)]);
   await admin.core.createNamespacedConfigMap({ namespace: operatorNamespace, body: { metadata: { name: OPERATOR_CONFIG }, data: { KEYCLOAK_URL: 'http://127.0.0.1:1', KEYCLOAK_REALM: 'kagenti' } } });
   agentUid = (await createAgentDeployment(namespace, 'agent')).metadata!.uid!;
   const template = { metadata: { labels: { app: 'stateful-agent', 'kagenti.io/type': 'agent' } }, spec: { containers: [{ name: 'agent', image: 'example.invalid/agent' }] } };
@@ -298,8 +304,11 @@ beforeAll(async () => {
   const roles = shippedRbacObjects().filter((o): o is RbacObject => o.kind === 'ClusterRole' || o.kind === 'Role');
   let n = 0;
   for (const role of roles) {
-    const full = await identityWith(`full-${n++}`, role, role.rules ?? []);
-    if (role.metadata!.name === 'kagenti-waypoint-worker') worker = full;
+    // The whole worker role goes to a ServiceAccount of the worker's name, which the shipped
+    // admission policy confines: every probe's operation must pass it too.
+    const isWorker = role.metadata!.name === 'kagenti-waypoint-worker';
+    const full = await identityWith(`full-${n++}`, role, role.rules ?? [], isWorker ? { namespace: workerAccount, name: 'kagenti-waypoint-worker' } : undefined);
+    if (isWorker) worker = full;
     for (const rule of role.rules ?? []) {
       for (const resource of rule.resources ?? []) {
         for (const verb of rule.verbs ?? []) {
@@ -311,9 +320,11 @@ beforeAll(async () => {
   }
   // The authorizer learns of new bindings through its informers.
   await sleep(2000);
+  removePolicy = await applyShippedAdmissionPolicy(run, worker.kc, namespace);
 }, 120_000);
 
 afterAll(async () => {
+  await removePolicy?.();
   rmSync(scratch, { recursive: true, force: true });
   const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
   const ours = (await rbac.listClusterRole()).items.filter((r) => r.metadata!.name!.startsWith(run));
