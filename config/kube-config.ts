@@ -41,3 +41,6 @@ export function loadKubeConfig(file: string): PooledKubeConfig {
  * Secrets whose existence or names are all that is needed, so that their data is never received.
  */
 export const metadataOnlyList = () => setHeaderOptions('Accept', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
+
+/** Request options for a read that returns the object's metadata only (a PartialObjectMetadata): whether a Secret exists, never its data. */
+export const metadataOnlyRead = () => setHeaderOptions('Accept', 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1');

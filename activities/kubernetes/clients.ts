@@ -1,5 +1,5 @@
 import { loadKubeConfig } from '../../config/kube-config';
-export { metadataOnlyList } from '../../config/kube-config';
+export { metadataOnlyList, metadataOnlyRead } from '../../config/kube-config';
 import { ApisApi, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 /** The typed Kubernetes APIs the activities use, built once per worker process. */

@@ -5,7 +5,7 @@ import { APPROVED_REALMS_KEY } from '../../model/config-keys';
 import type { AdminCredentials } from '../keycloak/admin';
 import { isNotFound } from '../../model/errors';
 import { ConfigKey, configValue } from '../../model/config-keys';
-import type { KubeClients } from './clients';
+import { metadataOnlyRead, type KubeClients } from './clients';
 import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG } from '../../model/names';
 
 
@@ -118,9 +118,10 @@ export async function readAdminCredentials(k8s: KubeClients, operatorNamespace: 
   }
 }
 
+/** Whether a Secret exists, asked for its metadata only: a tenant's Secret data never reaches the worker. */
 async function secretExists(k8s: KubeClients, namespace: string, name: string): Promise<boolean> {
   try {
-    await k8s.core.readNamespacedSecret({ namespace, name });
+    await k8s.core.readNamespacedSecret({ namespace, name }, metadataOnlyRead());
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;
