@@ -164,7 +164,8 @@ export interface PassOutcome {
 
 /** One Keycloak audit's findings: names and reasons only, never a secret value, and bounded in size. */
 export interface KeycloakAudit {
-  realms: { url: string; realm: string; managedClients: number; credentialsSecrets: number }[];
+  /** Each realm in force; `failed`: why it could not be read this time (the others are audited regardless). */
+  realms: { url: string; realm: string; managedClients: number; credentialsSecrets: number; failed?: string }[];
   /** Namespaces whose Keycloak state differs from what their credentials Secrets say; at most a bounded number (the next audit finds the rest). */
   outOfLine: string[];
   /** How many namespaces were out of line in all. */

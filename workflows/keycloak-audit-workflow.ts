@@ -19,7 +19,7 @@ const MAX_TO_WAKE = 10_000;
 const HISTORY_LIMIT = 2_000;
 
 function describe(audit: KeycloakAudit, queued: number): string {
-  const realms = audit.realms.map((r) => `- realm ${r.realm} at ${r.url}: ${r.managedClients} managed clients, ${r.credentialsSecrets} credentials Secrets`);
+  const realms = audit.realms.map((r) => `- realm ${r.realm} at ${r.url}: ${r.failed ? `not audited: ${r.failed}` : `${r.managedClients} managed clients`}, ${r.credentialsSecrets} credentials Secrets`);
   const examples = audit.examples.map((d) => `- ${d.namespace}: ${d.reasons.join('; ')}`);
   const more = audit.outOfLineCount > examples.length ? [`- … and ${audit.outOfLineCount - examples.length} more (the worker's log has every reason)`] : [];
   return [`**Keycloak audit**: ${audit.outOfLineCount} namespace(s) out of line, ${queued} waiting to be woken`, '', ...realms, ...(audit.skipped ? [`- skipped: ${audit.skipped}`] : []), ...examples, ...more].join('\n');

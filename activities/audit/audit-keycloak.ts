@@ -42,7 +42,12 @@ export async function auditKeycloak(deps: { k8s: KubeClients; settings: Settings
       return own !== undefined && `${own.url}\x00${own.realm}` === key;
     });
     const platformClientIds = [...new Set(inRealm.flatMap((s) => settingsByNamespace.get(s.namespace)!.platformClientIds).concat(keycloak.platformClientIds))];
-    const inventory = await withAdmin(deps, keycloak, (admin) => readRealmInventory(admin, keycloak, platformClientIds));
+    // One realm that cannot be read (away, or refusing) does not keep the others from their audit.
+    const inventory = await withAdmin(deps, keycloak, (admin) => readRealmInventory(admin, keycloak, platformClientIds)).catch((error: Error) => error);
+    if (inventory instanceof Error) {
+      audited.push({ url: keycloak.url, realm: keycloak.realm, managedClients: 0, credentialsSecrets: inRealm.length, failed: inventory.message });
+      continue;
+    }
     for (const [namespace, reasons] of keycloakDrift(inRealm, (namespace) => settingsByNamespace.get(namespace) ?? keycloak, inventory)) {
       found.set(namespace, [...(found.get(namespace) ?? []), ...reasons]);
     }

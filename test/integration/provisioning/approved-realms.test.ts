@@ -6,17 +6,19 @@ import { core, createAgentDeployment, createNamespace, provisionerEvents, readSe
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { testStack, uniqueName } from '../../harness/stack';
+import { keycloakAuditWorkflowId } from '../../../model/workflow-ids';
+import { auditNowSignal } from '../../../workflows/messages';
 
 // A namespace's own authbridge-config is written by its tenant: it may name only a realm the
 // operator approved (APPROVED_KEYCLOAK_REALMS in kagenti-operator-config), or the provisioner would
 // send its Keycloak credentials wherever a tenant points it. The operator config here lists one
 // approved realm and no KEYCLOAK_URL of its own, as on a cluster still on the sidecar-mode layout,
-// so the namespaces' configs are used. Audits run every 2 s throughout. The stack's real istiod
+// so the namespaces' configs are used. Audits are asked for while the tenant's URL is in force. The stack's real istiod
 // programs the waypoints.
 const { url, realm } = testStack().keycloak;
-provisionedSuite({
+const provisioner = provisionedSuite({
   operatorConfig: { APPROVED_KEYCLOAK_REALMS: `${url}/realms/${realm}` },
-  settings: { keycloakAuditIntervalSeconds: 2 },
+  settings: { keycloakAuditIntervalSeconds: 60 },
 });
 
 /** A listener at a tenant-chosen URL: it counts every connection made to it. */
@@ -34,6 +36,20 @@ afterAll(() => new Promise((resolve) => listener.close(resolve)));
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const setNamespaceConfig = (namespace: string, data: Record<string, string>) =>
   core.patchNamespacedConfigMap({ namespace, name: 'authbridge-config', body: { data } }, MERGE_PATCH);
+
+/** Audits run to their end so far: the auditKeycloak activities completed in the audit workflow's history. */
+async function auditsDone(): Promise<number> {
+  const events = (await provisioner().client.workflow.getHandle(keycloakAuditWorkflowId(provisioner().settings.taskQueue)).fetchHistory()).events ?? [];
+  const audits = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'auditKeycloak').map((e) => String(e.eventId)));
+  return events.filter((e) => audits.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))).length;
+}
+
+/** Asks for an audit now and waits until it has run. */
+async function auditNow(): Promise<void> {
+  const before = await auditsDone();
+  await provisioner().client.workflow.getHandle(keycloakAuditWorkflowId(provisioner().settings.taskQueue)).signal(auditNowSignal);
+  await eventually(async () => ((await auditsDone()) > before ? true : undefined), 30_000, 'an audit to run');
+}
 
 async function statusWaiting(namespace: string): Promise<string[]> {
   const annotation = (await core.readNamespace({ name: namespace })).metadata?.annotations?.['kagenti.io/waypoint-provisioning-status'];
@@ -56,8 +72,10 @@ test('a realm the operator did not approve gets nothing, not even a connection; 
   expect(warning.type).toBe('Warning');
   expect(warning.message).toContain(`${tenantUrl}/realms/${realm}`);
   await eventually(async () => ((await statusWaiting(namespace)).includes('KeycloakRealmNotApproved') ? true : undefined), 10_000, 'the status annotation');
-  // Retries (every 2 s) and audits (every 2 s) come and go: nothing reaches the listener.
-  await new Promise((resolve) => setTimeout(resolve, 8_000));
+  // Retries (every 2 s) and audits come and go: nothing reaches the listener.
+  await auditNow();
+  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  await auditNow();
   expect(connections).toBe(0);
   expect(await readSecretOrUndefined(namespace, credentialsSecretName(namespace, 'second'))).toBeUndefined();
 
