@@ -1,5 +1,5 @@
 import { temporal } from '@temporalio/proto';
-import { credentialsSecretName } from '../../../model/names';
+import { audienceScopeName, credentialsSecretName } from '../../../model/names';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { allCredentialsSecrets, apps, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
@@ -68,9 +68,9 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
     // Exactly one client, one audience scope (once among the platform client's defaults, not a realm default), and a Secret that matches the client.
     const clients = await admin.clients.find({ clientId: `${ns}/agent` });
     expect(clients).toHaveLength(1);
-    expect(scopes.filter((s) => s.name === `agent-${ns}-agent-aud`)).toHaveLength(1);
-    expect(platformDefaults.filter((name) => name === `agent-${ns}-agent-aud`)).toHaveLength(1);
-    expect(realmDefaults).not.toContain(`agent-${ns}-agent-aud`);
+    expect(scopes.filter((s) => s.name === audienceScopeName(ns, 'agent'))).toHaveLength(1);
+    expect(platformDefaults.filter((name) => name === audienceScopeName(ns, 'agent'))).toHaveLength(1);
+    expect(realmDefaults).not.toContain(audienceScopeName(ns, 'agent'));
     const secret = await core.readNamespacedSecret({ namespace: ns, name: secretNames.get(ns)! });
     const clientSecret = (await admin.clients.getClientSecret({ id: clients[0].id! })).value!;
     expect(decode(secret.data!['client-secret.txt'])).toBe(clientSecret);

@@ -1,7 +1,7 @@
 import { Watch } from '@kubernetes/client-node';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
-import { credentialsSecretName } from '../../../model/names';
+import { audienceScopeName, credentialsSecretName } from '../../../model/names';
 import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
@@ -108,7 +108,7 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
 
   test('the audience scope maps the client id and is a default scope of the platform client, not of the realm', async () => {
     const admin = await keycloakAdmin();
-    const scope = await admin.clientScopes.findOneByName({ name: `agent-${namespace}-${workload}-aud` });
+    const scope = await admin.clientScopes.findOneByName({ name: audienceScopeName(namespace, workload) });
     expect(scope).toBeDefined();
     const mappers = await admin.clientScopes.listProtocolMappers({ id: scope!.id! });
     expect(mappers).toEqual([

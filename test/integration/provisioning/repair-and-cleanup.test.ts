@@ -1,4 +1,4 @@
-import { credentialsSecretName } from '../../../model/names';
+import { audienceScopeName, credentialsSecretName } from '../../../model/names';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { apps, core, createAgentDeployment, createNamespace, custom, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
@@ -114,9 +114,9 @@ describe('removal', () => {
     await apps.deleteNamespacedDeployment({ namespace, name: 'goes' });
     await eventually(async () => ((await clientExists(`${namespace}/goes`)) ? undefined : true), 15_000, 'the client to be deleted');
     const admin = await keycloakAdmin();
-    expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-goes-aud` })).toBeUndefined();
+    expect(await admin.clientScopes.findOneByName({ name: audienceScopeName(namespace, 'goes') })).toBeUndefined();
     expect(await clientExists(`${namespace}/stays`)).toBe(true);
-    expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-stays-aud` })).toBeDefined();
+    expect(await admin.clientScopes.findOneByName({ name: audienceScopeName(namespace, 'stays') })).toBeDefined();
     await recordHistoryWhenAsked(provisioner().client.workflow.getHandle(namespaceWorkflowId(namespace)), 'workload-removed');
   });
 
@@ -164,7 +164,7 @@ describe('removal', () => {
     expect(await clientExists(`${namespace}/one`)).toBe(false);
     expect(await clientExists(`${namespace}/two`)).toBe(false);
     const admin = await keycloakAdmin();
-    expect(await admin.clientScopes.findOneByName({ name: `agent-${namespace}-one-aud` })).toBeUndefined();
+    expect(await admin.clientScopes.findOneByName({ name: audienceScopeName(namespace, 'one') })).toBeUndefined();
     await recordHistoryWhenAsked(handle, 'namespace-deleted');
   });
 });
