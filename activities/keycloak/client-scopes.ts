@@ -191,7 +191,8 @@ export async function ensureAudienceScope(
 export async function deleteAudienceScope(admin: KcAdminClient, owner: Pick<AudienceScopeOwner, 'namespace' | 'workload'>, platformClientIds: string[]): Promise<boolean> {
   const name = audienceScopeName(owner.namespace, owner.workload);
   const legacyName = legacyAudienceScopeName(owner.namespace, owner.workload);
-  const isOwn = (s: ClientScopeRepresentation | undefined) => s !== undefined && (s.name === name || s.name === legacyName) && isScopeOf(s, owner);
+  // findOne answers null, not undefined, for a scope that does not exist.
+  const isOwn = (s: ClientScopeRepresentation | null | undefined): s is ClientScopeRepresentation => !!s && (s.name === name || s.name === legacyName) && isScopeOf(s, owner);
   let live = [await admin.clientScopes.findOne({ id: audienceScopeId(name) }), await admin.clientScopes.findOne({ id: audienceScopeId(legacyName) })].find(isOwn);
   // An adopted scope of the reference's keeps the id it had: found in the realm's list.
   live ??= (await admin.clientScopes.find()).find(isOwn);
