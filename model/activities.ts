@@ -32,8 +32,12 @@ export interface KubernetesActivities {
   resolveProvisioningConfig(namespace: string): Promise<ProvisioningConfig>;
   ensureNamespaceLabels(namespace: string): Promise<EnsureResult>;
   removeNamespaceLabels(namespace: string): Promise<EnsureResult>;
-  ensureWaypointGateway(namespace: string): Promise<GatewayEnsureResult & { drift?: string[] }>;
+  /** `expectNew`: no pass saw the Gateway before, so it is created without a look first. */
+  ensureWaypointGateway(namespace: string, expectNew?: boolean): Promise<GatewayEnsureResult & { drift?: string[] }>;
   deleteWaypointGateway(namespace: string): Promise<DeleteResult>;
+  /** One look at istiod's verdict (and, with `explain`, at what the scheduler says of the waypoint's pods). */
+  lookAtWaypoint(namespace: string, explain?: boolean): Promise<GatewayReadiness>;
+  /** Looks until Programmed, refused, or the bound: the migration's wait, which no watcher wakes. */
   waitForGatewayProgrammed(namespace: string, timeoutSeconds: number): Promise<GatewayReadiness>;
   recordNamespaceStatus(namespace: string, status: string): Promise<EnsureResult>;
   /** All Events of a pass in one activity; each is recorded once per key. */
@@ -43,7 +47,7 @@ export interface KubernetesActivities {
 /** Work that spans Keycloak and the cluster: registration, its clean-up, the audit. */
 export interface KeycloakActivities {
   /** Client and audience scope, then the credentials Secret, then the pod-template annotation. */
-  registerWorkload(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; newWorkload?: boolean }): Promise<WorkloadRegistration>;
+  registerWorkload(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; newWorkload?: boolean; annotationSeen?: string | null }): Promise<WorkloadRegistration>;
   ensureKeycloakClient(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings }): Promise<KeycloakClientResult>;
   ensureClientCredentialsSecret(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string }): Promise<{ secretName: string; outcome: EnsureResult['outcome'] }>;
   /** Deletes the namespace's managed clients (and their audience scopes) whose workload is not in `keep`. */

@@ -28,6 +28,8 @@ export const WAYPOINT_FOR_LABEL = 'istio.io/waypoint-for';
 export const MANAGED_ANNOTATION = 'kagenti.io/managed-by';
 /** The label istiod puts on the Deployment and Service it makes for a Gateway; it never writes over one without it. */
 export const ISTIO_MANAGED_LABEL = 'gateway.istio.io/managed';
+/** The label istiod puts on the pods of a Gateway's Deployment, naming the Gateway. */
+export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
 /** Attributes that mark a Keycloak client as the provisioner's, and whose it is. */
 export const MANAGED_ATTRIBUTE = 'kagenti.io/managed-by';

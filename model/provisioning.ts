@@ -1,5 +1,5 @@
 // Plain-JSON values passed between workflows and activities. No secret value ever appears here.
-import type { WaypointVerdict } from './waypoint-gateway';
+import type { WaypointState, WaypointVerdict } from './waypoint-gateway';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 export type WorkloadType = 'agent' | 'tool';
@@ -27,6 +27,8 @@ export interface NamespaceInspection {
   terminating: boolean;
   /** Namespace label kagenti.io/type=agent: opted in before any agent arrives. */
   optedIn: boolean;
+  /** The three ambient labels are on the namespace as they should be. */
+  ambientLabelsSet: boolean;
   /** Pods labelled kagenti.io/type agent or tool, by type. */
   agentPods: number;
   toolPods: number;
@@ -102,7 +104,10 @@ export interface WorkloadRegistration extends KeycloakClientResult {
   annotation: EnsureOutcome;
 }
 
-export type GatewayEnsureResult = EnsureResult | { outcome: 'waiting'; reason: 'GatewayApiMissing' | 'GatewayClassMissing' | 'WaypointNameTaken'; message: string };
+/** A Gateway created, repaired or found as wanted, with istiod's verdict on it as it stands; or why none could be. */
+export type GatewayEnsureResult =
+  | { outcome: EnsureOutcome; readiness: GatewayReadiness }
+  | { outcome: 'waiting'; reason: 'GatewayApiMissing' | 'GatewayClassMissing' | 'WaypointNameTaken'; message: string };
 
 /**
  * istiod's verdict on the waypoint (waypointVerdict in waypoint-gateway.ts), or why the Gateway
@@ -112,14 +117,20 @@ export type GatewayReadiness = WaypointVerdict;
 
 /**
  * Why a namespace is told to look again. `change`: the watcher saw something change (a new agent,
- * drift): new work, served first. `waypoint`: istiod's verdict on the waypoint of a namespace that
- * waited for it changed; new work too, but a pass only if the last pass did not find the waypoint
- * ready (a pass still waiting for it sees the verdict itself). `takeover`: a watcher that just
+ * drift): new work, served first. `waypoint`: istiod's verdict on the namespace's waypoint changed;
+ * new work too, but a pass only if the verdict is news to the workflow (a pass waiting for its
+ * waypoint takes it as its cue to look again). `takeover`: a watcher that just
  * started found the namespace not settled. `audit`: the Keycloak audit found its clients, scopes or
  * Secrets out of line. The last two are maintenance, which waits behind new work for Keycloak; any
  * other reason (a person's) is new work.
  */
 export type WakeReason = 'change' | 'waypoint' | 'takeover' | 'audit';
+
+/** What a namespace's workflow is told: why, and with a waypoint wake, istiod's verdict as the watcher saw it. */
+export interface NamespaceWake {
+  reason?: WakeReason;
+  waypoint?: WaypointState;
+}
 
 /** New work (a change the watcher saw) goes before maintenance (a takeover, an audit's repair) wherever work waits. */
 export type WorkPriority = 'new' | 'maintenance';

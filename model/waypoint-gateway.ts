@@ -100,3 +100,14 @@ export function waypointVerdict(gateway: Pick<GatewayObject, 'metadata' | 'statu
   }
   return { ready: true, refused: false, reason: programmed.reason ?? 'Programmed', message: programmed.message ?? '' };
 }
+
+/** What of istiod's verdict the watcher tells a namespace: whether the waypoint is ready, and whether istiod refused it. */
+export interface WaypointState {
+  ready: boolean;
+  refused: boolean;
+}
+
+export function waypointState(gateway: Pick<GatewayObject, 'metadata' | 'status'>): WaypointState {
+  const { ready, refused } = waypointVerdict(gateway);
+  return { ready, refused };
+}

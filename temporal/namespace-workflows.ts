@@ -1,18 +1,18 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { namespaceWorkflowId, TASK_QUEUE } from '../model/workflow-ids';
-import type { WakeReason } from '../model/provisioning';
+import type { NamespaceWake } from '../model/provisioning';
 import { namespaceDeletedSignal, resourcesChangedSignal } from '../workflows/messages';
 import type { namespaceWorkflow } from '../workflows/namespace-workflow';
 import { ProvisionerNamespace, ProvisionerPhase } from '../workflows/search-attributes';
 
 /** Tells a namespace's workflow that something changed, and why, starting it when it is not running. */
-export async function notifyNamespaceChanged(client: Client, namespace: string, taskQueue = TASK_QUEUE, reason: WakeReason = 'change'): Promise<void> {
-  await client.workflow.signalWithStart<typeof namespaceWorkflow, [{ reason?: WakeReason }?]>('namespaceWorkflow', {
+export async function notifyNamespaceChanged(client: Client, namespace: string, taskQueue = TASK_QUEUE, wake: NamespaceWake = { reason: 'change' }): Promise<void> {
+  await client.workflow.signalWithStart<typeof namespaceWorkflow, [NamespaceWake?]>('namespaceWorkflow', {
     workflowId: namespaceWorkflowId(namespace),
     taskQueue,
     args: [{ namespace }],
     signal: resourcesChangedSignal,
-    signalArgs: [{ reason }],
+    signalArgs: [wake],
     typedSearchAttributes: [
       { key: ProvisionerNamespace, value: namespace },
       { key: ProvisionerPhase, value: 'Waiting' },

@@ -1,7 +1,8 @@
 import { KubeConfig, KubernetesObject, ListWatch, Watch, type Informer, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { hasAgentTemplate, STATUS_ANNOTATION } from '../model/labels';
+import { hasAgentTemplate, MANAGED_ANNOTATION, MANAGED_BY, STATUS_ANNOTATION } from '../model/labels';
 import { waypointGatewayName } from '../model/names';
+import { waypointState, type GatewayObject, type WaypointState } from '../model/waypoint-gateway';
 import type { CachedNamespace } from './settled';
 import { metadataOnlyWatches } from './metadata-only';
 import { slim } from './slim';
@@ -17,6 +18,8 @@ export interface InformerSet {
   cached(namespace: string): CachedNamespace | undefined;
   /** Namespaces whose status annotation says their last pass left them waiting for something. */
   waitingNamespaces(): string[];
+  /** istiod's verdict on the namespace's waypoint as the cache holds it now, undefined without a waypoint. */
+  waypoint(namespace: string): WaypointState | undefined;
   stop(): Promise<void>;
 }
 
@@ -48,11 +51,10 @@ function waitingFor(namespace: KubernetesObject | undefined): string[] {
 }
 
 /**
- * The waiting reasons that istiod's verdict on the waypoint can clear. Not WaypointNameTaken: what
- * clears it is someone else's object going away (a Gateway's deletion is a change of its own), and
- * the status istiod writes on someone else's Gateway of that name is not news for the namespace.
+ * The waiting reasons that istiod's verdict clears. Not WaypointNameTaken: what clears it is
+ * someone else's object going away (a Gateway's deletion is a change of its own).
  */
-const WAYPOINT_WAITS = new Set(['WaypointNotReady', 'WaypointRefused']);
+const WAYPOINT_WAITS = new Set(['WaypointNotReady', 'WaypointUnschedulable', 'WaypointRefused']);
 
 /** The Watch an informer of `watched` streams its changes from (metadata only where it says so). */
 export function watchOf(kc: KubeConfig, watched: WatchedResource): Watch {
@@ -60,8 +62,12 @@ export function watchOf(kc: KubeConfig, watched: WatchedResource): Watch {
 }
 
 /** What the caches say of agent namespaces, for the takeover and for a change of the operator's settings. */
-function cacheQueries(informers: Map<string, Watched>, resource: (name: string) => WatchedResource): Pick<InformerSet, 'agentNamespaces' | 'cached' | 'waitingNamespaces'> {
+function cacheQueries(informers: Map<string, Watched>, resource: (name: string) => WatchedResource): Pick<InformerSet, 'agentNamespaces' | 'cached' | 'waitingNamespaces' | 'waypoint'> {
   return {
+    waypoint(namespace) {
+      const gateway = informers.get('gateways')!.get(waypointGatewayName(namespace), namespace);
+      return gateway ? waypointState(gateway as GatewayObject) : undefined;
+    },
     waitingNamespaces: () => informers.get('namespaces')!.list().filter((ns) => waitingFor(ns).length > 0).map((ns) => ns.metadata!.name!),
     agentNamespaces() {
       const namespaces = new Set<string>();
@@ -98,7 +104,7 @@ export function startInformers(kc: KubeConfig, operatorNamespace: string, handle
   const timers = new Set<NodeJS.Timeout>();
   let announced = false;
   let stopped = false;
-  const { resources, memories } = watchedResources(kc, operatorNamespace, holdsAgents, waitsForWaypoint);
+  const { resources, memories } = watchedResources(kc, operatorNamespace, holdsAgents, awaitsWaypoint);
   const resource = (name: string) => resources.find((r) => r.name === name)!;
 
   /** Whether the caches hold an agent or tool pod or workload in `namespace`, leaving out the object `except`. */
@@ -106,8 +112,17 @@ export function startInformers(kc: KubeConfig, operatorNamespace: string, handle
     return AGENT_RESOURCES.some((name) => informers.get(name)!.list(namespace).some((o) => o.metadata?.uid !== except && isRelevant(resource(name), o)));
   }
 
-  function waitsForWaypoint(namespace: string): boolean {
-    return waitingFor(informers.get('namespaces')?.get(namespace)).some((reason) => WAYPOINT_WAITS.has(reason));
+  /**
+   * Whether istiod's verdict on `gateway` is news for its namespace: the provisioner's waypoint, in
+   * a namespace no pass finished on yet (its first pass may be waiting) or whose last pass left it
+   * waiting for the waypoint. A settled namespace is not told: istiod rewriting every status as it
+   * restarts would otherwise be a pass for each.
+   */
+  function awaitsWaypoint(gateway: KubernetesObject): boolean {
+    if (gateway.metadata?.annotations?.[MANAGED_ANNOTATION] !== MANAGED_BY) return false;
+    const namespace = informers.get('namespaces')?.get(gateway.metadata?.namespace ?? '');
+    if (!namespace?.metadata?.annotations?.[STATUS_ANNOTATION]) return true;
+    return waitingFor(namespace).some((reason) => WAYPOINT_WAITS.has(reason));
   }
 
   /** Once `start()` resolves the informer has listed (its 'connect' event comes before the list). */

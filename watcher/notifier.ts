@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { WakeReason } from '../model/provisioning';
+import type { WaypointState } from '../model/waypoint-gateway';
 import { notifyNamespaceChanged } from '../temporal/namespace-workflows';
 import { Coalescer } from './coalescer';
 
@@ -15,10 +16,18 @@ export function outranks(next: WakeReason, queued: WakeReason | undefined): bool
 
 /**
  * Tells namespace workflows to look again, events for one namespace gathered for `coalesceMs` first,
- * each with its strongest reason (see outranks). A failed notification is retried by the
- * coalescer, keeping its reason.
+ * each with its strongest reason (see outranks); a waypoint wake carries istiod's latest verdict.
+ * A failed notification is retried by the coalescer, keeping its reason.
  */
-export function namespaceNotifier(client: Client, taskQueue: string, coalesceMs: number, log: Logger, events: { notified(): void; failed(): void }) {
+export function namespaceNotifier(
+  client: Client,
+  taskQueue: string,
+  coalesceMs: number,
+  log: Logger,
+  events: { notified(): void; failed(): void },
+  /** istiod's verdict on a namespace's waypoint as the caches hold it when the namespace is told. */
+  waypointOf: (namespace: string) => WaypointState | undefined,
+) {
   // Why each waiting namespace is to be told.
   const reasons = new Map<string, WakeReason>();
   const coalescer = new Coalescer(
@@ -26,7 +35,7 @@ export function namespaceNotifier(client: Client, taskQueue: string, coalesceMs:
       const reason = reasons.get(namespace) ?? 'change';
       reasons.delete(namespace);
       try {
-        await notifyNamespaceChanged(client, namespace, taskQueue, reason);
+        await notifyNamespaceChanged(client, namespace, taskQueue, reason === 'waypoint' ? { reason, waypoint: waypointOf(namespace) } : { reason });
       } catch (error) {
         if (outranks(reason, reasons.get(namespace))) reasons.set(namespace, reason);
         throw error;

@@ -1,7 +1,7 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { AGENT_POD_SELECTOR, hasAgentTemplate, MANAGED_SELECTOR } from '../model/labels';
 import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG, waypointGatewayName } from '../model/names';
-import { waypointVerdict, type GatewayObject } from '../model/waypoint-gateway';
+import { waypointState, type GatewayObject } from '../model/waypoint-gateway';
 import { ChangeMemory, changeMemory } from './change-memory';
 import { isNamespaceEcho, isWorkloadEcho, namespaceView, workloadView } from './own-writes';
 import { metadataOnlyList } from './metadata-only';
@@ -25,7 +25,7 @@ export interface WatchedResource {
   add?: (o: KubernetesObject) => boolean;
   /**
    * Which updates matter (all when absent), as a change; or 'waypoint' when only istiod's verdict
-   * on a waypoint changed, which the workflow weighs against its last pass (see WakeReason).
+   * on a waypoint changed, which the workflow weighs against what it knows (see WakeReason).
    */
   update?: (o: KubernetesObject) => boolean | 'waypoint';
   /** Which deletions matter; all when absent. */
@@ -41,15 +41,15 @@ export const isRelevant = (resource: WatchedResource, object: KubernetesObject) 
  * (pod phases, rollout progress, Gateway conditions), and so are the echoes of the provisioner's
  * own writes (see own-writes.ts): its labels and status annotation on a Namespace, the credentials
  * annotation on a workload, the Gateway and the Secrets it creates, and the pods its annotation rolls.
- * One status change counts: istiod's verdict on a waypoint that a namespace waits for.
- * `holdsAgents` tells whether the caches hold another agent in a namespace, `waitsForWaypoint`
- * whether a namespace's last pass left it waiting for its waypoint.
+ * One status change counts: istiod's verdict on a waypoint (ready or not, refused or not) that
+ * a namespace waits for instead of reading it again and again. `holdsAgents` tells whether the
+ * caches hold another agent in a namespace, `awaitsWaypoint` whether a namespace waits for the verdict.
  */
 export function watchedResources(
   kc: KubeConfig,
   operatorNamespace: string,
   holdsAgents: (namespace: string, except?: string) => boolean,
-  waitsForWaypoint: (namespace: string) => boolean,
+  awaitsWaypoint: (gateway: KubernetesObject) => boolean,
 ): { resources: WatchedResource[]; memories: ChangeMemory[] } {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
@@ -58,9 +58,9 @@ export function watchedResources(
   const namespaces = changeMemory(namespaceView, (o, before, after) => isNamespaceEcho(o.metadata?.name ?? '', before, after));
   // A Gateway's generation moves with its spec only: a changed listener or class is drift, a status write is not.
   const gateways = changeMemory(() => true, () => false, true);
-  // istiod's verdict (ready, refused, why): when it changes for a namespace left waiting for its
-  // waypoint, the namespace is told at once instead of at its next retry.
-  const verdicts = changeMemory((o) => JSON.stringify(waypointVerdict(o as GatewayObject)), () => false);
+  // istiod's verdict (ready or not, refused or not): the namespace is told when it changes. Its
+  // reason and message alone changing is not news (istiod rewrites them as it goes).
+  const verdicts = changeMemory((o) => JSON.stringify(waypointState(o as GatewayObject)), () => false);
   // Agent pods matter only when they decide whether the namespace holds agents at all: the first
   // one to arrive, or the last one to go when no agent workload is left.
   const firstOrLastPod = (o: KubernetesObject) => !holdsAgents(o.metadata?.namespace ?? '', o.metadata?.uid);
@@ -94,8 +94,8 @@ export function watchedResources(
         (page) => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', resourcePlural: 'gateways', ...page }) as Promise<KubernetesListObject<KubernetesObject>>,
       ),
       // Only the provisioner's own waypoints: other Gateways are not its business. Creating one is
-      // the provisioner's doing; its readiness is waited for in the pass, and a namespace that pass
-      // left waiting is told when istiod's verdict changes.
+      // the provisioner's doing; a change of istiod's verdict is told to a namespace that waits for
+      // it, in its pass or between passes.
       relevant: (o) => o.metadata?.name === waypointGatewayName(o.metadata?.namespace ?? ''),
       add: (o) => {
         gateways.changed(o);
@@ -104,7 +104,7 @@ export function watchedResources(
       },
       update: (o) => {
         const drifted = gateways.changed(o);
-        const newVerdict = verdicts.changed(o) && waitsForWaypoint(o.metadata?.namespace ?? '');
+        const newVerdict = verdicts.changed(o) && awaitsWaypoint(o);
         return drifted || (newVerdict ? 'waypoint' : false);
       },
     },

@@ -69,10 +69,14 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
   const stats = { notified: 0, restarts: 0, takeoverPasses: 0, takeoverSettled: 0 };
   // The backlog is read at scrape time, when the notifier below exists.
   const metrics = watcherMetrics(stats, () => notifier.backlog());
-  const notifier = namespaceNotifier(client, options.taskQueue, options.coalesceMs ?? 100, log, {
-    notified: () => stats.notified++,
-    failed: () => metrics.notifyFailures.inc(),
-  });
+  const notifier = namespaceNotifier(
+    client,
+    options.taskQueue,
+    options.coalesceMs ?? 100,
+    log,
+    { notified: () => stats.notified++, failed: () => metrics.notifyFailures.inc() },
+    (namespace) => informers.waypoint(namespace),
+  );
 
   // Namespaces a takeover finds unsettled are maintenance: told a few per second, not all at once.
   let cancelTakeover = () => {};

@@ -1,8 +1,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { PassOutcome, WakeReason } from '../model/provisioning';
+import type { NamespaceWake, PassOutcome } from '../model/provisioning';
 
 /** From the watcher (or the audit): something in the namespace changed; run a pass (events during a pass fold into one more). */
-export const resourcesChangedSignal = defineSignal<[{ reason?: WakeReason }?]>('resourcesChanged');
+export const resourcesChangedSignal = defineSignal<[NamespaceWake?]>('resourcesChanged');
 /** From the watcher: the namespace was deleted; remove what is owned in Keycloak and end. */
 export const namespaceDeletedSignal = defineSignal('namespaceDeleted');
 /** The last pass's outcome and how many passes ran. */

@@ -12,7 +12,9 @@ import type { KeycloakSettings, PassOutcome, WorkPriority } from '../model/provi
 import { activities, keycloakOptions, withSummary } from './activity-proxies';
 import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
 import { provisioningPass } from './provisioning-pass';
+import type { WaypointNews } from './provisioning/pass-report';
 import { writeStatusAnnotation } from './provisioning/status';
+import type { WaypointState } from '../model/waypoint-gateway';
 import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
 
 export interface NamespaceWorkflowInput {
@@ -26,6 +28,8 @@ export interface NamespaceWorkflowInput {
 // Recorded once per pass, not on replay; exported by the worker's Prometheus endpoint.
 const passDuration = metricMeter.createHistogram('kagenti_provisioning_pass_duration', 'float', 's', 'Duration of one provisioning pass, by resulting phase');
 const passCount = metricMeter.createCounter('kagenti_provisioning_passes', '1', 'Provisioning passes, by resulting phase');
+
+const sameState = (a: WaypointState, b: WaypointState | undefined) => a.ready === b?.ready && a.refused === b?.refused;
 
 /** Continue-as-new well before the history gets large, even if the server does not suggest it yet. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
@@ -48,8 +52,11 @@ class NamespaceProvisioner {
   private sawSignal = false;
   private urgent = false;
   private deleted = false;
-  /** istiod's verdict on the waypoint changed since the last pass began (a `waypoint` wake). */
-  private waypointVerdictChanged = false;
+  /** The watcher's words that istiod's verdict on the waypoint changed (`waypoint` wakes) that were news, and how many a pass has heeded. */
+  private waypointWakes = 0;
+  private waypointWakesHeeded = 0;
+  /** istiod's verdict as a pass last saw it: a word saying the same is no news. */
+  private knownWaypoint?: WaypointState;
   private passes: number;
   private last?: PassOutcome;
   /** The Keycloak settings last in force: the clean-up after deletion uses them. */
@@ -61,10 +68,11 @@ class NamespaceProvisioner {
     this.passes = input.carried?.passes ?? 0;
     this.last = input.carried?.last;
     this.keycloak = input.carried?.keycloak;
+    if (this.last?.waypointReady) this.knownWaypoint = { ready: true, refused: false };
     setHandler(resourcesChangedSignal, (change) => {
-      // Weighed once the pass in progress, if any, has ended: see wantsPass.
+      // Heeded by a pass waiting for its waypoint, or weighed once the pass in progress has ended: see wantsPass.
       if (change?.reason === 'waypoint') {
-        this.waypointVerdictChanged = true;
+        if (!change.waypoint || !sameState(change.waypoint, this.knownWaypoint)) this.waypointWakes++;
         return;
       }
       this.pending = true;
@@ -92,10 +100,22 @@ class NamespaceProvisioner {
     return 'deleted';
   }
 
-  /** A change was signalled, or istiod's verdict changed on a waypoint the last pass did not find ready. */
+  /** A change was signalled, or istiod's verdict changed since a pass last looked (a pass waiting for its waypoint heeds it itself). */
   private wantsPass(): boolean {
-    return this.pending || (this.waypointVerdictChanged && this.last?.waypointReady !== true);
+    return this.pending || this.waypointWakes > this.waypointWakesHeeded;
   }
+
+  /** For the pass: the watcher's news of its waypoint (see WaypointNews). */
+  private readonly waypointNews: WaypointNews = {
+    saw: (state) => {
+      this.knownWaypoint = { ready: state.ready, refused: state.refused };
+    },
+    next: async (timeoutMs) => {
+      const came = await condition(() => this.waypointWakes > this.waypointWakesHeeded || this.deleted, timeoutMs);
+      this.waypointWakesHeeded = this.waypointWakes;
+      return came && !this.deleted;
+    },
+  };
 
   /** Until a pass is wanted, the namespace is deleted, or a waiting state's retry interval passes. */
   private async waitForWork(): Promise<void> {
@@ -106,7 +126,8 @@ class NamespaceProvisioner {
       await condition(() => this.wantsPass() || this.deleted);
     }
     if (this.wantsPass() && !this.pending) this.sawSignal = this.urgent = true;
-    this.waypointVerdictChanged = false;
+    // The pass reads the waypoint afresh: words that came before it are heeded by it.
+    this.waypointWakesHeeded = this.waypointWakes;
     if (this.sawSignal) this.priority = this.urgent ? 'new' : 'maintenance';
     this.pending = false;
     this.urgent = false;
@@ -122,7 +143,13 @@ class NamespaceProvisioner {
     ]);
     const info = workflowInfo();
     const started = Date.now();
-    const result = await provisioningPass({ namespace, previous: this.last, priority: this.priority, eventKeyPrefix: `${info.workflowId}/${info.runId}/${this.passes}` });
+    const result = await provisioningPass({
+      namespace,
+      previous: this.last,
+      priority: this.priority,
+      eventKeyPrefix: `${info.workflowId}/${info.runId}/${this.passes}`,
+      waypointNews: this.waypointNews,
+    });
     this.passes++;
     const last = (this.last = result.outcome);
     passDuration.record((Date.now() - started) / 1000, { phase: last.phase });

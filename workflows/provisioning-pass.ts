@@ -2,7 +2,7 @@ import type { ApplicationFailure } from '@temporalio/workflow';
 import { ErrorType, KeycloakFailure } from '../model/errors';
 import type { KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig } from '../model/provisioning';
 import { clusterStep } from './cluster-steps';
-import { PassContext, PassReport } from './provisioning/pass-report';
+import { isFirstPass, PassContext, PassReport } from './provisioning/pass-report';
 import { nonRetryableCause, registerWorkloads, removeStaleClients } from './provisioning/registration';
 import { provisionWaypoint } from './provisioning/waypoint';
 
@@ -35,11 +35,20 @@ const PASSING_FAILURES: ReadonlySet<string> = new Set([KeycloakFailure.KeycloakU
 const FIRST_RETRY_SECONDS = 5;
 
 /**
- * When a waiting namespace is looked at again without any event: after the retry interval, or,
- * while Keycloak is unreachable or failing, after 5 s, doubling up to the interval. A fixed
- * configuration does not wait for either: the watcher wakes the namespace when it changes.
+ * Waiting states that istiod's verdict clears (the waypoint not ready, not schedulable, refused):
+ * the watcher tells the workflow when the verdict changes, so no timer looks again. Each waiting
+ * namespace then costs nothing, however many wait (a cluster out of capacity, say).
  */
-function retryAfter(waiting: { reason: string }[], previous: PassOutcome | undefined, intervalSeconds: number): number | undefined {
+const WAYPOINT_WAITS: ReadonlySet<string> = new Set(['WaypointNotReady', 'WaypointUnschedulable', 'WaypointRefused']);
+
+/**
+ * When a waiting namespace is looked at again without any event: after the retry interval, or,
+ * while Keycloak is unreachable or failing, after 5 s, doubling up to the interval; never for a
+ * waypoint wait alone (see WAYPOINT_WAITS). A fixed configuration does not wait for either: the
+ * watcher wakes the namespace when it changes.
+ */
+function retryAfter(allWaiting: { reason: string }[], previous: PassOutcome | undefined, intervalSeconds: number): number | undefined {
+  const waiting = allWaiting.filter((w) => !WAYPOINT_WAITS.has(w.reason));
   if (waiting.length === 0) return undefined;
   if (!waiting.some((w) => PASSING_FAILURES.has(w.reason))) return intervalSeconds;
   const before = previous?.waiting.some((w) => PASSING_FAILURES.has(w.reason)) ? previous.retryAfterSeconds : undefined;
@@ -81,9 +90,10 @@ async function tidyEmptyNamespace(ctx: PassContext, report: PassReport, config: 
 
 /**
  * One provisioning pass over a namespace, in the order of the runbook it replaces (spec §6): read
- * the namespace and its config; label it and create or repair the waypoint Gateway; wait, bounded,
- * for the waypoint to be Programmed; register each agent workload (client, audience scope,
- * credentials Secret, annotation); remove the clients of workloads that are gone; report.
+ * the namespace and its config; label it and create or repair the waypoint Gateway, and wait,
+ * bounded, for the waypoint to be Programmed; meanwhile register each agent workload (client,
+ * audience scope, credentials Secret, annotation) and remove the clients of workloads that are
+ * gone; report.
  */
 async function runPass(ctx: PassContext, report: PassReport): Promise<PassResult> {
   const [inspection, config] = await readNamespaceAndConfig(ctx.namespace);
@@ -105,11 +115,15 @@ async function provision(ctx: PassContext, report: PassReport, inspection: Names
   if (standby) return standBy(report, inspection, standby);
   if (!isAgentNamespace(inspection)) return tidyEmptyNamespace(ctx, report, config);
 
-  const waypointReady = config.waypointProvisioning ? await provisionWaypoint(ctx, report, { gatewayName: inspection.waypointGateway, timeoutSeconds: config.waypointReadyTimeoutSeconds, agentCount: inspection.workloads.length }) : false;
   if (config.adminSecretInWorkloadNamespace) {
     report.warn('AdminSecretInAgentNamespace', 'A keycloak-admin-secret exists in this agent namespace; it is ignored: remove it (admin credentials belong in the operator namespace only)');
   }
-  const workloads = config.clientRegistration ? await registerWorkloads(ctx, report, inspection, config) : [];
+  // Credentials do not wait for the waypoint: Keycloak has nothing to do with it (docs/provisioning.md).
+  const waypoint = { gatewayName: inspection.waypointGateway, timeoutSeconds: config.waypointReadyTimeoutSeconds, agentCount: inspection.workloads.length, expectNew: isFirstPass(ctx, inspection), labelsSet: inspection.ambientLabelsSet };
+  const [waypointReady, workloads] = await Promise.all([
+    config.waypointProvisioning ? provisionWaypoint(ctx, report, waypoint) : false,
+    config.clientRegistration ? registerWorkloads(ctx, report, inspection, config) : [],
+  ]);
 
   await report.finish();
   const waiting = report.waiting;

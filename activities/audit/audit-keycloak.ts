@@ -1,11 +1,8 @@
-import type { Settings } from '../../config/settings';
 import type { KeycloakAudit, KeycloakSettings } from '../../model/provisioning';
-import { readAdminCredentials, keycloakSettingsOf } from '../kubernetes/config';
-import type { KubeClients } from '../kubernetes/clients';
+import { keycloakSettingsOf } from '../kubernetes/config';
 import { listCredentialsSecrets } from '../kubernetes/secrets';
-import type { KeycloakAdminSessions } from '../keycloak/admin';
 import { readRealmInventory } from '../keycloak/realm-inventory';
-import { withAdmin } from '../registration/admin-session';
+import { RegistrationDeps, withAdmin } from '../registration/admin-session';
 import { keycloakDrift } from './keycloak-drift';
 
 /**
@@ -21,9 +18,9 @@ const EXAMPLES = 20;
  * the namespaces that differ. Its cost grows with the realm's size once per interval, never with
  * passes; settled namespaces that match are not touched.
  */
-export async function auditKeycloak(deps: { k8s: KubeClients; settings: Settings; sessions: KeycloakAdminSessions }): Promise<{ audit: KeycloakAudit; drift: Map<string, string[]> }> {
+export async function auditKeycloak(deps: RegistrationDeps): Promise<{ audit: KeycloakAudit; drift: Map<string, string[]> }> {
   const { k8s, settings } = deps;
-  if (!(await readAdminCredentials(k8s, settings.operatorNamespace))) {
+  if (!(await deps.adminCredentials.read())) {
     return { audit: { ...NOTHING, skipped: `Secret ${settings.operatorNamespace}/keycloak-admin-secret is missing or incomplete` }, drift: new Map() };
   }
   const secrets = await listCredentialsSecrets(k8s);

@@ -5,9 +5,9 @@ import { ErrorType } from '../../model/errors';
 import type { EventInput } from '../../model/events';
 import { logChange } from '../log-change';
 import type { KubeClients } from './clients';
-import { resolveProvisioningConfig } from './config';
+import { AdminCredentialsSource, resolveProvisioningConfig } from './config';
 import { recordEvent } from './events';
-import { deleteWaypointGateway, ensureWaypointGateway, waitForGatewayProgrammed } from './gateways';
+import { deleteWaypointGateway, ensureWaypointGateway, gatewaySupportCache, lookAtWaypoint, waitForGatewayProgrammed } from './gateways';
 import { inNamespace, kubernetesFailure } from './gone';
 import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeNamespaceLabels } from './namespaces';
 
@@ -19,15 +19,16 @@ const GATEWAY_VERB = { created: 'Created', updated: 'Repaired', waiting: 'Waitin
  * fails as NamespaceGone, and one the apiserver refuses (RBAC, an admission policy) as
  * KubernetesRefused, both handled by the pass; an Event for a namespace going away is dropped.
  */
-export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients; settings: Settings; log: Logger }): KubernetesActivities {
+export function kubernetesActivities({ k8s, settings, log, adminCredentials }: { k8s: KubeClients; settings: Settings; log: Logger; adminCredentials: AdminCredentialsSource }): KubernetesActivities {
   const recordEventUnlessGone = (event: EventInput) =>
     recordEvent(k8s, event).catch((error: unknown) => {
       const failure = kubernetesFailure(error, event.namespace);
       if (failure?.type !== ErrorType.NamespaceGone) throw failure ?? error;
     });
+  const clusterFacts = gatewaySupportCache();
   return {
     inspectNamespace: inNamespace((namespace) => inspectNamespace(k8s, namespace)),
-    resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace)),
+    resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace, adminCredentials)),
     ensureNamespaceLabels: inNamespace(async (namespace) => {
       const result = await ensureNamespaceLabels(k8s, namespace);
       logChange(log, result.outcome, 'Labelled Namespace for ambient mode', { namespace });
@@ -38,8 +39,8 @@ export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients;
       logChange(log, result.outcome, 'Removed ambient labels from Namespace', { namespace });
       return result;
     }),
-    ensureWaypointGateway: inNamespace(async (namespace) => {
-      const result = await ensureWaypointGateway(k8s, namespace);
+    ensureWaypointGateway: inNamespace(async (namespace, expectNew?: boolean) => {
+      const result = await ensureWaypointGateway(k8s, namespace, { expectNew, clusterFacts });
       if (result.outcome !== 'unchanged') logChange(log, result.outcome, `${GATEWAY_VERB[result.outcome]} waypoint Gateway`, { namespace, ...result });
       return result;
     }),
@@ -48,6 +49,7 @@ export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients;
       logChange(log, result.outcome, 'Deleted waypoint Gateway', { namespace });
       return result;
     }),
+    lookAtWaypoint: (namespace, explain) => lookAtWaypoint(k8s, namespace, explain),
     waitForGatewayProgrammed: (namespace, timeoutSeconds) => waitForGatewayProgrammed(k8s, namespace, timeoutSeconds),
     recordNamespaceStatus: inNamespace((namespace, status: string) => recordNamespaceStatus(k8s, namespace, status)),
     recordEvents: async (events) => {

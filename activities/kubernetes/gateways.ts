@@ -3,7 +3,7 @@ import type { DeleteResult, GatewayEnsureResult, GatewayReadiness } from '../../
 import { isConflict, isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH } from './clients';
 import { desiredWaypointGateway, GatewayObject, gatewayDrift, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict } from '../../model/waypoint-gateway';
-import { ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
+import { GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
 import { waypointGatewayName } from '../../model/names';
 
 const GROUP = 'gateway.networking.k8s.io';
@@ -13,37 +13,42 @@ function gatewayRef(namespace: string) {
   return { group: GROUP, version: VERSION, namespace, plural: 'gateways', name: waypointGatewayName(namespace) };
 }
 
+/** Reads an object, or undefined when it does not exist. */
+const unlessMissing = <T>(read: Promise<T>): Promise<T | undefined> => read.catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+
 /**
  * Creates the waypoint Gateway or repairs drift in its class, listeners, label or mark (adopting a
- * waypoint made by hand). A missing Gateway API or GatewayClass, and a Gateway of that name that
- * is someone else's, are waiting states reported by the caller, not failures: nothing is written.
+ * waypoint made by hand), and says how istiod judges it as it stands (a Gateway just written has
+ * no verdict yet). A missing Gateway API or GatewayClass, and a Gateway of that name that is
+ * someone else's, are waiting states reported by the caller, not failures: nothing is written.
+ * `expectNew`: no pass saw the Gateway before, so it is created without a look first (one request,
+ * not two). The cluster-wide facts (the API, the class) come from `clusterFacts`: a worker remembers
+ * them for a few seconds (gatewaySupportCache).
  */
-export async function ensureWaypointGateway(k8s: KubeClients, namespace: string): Promise<GatewayEnsureResult & { drift?: string[] }> {
-  const groups = await k8s.apis.getAPIVersions();
-  const gatewayApi = groups.groups.find((g) => g.name === GROUP);
-  if (!gatewayApi?.versions.some((v) => v.version === VERSION)) {
-    return { outcome: 'waiting', reason: 'GatewayApiMissing', message: `The Gateway API (${GROUP}/${VERSION}) is not installed in the cluster` };
-  }
-  try {
-    await k8s.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'gatewayclasses', name: WAYPOINT_GATEWAY_CLASS });
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    return { outcome: 'waiting', reason: 'GatewayClassMissing', message: `GatewayClass ${WAYPOINT_GATEWAY_CLASS} does not exist (is Istio ambient installed?)` };
-  }
+export async function ensureWaypointGateway(
+  k8s: KubeClients,
+  namespace: string,
+  { expectNew = false, clusterFacts = UNCACHED }: { expectNew?: boolean; clusterFacts?: GatewaySupport } = {},
+): Promise<GatewayEnsureResult & { drift?: string[] }> {
+  const missing = await clusterFacts.missing(k8s);
+  if (missing) return { outcome: 'waiting', ...missing };
 
   const desired = desiredWaypointGateway(namespace);
-  let live: GatewayObject;
-  try {
-    live = (await k8s.custom.getNamespacedCustomObject(gatewayRef(namespace))) as GatewayObject;
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+  const create = async (): Promise<GatewayObject | undefined> => {
     try {
-      await k8s.custom.createNamespacedCustomObject({ ...gatewayRef(namespace), body: desired });
-      return { outcome: 'created' };
-    } catch (createError) {
-      if (!isConflict(createError)) throw createError;
-      live = (await k8s.custom.getNamespacedCustomObject(gatewayRef(namespace))) as GatewayObject;
+      return (await k8s.custom.createNamespacedCustomObject({ ...gatewayRef(namespace), body: desired })) as GatewayObject;
+    } catch (error) {
+      if (isConflict(error)) return undefined;
+      throw error;
     }
+  };
+  const read = () => unlessMissing(k8s.custom.getNamespacedCustomObject(gatewayRef(namespace)) as Promise<GatewayObject>);
+  let live = expectNew ? undefined : await read();
+  if (!live) {
+    const created = await create();
+    if (created) return { outcome: 'created', readiness: waypointVerdict(created) };
+    live = await read();
+    if (!live) throw new Error(`Gateway ${desired.metadata.name} was deleted while it was being created; the next try makes it`);
   }
   if (isSomeoneElsesGateway(live)) {
     return {
@@ -53,13 +58,58 @@ export async function ensureWaypointGateway(k8s: KubeClients, namespace: string)
     };
   }
   const drift = gatewayDrift(live, desired);
-  if (drift.length === 0) return { outcome: 'unchanged' };
+  if (drift.length === 0) return { outcome: 'unchanged', readiness: await judged(k8s, namespace, live) };
   // A merge patch replaces the listeners list whole, so extra listeners are removed too.
-  await k8s.custom.patchNamespacedCustomObject(
+  const patched = (await k8s.custom.patchNamespacedCustomObject(
     { ...gatewayRef(namespace), body: { metadata: { labels: desired.metadata.labels, annotations: desired.metadata.annotations }, spec: desired.spec } },
     MERGE_PATCH,
-  );
-  return { outcome: 'updated', drift };
+  )) as GatewayObject;
+  return { outcome: 'updated', drift, readiness: waypointVerdict(patched) };
+}
+
+type MissingSupport = { reason: 'GatewayApiMissing' | 'GatewayClassMissing'; message: string };
+/** Where the Gateway API's and the GatewayClass's presence comes from. */
+export type GatewaySupport = { missing(k8s: KubeClients): Promise<MissingSupport | undefined> };
+const UNCACHED: GatewaySupport = { missing: (k8s) => missingGatewaySupport(k8s) };
+
+/** How long the Gateway API's and the GatewayClass's presence is taken as known (they change with an Istio install, not per namespace). */
+const CLUSTER_FACTS_TTL_MS = 10_000;
+
+/**
+ * A worker's memory of whether the cluster can hold waypoints at all: a burst of namespaces asks
+ * once per period. Only presence is remembered; a missing API or class is looked up on every
+ * pass, so an install is seen at once.
+ */
+export function gatewaySupportCache(ttlMs = CLUSTER_FACTS_TTL_MS): GatewaySupport {
+  // The look in flight or last made; concurrent passes share it.
+  let last: { at: number; missing: Promise<MissingSupport | undefined> } | undefined;
+  return {
+    async missing(k8s) {
+      if (!last || Date.now() - last.at >= ttlMs) last = { at: Date.now(), missing: missingGatewaySupport(k8s) };
+      const look = last;
+      const missing = await look.missing.catch((error: unknown) => {
+        if (last === look) last = undefined;
+        throw error;
+      });
+      if (missing && last === look) last = undefined;
+      return missing;
+    },
+  };
+}
+
+async function missingGatewaySupport(k8s: KubeClients): Promise<MissingSupport | undefined> {
+  const groups = await k8s.apis.getAPIVersions();
+  const gatewayApi = groups.groups.find((g) => g.name === GROUP);
+  if (!gatewayApi?.versions.some((v) => v.version === VERSION)) {
+    return { reason: 'GatewayApiMissing', message: `The Gateway API (${GROUP}/${VERSION}) is not installed in the cluster` };
+  }
+  try {
+    await k8s.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'gatewayclasses', name: WAYPOINT_GATEWAY_CLASS });
+    return undefined;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    return { reason: 'GatewayClassMissing', message: `GatewayClass ${WAYPOINT_GATEWAY_CLASS} does not exist (is Istio ambient installed?)` };
+  }
 }
 
 /** Deletes the waypoint Gateway (opt-in clean-up); NotFound counts as done. */
@@ -72,9 +122,6 @@ export async function deleteWaypointGateway(k8s: KubeClients, namespace: string)
     throw error;
   }
 }
-
-/** Reads an object, or undefined when it does not exist. */
-const unlessMissing = <T>(read: Promise<T>): Promise<T | undefined> => read.catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
 
 /**
  * The objects istiod makes for the waypoint (its Service and Deployment, named like the Gateway)
@@ -94,6 +141,17 @@ async function takenByOthers(k8s: KubeClients, namespace: string): Promise<strin
   return `${taken.join(' and ')} already exist${taken.length === 1 ? 's' : ''} without istiod's label ${ISTIO_MANAGED_LABEL}: istiod will not write over ${taken.length === 1 ? 'it' : 'them'}, so the waypoint cannot run. Rename or delete ${taken.length === 1 ? 'it' : 'them'}`;
 }
 
+/** istiod's verdict on a Gateway as read, and, once istiod has answered, whether something of someone else's stands in its way. */
+async function judged(k8s: KubeClients, namespace: string, gateway: GatewayObject): Promise<GatewayReadiness> {
+  // A taken Service keeps the Gateway unprogrammed (AddressNotAssigned), a taken Deployment leaves
+  // it Programmed with no waypoint behind it.
+  if (istiodHasAnswered(gateway)) {
+    const taken = await takenByOthers(k8s, namespace);
+    if (taken) return { ready: false, refused: true, reason: 'WaypointNameTaken', message: taken };
+  }
+  return waypointVerdict(gateway);
+}
+
 /** istiod's verdict on the waypoint, and whether something of someone else's stands in its way. */
 async function readReadiness(k8s: KubeClients, namespace: string): Promise<GatewayReadiness> {
   let gateway: GatewayObject;
@@ -103,14 +161,34 @@ async function readReadiness(k8s: KubeClients, namespace: string): Promise<Gatew
     if (isNotFound(error)) return { ready: false, refused: false, reason: 'NotFound', message: 'The waypoint Gateway does not exist' };
     throw error;
   }
-  const verdict = waypointVerdict(gateway);
-  // Once istiod has answered: a taken Service keeps the Gateway unprogrammed (AddressNotAssigned),
-  // a taken Deployment leaves it Programmed with no waypoint behind it.
-  if (istiodHasAnswered(gateway)) {
-    const taken = await takenByOthers(k8s, namespace);
-    if (taken) return { ready: false, refused: true, reason: 'WaypointNameTaken', message: taken };
+  return judged(k8s, namespace, gateway);
+}
+
+/**
+ * Why no waypoint pod runs, when the scheduler says so: a pod of the waypoint Pending because no
+ * node can take it (not enough CPU, taints, a cordoned node). One list of the waypoint's pods.
+ */
+async function unschedulable(k8s: KubeClients, namespace: string): Promise<GatewayReadiness | undefined> {
+  const name = waypointGatewayName(namespace);
+  const pods = await k8s.core.listNamespacedPod({ namespace, labelSelector: `${GATEWAY_NAME_LABEL}=${name}` });
+  for (const pod of pods.items) {
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (pod.status?.phase === 'Pending' && scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+      return { ready: false, refused: false, reason: 'WaypointUnschedulable', message: `Waypoint pod ${pod.metadata?.name} cannot be scheduled: ${scheduled.message ?? 'no node fits it'}` };
+    }
   }
-  return verdict;
+  return undefined;
+}
+
+/**
+ * One look at the waypoint: istiod's verdict, whether someone else's Service or Deployment holds
+ * its name and, with `explain` (the wait's bound passed), what the scheduler says of its pods.
+ * Called when the watcher reports a new verdict, never in a loop.
+ */
+export async function lookAtWaypoint(k8s: KubeClients, namespace: string, explain = false): Promise<GatewayReadiness> {
+  const readiness = await readReadiness(k8s, namespace);
+  if (!explain || readiness.ready || readiness.refused) return readiness;
+  return (await unschedulable(k8s, namespace)) ?? readiness;
 }
 
 /**

@@ -36,7 +36,7 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
     ns = await k8s.core.readNamespace({ name: namespace });
   } catch (error) {
     if (isNotFound(error)) {
-      return { exists: false, terminating: false, optedIn: false, agentPods: 0, toolPods: 0, workloads: [], sidecarMode: false, provisionedBefore: false, waypointGateway: waypointGatewayName(namespace) };
+      return { exists: false, terminating: false, optedIn: false, ambientLabelsSet: false, agentPods: 0, toolPods: 0, workloads: [], sidecarMode: false, provisionedBefore: false, waypointGateway: waypointGatewayName(namespace) };
     }
     throw error;
   }
@@ -55,6 +55,7 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
     exists: true,
     terminating: Boolean(ns.metadata?.deletionTimestamp),
     optedIn: ns.metadata?.labels?.[TYPE_LABEL] === 'agent',
+    ambientLabelsSet: Object.entries(ambientLabels(namespace)).every(([key, value]) => ns.metadata?.labels?.[key] === value),
     agentPods: livePods.filter((p) => p.metadata?.labels?.[TYPE_LABEL] === 'agent').length,
     toolPods: livePods.filter((p) => p.metadata?.labels?.[TYPE_LABEL] === 'tool').length,
     workloads,

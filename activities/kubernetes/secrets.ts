@@ -36,7 +36,10 @@ function sameContent(live: V1Secret, desired: V1Secret): boolean {
   );
 }
 
-/** Writes the credentials Secret only when its content differs. The secret value never leaves this call. */
+/**
+ * Writes the credentials Secret only when its content differs. The secret value never leaves this
+ * call. `expectNew`: it most likely does not exist yet, so it is created without a look first.
+ */
 export async function writeCredentialsSecret(
   k8s: KubeClients,
   namespace: string,
@@ -44,19 +47,19 @@ export async function writeCredentialsSecret(
   owner: Owner,
   clientId: string,
   clientSecret: string,
+  { expectNew = false }: { expectNew?: boolean } = {},
 ): Promise<EnsureOutcome> {
   const desired = desiredSecret(namespace, name, owner, clientId, clientSecret);
-  let live: V1Secret;
-  try {
-    live = await k8s.core.readNamespacedSecret({ namespace, name });
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+  const read = () => k8s.core.readNamespacedSecret({ namespace, name }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+  let live = expectNew ? undefined : await read();
+  if (!live) {
     try {
       await k8s.core.createNamespacedSecret({ namespace, body: desired });
       return 'created';
     } catch (createError) {
       if (!isConflict(createError)) throw createError;
-      live = await k8s.core.readNamespacedSecret({ namespace, name });
+      live = await read();
+      if (!live) throw new Error(`Secret ${namespace}/${name} was deleted while it was being created; the next try makes it`, { cause: createError });
     }
   }
   if (sameContent(live, desired)) return 'unchanged';

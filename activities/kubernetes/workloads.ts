@@ -20,10 +20,11 @@ export async function patchWorkload(k8s: KubeClients, namespace: string, workloa
 /**
  * Sets the pod-template annotation naming the credentials Secret. It rolls the workload once, so it
  * is written only when different, and only after the Secret exists (the workflow orders that).
+ * `seen`: the annotation as the caller just read it (null: none), so it is not read again.
  */
-export async function ensureCredentialsAnnotation(k8s: KubeClients, namespace: string, workload: WorkloadRef, secretName: string): Promise<EnsureResult> {
-  const live = await readWorkload(k8s, namespace, workload);
-  if (live.spec?.template?.metadata?.annotations?.[CREDENTIALS_ANNOTATION] === secretName) return { outcome: 'unchanged' };
+export async function ensureCredentialsAnnotation(k8s: KubeClients, namespace: string, workload: WorkloadRef, secretName: string, seen?: string | null): Promise<EnsureResult> {
+  const current = seen !== undefined ? seen : (await readWorkload(k8s, namespace, workload)).spec?.template?.metadata?.annotations?.[CREDENTIALS_ANNOTATION];
+  if (current === secretName) return { outcome: 'unchanged' };
   await patchWorkload(k8s, namespace, workload, { spec: { template: { metadata: { annotations: { [CREDENTIALS_ANNOTATION]: secretName } } } } }, MERGE_PATCH);
   return { outcome: 'updated' };
 }

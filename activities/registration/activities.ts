@@ -56,7 +56,7 @@ export function keycloakActivities(deps: RegistrationDeps & { log: Logger; tempo
       const queue = [...input.namespaces];
       const wake = async () => {
         for (let namespace = queue.shift(); namespace !== undefined; namespace = queue.shift()) {
-          await notifyNamespaceChanged(temporal, namespace, settings.taskQueue, input.reason);
+          await notifyNamespaceChanged(temporal, namespace, settings.taskQueue, { reason: input.reason });
         }
       };
       await Promise.all(Array.from({ length: WAKE_CONCURRENCY }, wake));

@@ -56,8 +56,10 @@ export async function ensureRegistration(
     namespace: string;
     workload: WorkloadRef;
     keycloak: KeycloakSettings;
-    /** No earlier pass registered it: its client is most likely absent and is created without a look first. */
+    /** No earlier pass registered it: its client and Secret are most likely absent and are created without a look first. */
     newWorkload?: boolean;
+    /** The credentials annotation on its pod template as the pass read it (null: none); it is then not read again. */
+    annotationSeen?: string | null;
   },
 ): Promise<WorkloadRegistration> {
   const { namespace, workload, keycloak } = input;
@@ -69,8 +71,9 @@ export async function ensureRegistration(
     return { client, secretValue };
   });
   const secretName = credentialsSecretName(namespace, workload.name);
-  const secret = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue);
-  const annotation = await ensureCredentialsAnnotation(deps.k8s, namespace, workload, secretName);
+  // A workload whose template names no Secret yet most likely has none: created without a look first.
+  const secret = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue, { expectNew: input.newWorkload && !input.annotationSeen });
+  const annotation = await ensureCredentialsAnnotation(deps.k8s, namespace, workload, secretName, input.annotationSeen);
   return { ...client, secretName, secret, annotation: annotation.outcome };
 }
 

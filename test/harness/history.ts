@@ -8,3 +8,14 @@ export async function scheduledActivityTypes(handle: WorkflowHandle): Promise<st
     return name ? [name] : [];
   });
 }
+
+/** The local activity types a workflow run recorded (as markers), in order. */
+export async function localActivityTypes(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    if (!data) return [];
+    const marker = JSON.parse(Buffer.from(data).toString('utf8')) as { activityType?: string };
+    return marker.activityType ? [marker.activityType] : [];
+  });
+}

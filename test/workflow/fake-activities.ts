@@ -11,6 +11,7 @@ export function agentNamespace(overrides: Partial<NamespaceInspection> = {}): Na
     exists: true,
     terminating: false,
     optedIn: false,
+    ambientLabelsSet: false,
     agentPods: 1,
     toolPods: 0,
     workloads: [{ kind: 'Deployment', name: 'agent', uid: 'uid-agent', type: 'agent', serviceAccountName: 'agent', legacyRegistration: false }],
@@ -69,6 +70,7 @@ export function fakeActivities(cluster: FakeCluster) {
     return result();
   };
   const unchanged = { outcome: 'unchanged' as const };
+  const PROGRAMMED = { ready: true, refused: false, reason: 'Programmed', message: '' };
   const updated = { outcome: 'updated' as const };
   const workloads = () => cluster.namespace.workloads.map(({ kind, name, uid, serviceAccountName }) => ({ kind, name, uid, serviceAccountName }));
   const activities: Activities = {
@@ -76,9 +78,11 @@ export function fakeActivities(cluster: FakeCluster) {
     resolveProvisioningConfig: call('resolveProvisioningConfig', () => cluster.config),
     ensureNamespaceLabels: call('ensureNamespaceLabels', () => updated),
     removeNamespaceLabels: call('removeNamespaceLabels', () => unchanged),
-    ensureWaypointGateway: call('ensureWaypointGateway', () => ({ outcome: 'created' as const })),
+    // As if istiod programmed the waypoint at once: tests of the wait plant a slower istiod.
+    ensureWaypointGateway: call('ensureWaypointGateway', () => ({ outcome: 'created' as const, readiness: PROGRAMMED })),
     deleteWaypointGateway: call('deleteWaypointGateway', () => unchanged),
-    waitForGatewayProgrammed: call('waitForGatewayProgrammed', () => ({ ready: true, refused: false, reason: 'Programmed', message: '' })),
+    lookAtWaypoint: call('lookAtWaypoint', () => PROGRAMMED),
+    waitForGatewayProgrammed: call('waitForGatewayProgrammed', () => PROGRAMMED),
     recordNamespaceStatus: call('recordNamespaceStatus', () => updated),
     recordEvents: async (batch) => {
       events.push(...batch);

@@ -87,14 +87,52 @@ test('a waiting state is looked at again after the retry interval, and Ready onc
   expect(count(calls, 'registerWorkload')).toBe(1);
 });
 
-test('a waypoint istiod refused is reported with its reason at once, without waiting out the bound', async () => {
-  const { activities, calls, events } = fakeActivities(fakeCluster());
-  activities.waitForGatewayProgrammed = async () => {
-    calls.push('waitForGatewayProgrammed');
-    return { ready: false, refused: true, reason: 'UnsupportedProtocol', message: 'istiod refused listener mesh: Expected a single listener on port 15008 with protocol "HBONE"' };
+const NOT_YET = { ready: false, refused: false, reason: 'NoStatus', message: 'istiod has not written the Gateway status yet' };
+
+/** A Gateway istiod has not judged when it is created, and what each later look at it finds. */
+function slowIstiod(looks: () => { ready: boolean; refused: boolean; reason: string; message: string }) {
+  const fakes = fakeActivities(fakeCluster());
+  fakes.activities.ensureWaypointGateway = async () => {
+    fakes.calls.push('ensureWaypointGateway');
+    return count(fakes.calls, 'ensureWaypointGateway') === 1 ? { outcome: 'created', readiness: NOT_YET } : { outcome: 'unchanged', readiness: looks() };
   };
+  fakes.activities.lookAtWaypoint = async (_namespace, explain) => {
+    fakes.calls.push(explain ? 'lookAtWaypoint(explain)' : 'lookAtWaypoint');
+    return looks();
+  };
+  return fakes;
+}
+
+test('the waypoint is waited for without polling: credentials are made meanwhile, and the Gateway is looked at only on the watcher’s word', async () => {
+  let programmed = false;
+  const { activities, calls } = slowIstiod(() => (programmed ? { ready: true, refused: false, reason: 'Programmed', message: '' } : NOT_YET));
   await withWorker(env, activities, async (taskQueue) => {
     const handle = await start(taskQueue);
+    await until(async () => (count(calls, 'registerWorkload') === 1 ? true : undefined));
+    // Far into the 60 s bound, with no word from the watcher: one look when it is slower than 5 s, and no more.
+    await env.sleep('40 seconds');
+    expect(count(calls, 'lookAtWaypoint')).toBe(1);
+    // A word that says nothing new for the pass's own verdict is no cue either.
+    programmed = true;
+    await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: { ready: true, refused: false } });
+    const ready = await until(async () => {
+      const s = await handle.query(getStatusQuery);
+      return s.last?.phase === 'Ready' ? s : undefined;
+    });
+    expect(ready.passes).toBe(1);
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+  expect(count(calls, 'lookAtWaypoint')).toBe(2);
+  expect(calls.indexOf('registerWorkload')).toBeLessThan(calls.indexOf('lookAtWaypoint'));
+});
+
+test('a waypoint istiod refused is reported with its reason as soon as the watcher tells, without waiting out the bound', async () => {
+  const { activities, calls, events } = slowIstiod(() => ({ ready: false, refused: true, reason: 'UnsupportedProtocol', message: 'istiod refused listener mesh: Expected a single listener on port 15008 with protocol "HBONE"' }));
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    await until(async () => (count(calls, 'ensureWaypointGateway') === 1 ? true : undefined));
+    await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: { ready: false, refused: true } });
     const waiting = await until(async () => {
       const s = await handle.query(getStatusQuery);
       return s.last?.phase === 'Waiting' ? s : undefined;
@@ -104,31 +142,52 @@ test('a waypoint istiod refused is reported with its reason at once, without wai
     await handle.signal(namespaceDeletedSignal);
     await handle.result();
   });
-  // Only the first short look: a refusal is final, so no heartbeating wait follows it.
-  expect(count(calls, 'waitForGatewayProgrammed')).toBe(1);
+  // One look on the watcher's word; a refusal is final, so no explaining look at the bound.
+  expect(calls.filter((c) => c.startsWith('lookAtWaypoint'))).toEqual(['lookAtWaypoint']);
 });
 
-test('a waypoint wake runs a pass only when the last pass did not find the waypoint ready', async () => {
-  const { activities, calls } = fakeActivities(fakeCluster());
-  let programmed = false;
-  activities.waitForGatewayProgrammed = async () => {
-    calls.push('waitForGatewayProgrammed');
-    return programmed ? { ready: true, refused: false, reason: 'Programmed', message: '' } : { ready: false, refused: false, reason: 'Pending', message: 'Waiting for controller' };
-  };
+test('a waypoint that cannot be scheduled is a waiting state named by the scheduler, with no retry timer, healed by the watcher’s word', async () => {
+  let scheduled = false;
+  const unschedulable = { ready: false, refused: false, reason: 'WaypointUnschedulable', message: 'Waypoint pod team1-waypoint-0 cannot be scheduled: 0/1 nodes are available: 1 Insufficient cpu.' };
+  const { activities, calls } = slowIstiod(() => (scheduled ? { ready: true, refused: false, reason: 'Programmed', message: '' } : unschedulable));
   await withWorker(env, activities, async (taskQueue) => {
     const handle = await start(taskQueue);
-    await until(async () => ((await handle.query(getStatusQuery)).last?.phase === 'Waiting' ? true : undefined));
-    programmed = true;
-    await handle.signal(resourcesChangedSignal, { reason: 'waypoint' });
+    // The bound (60 s) passes with no word from the watcher.
+    await env.sleep('65 seconds');
+    const waiting = await until(async () => {
+      const s = await handle.query(getStatusQuery);
+      return s.last?.phase === 'Waiting' ? s : undefined;
+    });
+    expect(waiting.last?.waiting).toEqual([expect.objectContaining({ reason: 'WaypointUnschedulable', message: expect.stringContaining('Insufficient cpu') })]);
+    expect(waiting.last?.retryAfterSeconds).toBeUndefined();
+    // Hours of it cost nothing: no pass, no look.
+    await env.sleep('3 hours');
+    expect((await handle.query(getStatusQuery)).passes).toBe(1);
+    expect(calls.filter((c) => c.startsWith('lookAtWaypoint'))).toEqual(['lookAtWaypoint', 'lookAtWaypoint(explain)']);
+    // Capacity came: istiod programs the waypoint and the watcher says so.
+    scheduled = true;
+    await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: { ready: true, refused: false } });
     const ready = await until(async () => {
       const s = await handle.query(getStatusQuery);
       return s.last?.phase === 'Ready' ? s : undefined;
     });
     expect(ready.passes).toBe(2);
-    // The waypoint is ready: another verdict change is no reason for a pass.
-    await handle.signal(resourcesChangedSignal, { reason: 'waypoint' });
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+});
+
+test('a waypoint wake runs a pass only when its verdict is news: the same verdict again is not', async () => {
+  const { activities } = fakeActivities(fakeCluster());
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    await until(async () => ((await handle.query(getStatusQuery)).last?.phase === 'Ready' ? true : undefined));
+    await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: { ready: true, refused: false } });
     await env.sleep('5 seconds');
-    expect((await handle.query(getStatusQuery)).passes).toBe(2);
+    expect((await handle.query(getStatusQuery)).passes).toBe(1);
+    // The waypoint stopped being ready (its pod evicted, say): the status must not go on saying Ready.
+    await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: { ready: false, refused: false } });
+    await until(async () => ((await handle.query(getStatusQuery)).passes === 2 ? true : undefined));
     await handle.signal(namespaceDeletedSignal);
     await handle.result();
   });

@@ -58,9 +58,16 @@ async function waitForCrdsEstablished(kc: KubeConfig, names: string[]): Promise<
   }
 }
 
+/**
+ * What kwok's node offers: room for a lived-in cluster with istiod, at least 3,000 agent namespaces
+ * with their waypoint pods (100m of CPU each, as Istio's waypoint template asks) and agents.
+ */
+const KWOK_NODE_CAPACITY = { cpu: '1000', memory: '4Ti', pods: '20000' };
+
 /** The fake node that kwok manages (label type=kwok); the scheduler binds pods to it. */
 async function createKwokNode(kc: KubeConfig): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
+  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   try {
     await core.createNode({
       body: {
@@ -69,16 +76,14 @@ async function createKwokNode(kc: KubeConfig): Promise<void> {
           labels: { type: 'kwok', 'kubernetes.io/hostname': KWOK_NODE, 'kubernetes.io/os': 'linux' },
           annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
         },
-        status: {
-          allocatable: { cpu: '64', memory: '256Gi', pods: '2000' },
-          capacity: { cpu: '64', memory: '256Gi', pods: '2000' },
-        },
+        status: { allocatable: KWOK_NODE_CAPACITY, capacity: KWOK_NODE_CAPACITY },
       },
     });
   } catch (error) {
     if (!isConflict(error)) throw error;
-    // A node kept from an earlier run may carry taints from then; start clean.
-    await core.patchNode({ name: KWOK_NODE, body: { spec: { taints: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    // A node kept from an earlier run may carry taints, a cordon or a smaller capacity from then; start clean.
+    await core.patchNode({ name: KWOK_NODE, body: { spec: { taints: null, unschedulable: null } } }, mergePatch);
+    await core.patchNodeStatus({ name: KWOK_NODE, body: { status: { allocatable: KWOK_NODE_CAPACITY, capacity: KWOK_NODE_CAPACITY } } }, mergePatch);
   }
 }
 

@@ -1,6 +1,7 @@
 import { log } from '@temporalio/workflow';
 import type { EventInput } from '../../model/events';
-import type { AgentWorkload, Notice, PassOutcome, WorkPriority } from '../../model/provisioning';
+import type { WaypointState } from '../../model/waypoint-gateway';
+import type { AgentWorkload, NamespaceInspection, Notice, PassOutcome, WorkPriority } from '../../model/provisioning';
 import { clusterStep } from '../cluster-steps';
 
 type Event = Omit<EventInput, 'namespace' | 'key'>;
@@ -16,7 +17,20 @@ export interface PassContext {
   priority: WorkPriority;
   /** Unique per pass and stable on replay, e.g. `<workflow id>/<run id>/<pass number>`. */
   eventKeyPrefix: string;
+  /** The watcher's word on istiod's verdict, as the pass waits for its waypoint. */
+  waypointNews: WaypointNews;
 }
+
+/** How a pass learns that istiod's verdict on its waypoint changed, without reading it again and again. */
+export interface WaypointNews {
+  /** What the pass saw itself: a word saying the same is no news. */
+  saw(state: WaypointState): void;
+  /** Waits up to `timeoutMs` for news not yet waited for; false when none came. */
+  next(timeoutMs: number): Promise<boolean>;
+}
+
+/** No pass finished on the namespace before: none in this run, and (no status annotation) none in any other. */
+export const isFirstPass = (ctx: PassContext, inspection: NamespaceInspection) => !ctx.previous && inspection.provisionedBefore === false;
 
 /**
  * What one pass tells people: Kubernetes Events for what it changed, and the waiting states and

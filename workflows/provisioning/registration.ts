@@ -3,7 +3,7 @@ import { ErrorType, KeycloakFailure } from '../../model/errors';
 import type { AgentWorkload, KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig, WorkloadStatus } from '../../model/provisioning';
 import { activities, passKeycloakOptions, withSummary } from '../activity-proxies';
 import { ADMIN_SECRET_INCOMPLETE } from '../../model/config-keys';
-import type { PassContext, PassReport } from './pass-report';
+import { isFirstPass, type PassContext, type PassReport } from './pass-report';
 
 /**
  * The application failure behind a non-retryable activity failure, if that is what `error` is. An
@@ -57,7 +57,7 @@ async function registerAndReport(ctx: PassContext, report: PassReport, workload:
     const result = await withSummary(
       activities.registerWorkload,
       `Register ${workload.kind} ${namespace}/${workload.name}: Keycloak client, audience scope, credentials Secret, annotation`,
-      [{ namespace, workload: ref, keycloak, newWorkload: !registeredBefore(workload, ctx.previous) }],
+      [{ namespace, workload: ref, keycloak, newWorkload: !registeredBefore(workload, ctx.previous), annotationSeen: workload.credentialsSecretAnnotation ?? null }],
       passKeycloakOptions(ctx.priority),
     );
     if (result.outcome !== 'unchanged') {
@@ -137,9 +137,8 @@ export async function registerWorkloads(ctx: PassContext, report: PassReport, in
       return registerAndReport(ctx, report, workload, keycloak, waitingFor);
     }),
   );
-  const newNamespace = !ctx.previous && inspection.provisionedBefore === false;
   const removeStale = async () => {
-    if (newNamespace) return;
+    if (isFirstPass(ctx, inspection)) return;
     const failure = await removeStaleClients(ctx, report, inspection.workloads.map((w) => w.name), keycloak, `Remove Keycloak clients of deleted workloads in ${ctx.namespace}`);
     if (failure) waitingFor.push(failure);
   };

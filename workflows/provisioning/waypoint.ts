@@ -1,18 +1,18 @@
 import type { GatewayReadiness } from '../../model/provisioning';
-import { activities, localActivities, locallyWithSummary, waitOptions, withSummary } from '../activity-proxies';
 import { clusterStep } from '../cluster-steps';
 import { showWaiting } from './status';
 import type { PassContext, PassReport } from './pass-report';
 
-/** Istio usually programs a waypoint within this long: looked for in a local activity first. */
-const FIRST_LOOK_SECONDS = 5;
+/** Istio usually programs a waypoint within this long: only a slower one is shown as waited for. */
+const SHOW_WAITING_AFTER_MS = 5_000;
 
 /** Runbook steps 1 and 2: the ambient labels and the waypoint Gateway, side by side (Istio reconciles either order). */
-async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassReport, gatewayName: string) {
+async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassReport, waypoint: Waypoint) {
   const { namespace } = ctx;
+  const { gatewayName } = waypoint;
   const [labels, gateway] = await Promise.all([
-    clusterStep('ensureNamespaceLabels', `Label namespace ${namespace} for ambient mode, using waypoint ${gatewayName}`, [namespace]),
-    clusterStep('ensureWaypointGateway', `Create or repair waypoint Gateway ${gatewayName} in ${namespace}`, [namespace]),
+    waypoint.labelsSet ? { outcome: 'unchanged' as const } : clusterStep('ensureNamespaceLabels', `Label namespace ${namespace} for ambient mode, using waypoint ${gatewayName}`, [namespace]),
+    clusterStep('ensureWaypointGateway', `Create or repair waypoint Gateway ${gatewayName} in ${namespace}`, [namespace, waypoint.expectNew]),
   ]);
   if (labels.outcome !== 'unchanged') report.namespaceChanged('AmbientLabelsSet', 'Namespace labelled for ambient mode and its waypoint');
   if (gateway.outcome === 'created' || gateway.outcome === 'updated') {
@@ -21,21 +21,42 @@ async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassRepo
   return gateway;
 }
 
+const decided = (readiness: GatewayReadiness) => readiness.ready || readiness.refused;
+
 /**
- * Runbook step 3: wait, bounded, for the waypoint to be Programmed. A first short look runs as a
- * local activity; only a slower waypoint costs a heartbeating activity for the rest of the bound.
+ * Runbook step 3: wait, bounded, for the waypoint to be Programmed. Waiting costs next to nothing:
+ * the watcher sees istiod's every verdict and tells the workflow, and only then is the Gateway
+ * looked at again (no polling). A waypoint slower than a few seconds gets one look of its own (a
+ * word the watcher did not send, for a namespace it took as settled, is not waited for in vain)
+ * and is shown as waited for; at the bound, one last look names what holds it up (the scheduler's
+ * word on its pods, or istiod's).
  */
-async function waitForWaypoint(namespace: string, waypoint: Waypoint): Promise<GatewayReadiness> {
-  const { gatewayName, timeoutSeconds } = waypoint;
-  const firstLook = Math.min(FIRST_LOOK_SECONDS, timeoutSeconds);
-  const readiness = await locallyWithSummary(localActivities.waitForGatewayProgrammed, `Look for up to ${firstLook} s for waypoint Gateway ${gatewayName} to be Programmed`, [
-    namespace,
-    firstLook,
-  ]);
-  if (readiness.ready || readiness.refused || timeoutSeconds <= firstLook) return readiness;
-  const rest = timeoutSeconds - firstLook;
-  await showWaiting(namespace, waypoint.agentCount, { reason: 'WaypointNotReady', message: `Waiting up to ${rest} s more for waypoint Gateway ${gatewayName} to be Programmed` });
-  return withSummary(activities.waitForGatewayProgrammed, `Wait up to ${rest} s more for waypoint Gateway ${gatewayName} to be Programmed`, [namespace, rest], waitOptions(rest));
+async function waitForWaypoint(ctx: PassContext, waypoint: Waypoint, first: GatewayReadiness): Promise<GatewayReadiness> {
+  const { namespace } = ctx;
+  const { gatewayName } = waypoint;
+  const look = async (summary: string, explain = false) => {
+    const readiness = await clusterStep('lookAtWaypoint', `Look at waypoint ${gatewayName}: ${summary}`, [namespace, explain]);
+    ctx.waypointNews.saw(readiness);
+    return readiness;
+  };
+  const started = Date.now();
+  let readiness = first;
+  ctx.waypointNews.saw(first);
+  let slow = false;
+  while (!decided(readiness)) {
+    const waited = Date.now() - started;
+    const left = waypoint.timeoutSeconds * 1000 - waited;
+    if (left <= 0) return look('why is it not Programmed?', true);
+    if (!slow && waited >= SHOW_WAITING_AFTER_MS) {
+      slow = true;
+      readiness = await look(`still not Programmed after ${SHOW_WAITING_AFTER_MS / 1000} s?`);
+      if (decided(readiness)) break;
+      await showWaiting(namespace, waypoint.agentCount, { reason: 'WaypointNotReady', message: `Waiting up to ${Math.ceil(left / 1000)} s more for waypoint Gateway ${gatewayName} to be Programmed` });
+      continue;
+    }
+    if (await ctx.waypointNews.next(slow ? left : Math.min(left, SHOW_WAITING_AFTER_MS - waited))) readiness = await look('istiod reported a new verdict');
+  }
+  return readiness;
 }
 
 /** The namespace's waypoint as a pass provisions it. */
@@ -45,25 +66,31 @@ export interface Waypoint {
   timeoutSeconds: number;
   /** Agent workloads in the namespace, for the status shown while the pass waits. */
   agentCount: number;
+  /** No pass saw this namespace before: its Gateway is created without a look first. */
+  expectNew: boolean;
+  /** The ambient labels were in place when the pass read the namespace: not written, not read again. */
+  labelsSet: boolean;
+}
+
+/** Why the waypoint is not ready, as the namespace's waiting state says it. */
+function waitingFor(readiness: GatewayReadiness, waypoint: Waypoint): { reason: string; message: string } {
+  if (readiness.reason === 'WaypointNameTaken' || readiness.reason === 'WaypointUnschedulable') return { reason: readiness.reason, message: readiness.message };
+  if (readiness.refused) return { reason: 'WaypointRefused', message: `istiod refused waypoint Gateway ${waypoint.gatewayName}: ${readiness.reason}: ${readiness.message}` };
+  return { reason: 'WaypointNotReady', message: `Waypoint Gateway not Programmed after ${waypoint.timeoutSeconds} s: ${readiness.reason} ${readiness.message}`.trim() };
 }
 
 /** Runbook steps 1–3: labels, Gateway and readiness; returns whether the waypoint is ready. */
 export async function provisionWaypoint(ctx: PassContext, report: PassReport, waypoint: Waypoint): Promise<boolean> {
-  const { gatewayName, timeoutSeconds } = waypoint;
-  const gateway = await labelNamespaceAndEnsureGateway(ctx, report, gatewayName);
+  const gateway = await labelNamespaceAndEnsureGateway(ctx, report, waypoint);
   if (gateway.outcome === 'waiting') {
     report.wait(gateway.reason, gateway.message);
     return false;
   }
   await report.flush();
-  const readiness = await waitForWaypoint(ctx.namespace, waypoint);
-  // A refusal or a name taken is final for what the cluster holds now: the pass did not wait out its bound for it.
-  if (readiness.reason === 'WaypointNameTaken') {
-    report.wait('WaypointNameTaken', readiness.message);
-  } else if (readiness.refused) {
-    report.wait('WaypointRefused', `istiod refused waypoint Gateway ${gatewayName}: ${readiness.reason}: ${readiness.message}`);
-  } else if (!readiness.ready) {
-    report.wait('WaypointNotReady', `Waypoint Gateway not Programmed after ${timeoutSeconds} s: ${readiness.reason} ${readiness.message}`.trim());
+  const readiness = await waitForWaypoint(ctx, waypoint, gateway.readiness);
+  if (!readiness.ready) {
+    const { reason, message } = waitingFor(readiness, waypoint);
+    report.wait(reason, message);
   } else if (!ctx.previous?.waypointReady) {
     report.namespaceChanged('WaypointReady', 'Waypoint Gateway is Programmed');
   }

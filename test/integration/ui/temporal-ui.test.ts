@@ -108,11 +108,10 @@ test('the Temporal Web UI finds the provisioning workflow by its search attribut
         `Local Activity Activity Type resolveProvisioningConfig Summary Resolve provisioning config for ${namespace}`,
         `Local Activity Activity Type ensureNamespaceLabels Summary Label namespace ${namespace} for ambient mode, using waypoint ${namespace}-waypoint`,
         `Local Activity Activity Type ensureWaypointGateway Summary Create or repair waypoint Gateway ${namespace}-waypoint in ${namespace}`,
-        `Local Activity Activity Type waitForGatewayProgrammed Summary Look for up to 5 s for waypoint Gateway ${namespace}-waypoint to be Programmed`,
+        // Looked at when the watcher reported istiod's verdict, not polled.
+        `Local Activity Activity Type lookAtWaypoint Summary Look at waypoint ${namespace}-waypoint: istiod reported a new verdict`,
         // Events are recorded as each step ends, not all at the end of the pass.
         `Local Activity Activity Type recordEvents Summary Record 2 Event(s) in ${namespace}: AmbientLabelsSet, WaypointCreated`,
-        `Local Activity Activity Type recordEvents Summary Record 1 Event(s) in ${namespace}: WaypointReady`,
-        `Local Activity Activity Type recordEvents Summary Record 3 Event(s) in ${namespace}: KeycloakClientCreated, CredentialsSecretCreated, CredentialsAnnotated`,
         `Local Activity Activity Type recordNamespaceStatus Summary Write the status annotation of ${namespace}: Ready`,
       ],
       'the workflow page with its activity summaries',
