@@ -21,11 +21,12 @@ export const STATUS_ANNOTATION = 'kagenti.io/waypoint-provisioning-status';
 export const WAYPOINT_GATEWAY_CLASS = 'istio-waypoint';
 export const WAYPOINT_FOR_LABEL = 'istio.io/waypoint-for';
 /**
- * On the waypoint Gateway the provisioner made or adopted (value MANAGED_BY). Not a label, as the
- * spec fixes the Gateway's labels. A Gateway of that name without it and of another class is
- * someone else's, and is left alone.
+ * The field manager the provisioner writes waypoint Gateways as. The Gateway's managedFields then
+ * record that it is the provisioner's: a mark istiod does not copy into the waypoint's pods, as it
+ * copies every label and annotation of the Gateway (so marking an adopted waypoint with one would
+ * roll it). A Gateway of that name without it and of another class is someone else's, and is left alone.
  */
-export const MANAGED_ANNOTATION = 'kagenti.io/managed-by';
+export const GATEWAY_FIELD_MANAGER = MANAGED_BY;
 /** The label istiod puts on the Deployment and Service it makes for a Gateway; it never writes over one without it. */
 export const ISTIO_MANAGED_LABEL = 'gateway.istio.io/managed';
 /** The label istiod puts on the pods of a Gateway's Deployment, naming the Gateway. */

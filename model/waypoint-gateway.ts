@@ -1,4 +1,4 @@
-import { MANAGED_ANNOTATION, MANAGED_BY, WAYPOINT_FOR_LABEL, WAYPOINT_GATEWAY_CLASS } from './labels';
+import { GATEWAY_FIELD_MANAGER, WAYPOINT_FOR_LABEL, WAYPOINT_GATEWAY_CLASS } from './labels';
 import { waypointGatewayName } from './names';
 
 // Pure builders and readers of the Kubernetes objects the provisioner owns (spec §3).
@@ -17,12 +17,12 @@ export interface Condition {
 export interface GatewayObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string>; generation?: number };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string>; generation?: number; managedFields?: { manager?: string }[] };
   spec: { gatewayClassName: string; listeners: { name: string; port: number; protocol: string }[] };
   status?: { conditions?: Condition[]; listeners?: { name: string; conditions?: Condition[] }[] };
 }
 
-/** The waypoint Gateway with exactly the spec's fields (spec §3), marked as the provisioner's. */
+/** The waypoint Gateway with exactly the spec's fields (spec §3); written as GATEWAY_FIELD_MANAGER, which marks it as the provisioner's. */
 export function desiredWaypointGateway(namespace: string): GatewayObject {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
@@ -31,25 +31,28 @@ export function desiredWaypointGateway(namespace: string): GatewayObject {
       name: waypointGatewayName(namespace),
       namespace,
       labels: { [WAYPOINT_FOR_LABEL]: 'all' },
-      annotations: { [MANAGED_ANNOTATION]: MANAGED_BY },
     },
     spec: { gatewayClassName: WAYPOINT_GATEWAY_CLASS, listeners: [{ ...MESH_LISTENER }] },
   };
 }
 
-/**
- * Whether a live Gateway of the waypoint's name belongs to someone else: not marked as the
- * provisioner's and not a waypoint at all. A waypoint made by hand (`istioctl waypoint apply`) or
- * by the reference operator is adopted instead.
- */
-export function isSomeoneElsesGateway(live: GatewayObject): boolean {
-  return live.metadata?.annotations?.[MANAGED_ANNOTATION] !== MANAGED_BY && live.spec?.gatewayClassName !== WAYPOINT_GATEWAY_CLASS;
+/** Whether the provisioner wrote the Gateway (its managedFields name GATEWAY_FIELD_MANAGER). */
+export function isOwnGateway(live: Pick<GatewayObject, 'metadata'>): boolean {
+  return live.metadata?.managedFields?.some((f) => f.manager === GATEWAY_FIELD_MANAGER) ?? false;
 }
 
-/** Names of the fields the provisioner owns that differ on the live Gateway. */
+/**
+ * Whether a live Gateway of the waypoint's name belongs to someone else: not the provisioner's and
+ * not a waypoint at all. A waypoint made by hand (`istioctl waypoint apply`) or by the reference
+ * operator is adopted instead.
+ */
+export function isSomeoneElsesGateway(live: GatewayObject): boolean {
+  return !isOwnGateway(live) && live.spec?.gatewayClassName !== WAYPOINT_GATEWAY_CLASS;
+}
+
+/** Names of the fields the provisioner owns that differ on the live Gateway (its label and spec). */
 export function gatewayDrift(live: GatewayObject, desired: GatewayObject): string[] {
   const drift: string[] = [];
-  if (live.metadata?.annotations?.[MANAGED_ANNOTATION] !== MANAGED_BY) drift.push(`annotation ${MANAGED_ANNOTATION}`);
   if (live.metadata?.labels?.[WAYPOINT_FOR_LABEL] !== desired.metadata.labels[WAYPOINT_FOR_LABEL]) drift.push(`label ${WAYPOINT_FOR_LABEL}`);
   if (live.spec?.gatewayClassName !== desired.spec.gatewayClassName) drift.push('spec.gatewayClassName');
   const listeners = (live.spec?.listeners ?? []).map(({ name, port, protocol }) => ({ name, port, protocol }));

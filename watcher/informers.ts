@@ -1,6 +1,6 @@
 import { KubeConfig, KubernetesObject, ListWatch, Watch, type Informer, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { hasAgentTemplate, MANAGED_ANNOTATION, MANAGED_BY, STATUS_ANNOTATION } from '../model/labels';
+import { hasAgentTemplate, STATUS_ANNOTATION, WAYPOINT_GATEWAY_CLASS } from '../model/labels';
 import { waypointGatewayName } from '../model/names';
 import { waypointState, type GatewayObject, type WaypointState } from '../model/waypoint-gateway';
 import type { CachedNamespace } from './settled';
@@ -113,13 +113,14 @@ export function startInformers(kc: KubeConfig, operatorNamespace: string, handle
   }
 
   /**
-   * Whether istiod's verdict on `gateway` is news for its namespace: the provisioner's waypoint, in
+   * Whether istiod's verdict on `gateway` is news for its namespace: a waypoint, in
    * a namespace no pass finished on yet (its first pass may be waiting) or whose last pass left it
    * waiting for the waypoint. A settled namespace is not told: istiod rewriting every status as it
    * restarts would otherwise be a pass for each.
    */
   function awaitsWaypoint(gateway: KubernetesObject): boolean {
-    if (gateway.metadata?.annotations?.[MANAGED_ANNOTATION] !== MANAGED_BY) return false;
+    // A waypoint (the provisioner's class); someone else's Gateway of that name is not news.
+    if ((gateway as GatewayObject).spec?.gatewayClassName !== WAYPOINT_GATEWAY_CLASS) return false;
     const namespace = informers.get('namespaces')?.get(gateway.metadata?.namespace ?? '');
     if (!namespace?.metadata?.annotations?.[STATUS_ANNOTATION]) return true;
     return waitingFor(namespace).some((reason) => WAYPOINT_WAITS.has(reason));

@@ -25,4 +25,6 @@ export function kubeClients(kubeconfig: string): KubeClients {
 
 /** Request options for a JSON merge patch (without them the client sends a JSON Patch). */
 export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** A server-side apply: the fields sent become the field manager's (with `force`, taken from others). */
+export const SERVER_SIDE_APPLY = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 

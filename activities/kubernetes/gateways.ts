@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { DeleteResult, GatewayEnsureResult, GatewayReadiness } from '../../model/provisioning';
 import { isConflict, isNotFound } from '../../model/errors';
-import { KubeClients, MERGE_PATCH } from './clients';
-import { desiredWaypointGateway, GatewayObject, gatewayDrift, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict } from '../../model/waypoint-gateway';
-import { GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
+import { KubeClients, MERGE_PATCH, SERVER_SIDE_APPLY } from './clients';
+import { desiredWaypointGateway, GatewayObject, gatewayDrift, isOwnGateway, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict } from '../../model/waypoint-gateway';
+import { GATEWAY_FIELD_MANAGER, GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
 import { waypointGatewayName } from '../../model/names';
 
 const GROUP = 'gateway.networking.k8s.io';
@@ -17,8 +17,8 @@ function gatewayRef(namespace: string) {
 const unlessMissing = <T>(read: Promise<T>): Promise<T | undefined> => read.catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
 
 /**
- * Creates the waypoint Gateway or repairs drift in its class, listeners, label or mark (adopting a
- * waypoint made by hand), and says how istiod judges it as it stands (a Gateway just written has
+ * Creates the waypoint Gateway or repairs drift in its class, listeners or label, and takes over a
+ * waypoint made by hand or by the reference operator, and says how istiod judges it as it stands (a Gateway just written has
  * no verdict yet). A missing Gateway API or GatewayClass, and a Gateway of that name that is
  * someone else's, are waiting states reported by the caller, not failures: nothing is written.
  * `expectNew`: no pass saw the Gateway before, so it is created without a look first (one request,
@@ -36,7 +36,7 @@ export async function ensureWaypointGateway(
   const desired = desiredWaypointGateway(namespace);
   const create = async (): Promise<GatewayObject | undefined> => {
     try {
-      return (await k8s.custom.createNamespacedCustomObject({ ...gatewayRef(namespace), body: desired })) as GatewayObject;
+      return (await k8s.custom.createNamespacedCustomObject({ ...gatewayRef(namespace), body: desired, fieldManager: GATEWAY_FIELD_MANAGER })) as GatewayObject;
     } catch (error) {
       if (isConflict(error)) return undefined;
       throw error;
@@ -58,13 +58,24 @@ export async function ensureWaypointGateway(
     };
   }
   const drift = gatewayDrift(live, desired);
-  if (drift.length === 0) return { outcome: 'unchanged', readiness: await judged(k8s, namespace, live) };
-  // A merge patch replaces the listeners list whole, so extra listeners are removed too.
-  const patched = (await k8s.custom.patchNamespacedCustomObject(
-    { ...gatewayRef(namespace), body: { metadata: { labels: desired.metadata.labels, annotations: desired.metadata.annotations }, spec: desired.spec } },
-    MERGE_PATCH,
+  if (drift.length > 0) {
+    // A merge patch replaces the listeners list whole, so extra listeners go too; as the
+    // provisioner's field manager, it also marks the Gateway as its own.
+    const repaired = (await k8s.custom.patchNamespacedCustomObject(
+      { ...gatewayRef(namespace), body: { metadata: { labels: desired.metadata.labels }, spec: desired.spec }, fieldManager: GATEWAY_FIELD_MANAGER },
+      MERGE_PATCH,
+    )) as GatewayObject;
+    return { outcome: 'updated', drift, readiness: waypointVerdict(repaired) };
+  }
+  if (isOwnGateway(live)) return { outcome: 'unchanged', readiness: await judged(k8s, namespace, live) };
+  // A waypoint made by hand or by the reference operator, as it should be: a server-side apply of
+  // the same fields makes them the provisioner's too, with no label or annotation that istiod would
+  // copy into the waypoint's pods. Nothing istiod renders changes: its pods do not roll.
+  const adopted = (await k8s.custom.patchNamespacedCustomObject(
+    { ...gatewayRef(namespace), body: desired, fieldManager: GATEWAY_FIELD_MANAGER, force: true },
+    SERVER_SIDE_APPLY,
   )) as GatewayObject;
-  return { outcome: 'updated', drift, readiness: waypointVerdict(patched) };
+  return { outcome: 'updated', drift: ['ownership'], readiness: await judged(k8s, namespace, adopted) };
 }
 
 type MissingSupport = { reason: 'GatewayApiMissing' | 'GatewayClassMissing'; message: string };

@@ -15,8 +15,10 @@ async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassRepo
     clusterStep('ensureWaypointGateway', `Create or repair waypoint Gateway ${gatewayName} in ${namespace}`, [namespace, waypoint.expectNew]),
   ]);
   if (labels.outcome !== 'unchanged') report.namespaceChanged('AmbientLabelsSet', 'Namespace labelled for ambient mode and its waypoint');
-  if (gateway.outcome === 'created' || gateway.outcome === 'updated') {
-    report.namespaceChanged(gateway.outcome === 'created' ? 'WaypointCreated' : 'WaypointRepaired', `Waypoint Gateway ${gateway.outcome}`);
+  if (gateway.outcome === 'created') report.namespaceChanged('WaypointCreated', 'Waypoint Gateway created');
+  if (gateway.outcome === 'updated') {
+    const adopted = gateway.drift?.length === 1 && gateway.drift[0] === 'ownership';
+    report.namespaceChanged(adopted ? 'WaypointAdopted' : 'WaypointRepaired', adopted ? 'Waypoint Gateway taken over as it is (its pods do not roll)' : `Waypoint Gateway repaired: ${gateway.drift?.join(', ')}`);
   }
   return gateway;
 }

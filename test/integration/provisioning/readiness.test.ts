@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { kubeClients } from '../../../activities/kubernetes/clients';
 import { waitForGatewayProgrammed } from '../../../activities/kubernetes/gateways';
-import { ISTIO_MANAGED_LABEL, MANAGED_ANNOTATION } from '../../../model/labels';
+import { GATEWAY_FIELD_MANAGER, GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL } from '../../../model/labels';
 import { credentialsSecretName, waypointGatewayName } from '../../../model/names';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { MERGE_PATCH } from '../../../activities/kubernetes/clients';
@@ -60,7 +60,7 @@ test('a waypoint is reported ready only once istiod has programmed it and made i
   expect(programmed.message).toContain(`assigned to service(s) ${name}.${namespace}.svc.cluster.local:15008`);
   const mesh = gateway.status.listeners.find((l: { name: string }) => l.name === 'mesh');
   expect(mesh.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Accepted', status: 'True' })]));
-  expect(gateway.metadata.annotations[MANAGED_ANNOTATION]).toBe('kagenti-waypoint-provisioner');
+  expect(gateway.metadata.managedFields.map((f: { manager: string }) => f.manager)).toContain(GATEWAY_FIELD_MANAGER);
   // What istiod made for it, marked as its own, and the pod kwok runs for it.
   const [deployment, service] = await Promise.all([apps.readNamespacedDeployment({ namespace, name }), core.readNamespacedService({ namespace, name })]);
   expect(deployment.metadata?.labels?.[ISTIO_MANAGED_LABEL]).toBe('istio.io-mesh-controller');
@@ -154,6 +154,46 @@ test('a waypoint whose pod cannot be scheduled waits, named by the scheduler, wi
   expect(ready.passes).toBe(2);
 });
 
+/** The names of the ReplicaSets of a waypoint's Deployment: a new one means its pods rolled. */
+async function waypointReplicaSets(namespace: string): Promise<string[]> {
+  const sets = await apps.listNamespacedReplicaSet({ namespace, labelSelector: `${GATEWAY_NAME_LABEL}=${waypointGatewayName(namespace)}` });
+  return sets.items.map((r) => r.metadata!.name!).sort();
+}
+
+test('taking over a waypoint the reference operator made rolls none of its pods: the mark is in managedFields, which istiod does not copy', async () => {
+  const namespace = uniqueName('adopted');
+  const name = waypointGatewayName(namespace);
+  await createNamespace(namespace);
+  // The Gateway as the reference operator writes it (its own field manager, no mark of ours), running.
+  await custom.createNamespacedCustomObject({
+    ...GATEWAYS,
+    namespace,
+    fieldManager: 'kagenti-operator',
+    body: {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name, namespace, labels: { 'istio.io/waypoint-for': 'all' } },
+      spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+    },
+  });
+  const before = await eventually(async () => {
+    const sets = await waypointReplicaSets(namespace);
+    return sets.length === 1 ? sets : undefined;
+  }, 30_000, 'the waypoint Deployment istiod runs for the reference-made Gateway');
+  const templateBefore = (await apps.readNamespacedDeployment({ namespace, name })).spec?.template?.metadata;
+
+  await createAgentDeployment(namespace, 'agent');
+  const ready = await phase(namespace, 'Ready', 30_000);
+  expect(ready.last?.waypointReady).toBe(true);
+  expect(await eventReasons(namespace)).toContain('WaypointAdopted');
+  const gateway = (await readGateway(namespace, name))!;
+  expect(gateway.metadata.managedFields.map((f: { manager: string }) => f.manager)).toEqual(expect.arrayContaining(['kagenti-operator', GATEWAY_FIELD_MANAGER]));
+  // Give istiod time to act on the adoption's write, then count: still the one ReplicaSet, the same pod template.
+  await sleep(3_000);
+  expect(await waypointReplicaSets(namespace)).toEqual(before);
+  expect((await apps.readNamespacedDeployment({ namespace, name })).spec?.template?.metadata).toEqual(templateBefore);
+});
+
 test('a listener istiod refuses is a refusal with istiod’s reason, found at once, not readiness', async () => {
   // A Gateway no provisioner manages (no agent here), with a listener istiod keeps Programmed but refuses.
   const namespace = uniqueName('refused-listener');
@@ -194,7 +234,7 @@ test('a Gateway of that name that is someone else’s is reported and left alone
   expect((await handleOf(namespace).query(getStatusQuery)).passes).toBe(1);
   const untouched = (await readGateway(namespace, name))!;
   expect(untouched.spec).toMatchObject(theirs);
-  expect(untouched.metadata.annotations?.[MANAGED_ANNOTATION]).toBeUndefined();
+  expect(untouched.metadata.managedFields.map((f: { manager: string }) => f.manager)).not.toContain(GATEWAY_FIELD_MANAGER);
 
   await custom.deleteNamespacedCustomObject({ ...GATEWAYS, namespace, name });
   const ready = await phase(namespace, 'Ready', 40_000);

@@ -11,7 +11,7 @@ describe('waypoint Gateway and labels', () => {
     expect(desiredWaypointGateway('team1')).toEqual({
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
-      metadata: { name: 'team1-waypoint', namespace: 'team1', labels: { 'istio.io/waypoint-for': 'all' }, annotations: { 'kagenti.io/managed-by': 'kagenti-waypoint-provisioner' } },
+      metadata: { name: 'team1-waypoint', namespace: 'team1', labels: { 'istio.io/waypoint-for': 'all' } },
       spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
     });
     expect(ambientLabels('team1')).toEqual({ 'istio-discovery': 'enabled', 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'team1-waypoint' });

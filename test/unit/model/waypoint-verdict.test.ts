@@ -1,4 +1,5 @@
-import { desiredWaypointGateway, GatewayObject, gatewayDrift, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict } from '../../../model/waypoint-gateway';
+import { GATEWAY_FIELD_MANAGER } from '../../../model/labels';
+import { desiredWaypointGateway, GatewayObject, gatewayDrift, isOwnGateway, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict } from '../../../model/waypoint-gateway';
 
 // Status shapes as the real istiod writes them (seen on the stack's istiod, Istio 1.31-dev).
 const condition = (type: string, status: string, reason: string, message = '', observedGeneration = 1) => ({ type, status, reason, message, observedGeneration });
@@ -33,15 +34,19 @@ test('listener entries without the mesh listener are a refusal; no listener entr
   expect(waypointVerdict(gateway({ conditions: [condition('Programmed', 'True', 'Programmed')] }))).toMatchObject({ ready: true });
 });
 
-test('a Gateway of the name that is not marked and not a waypoint is someone else’s; a hand-made waypoint is adopted', () => {
+test('a Gateway of the name that the provisioner did not write and that is not a waypoint is someone else’s; a hand-made waypoint is adopted', () => {
   const desired = desiredWaypointGateway('team1');
-  const theirs = { ...desired, metadata: { ...desired.metadata, annotations: {} }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } };
+  // What the provisioner wrote is recorded in managedFields, not in a label or annotation istiod would copy into the waypoint's pods.
+  expect(desired.metadata.annotations).toBeUndefined();
+  const managedBy = (manager: string) => ({ ...desired.metadata, managedFields: [{ manager }] });
+  const theirs = { ...desired, metadata: managedBy('kubectl'), spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } };
   expect(isSomeoneElsesGateway(theirs)).toBe(true);
-  const handMade = { ...desired, metadata: { ...desired.metadata, annotations: undefined } };
+  const handMade = { ...desired, metadata: managedBy('istioctl') };
   expect(isSomeoneElsesGateway(handMade)).toBe(false);
-  expect(gatewayDrift(handMade, desired)).toEqual(['annotation kagenti.io/managed-by']);
+  expect(isOwnGateway(handMade)).toBe(false);
+  expect(gatewayDrift(handMade, desired)).toEqual([]);
   // Ours with its class changed by hand is drift to repair, not someone else's.
-  const oursDrifted = { ...desired, spec: { ...desired.spec, gatewayClassName: 'istio' } };
+  const oursDrifted = { ...desired, metadata: managedBy(GATEWAY_FIELD_MANAGER), spec: { ...desired.spec, gatewayClassName: 'istio' } };
   expect(isSomeoneElsesGateway(oursDrifted)).toBe(false);
   expect(gatewayDrift(oursDrifted, desired)).toEqual(['spec.gatewayClassName']);
 });
