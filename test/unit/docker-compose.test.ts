@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deployedNodeOptions } from '../../tools/bench/processes';
+import { deployedNodeOptions } from '../../tools/compiled';
 import { ensureGoBinaries } from '../../tools/stack/build-go';
 import { cacheDir } from '../../tools/stack/paths';
 import { GO_BUILDS } from '../../tools/stack/setup';

@@ -12,7 +12,8 @@ import { up } from '../stack/stack';
 import { stackEnvironment } from '../stack/state';
 import { Arrivals } from './arrivals';
 import { cpuSeconds } from './cpu';
-import { compile, counter, percentile, ProvisionerProcess, rssMiB, Runtime, startProvisionerProcess, stopProcess } from './processes';
+import { compile } from '../compiled';
+import { counter, percentile, ProvisionerProcess, rssMiB, Runtime, startProvisionerProcess, stopProcess } from './processes';
 
 /**
  * The lived-in benchmark: a stack that already holds many namespaces, as users run it.

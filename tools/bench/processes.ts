@@ -1,7 +1,7 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { compiledCommand } from '../compiled';
 import { REPO_ROOT } from '../stack/paths';
 import { freePort } from '../stack/ports';
 import { tsxCommand } from '../tsx';
@@ -18,15 +18,6 @@ export interface ProvisionerProcess {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Compiles the sources as the image's build stage does, into build/dist. */
-export function compile(): string {
-  const outDir = join(REPO_ROOT, 'build', 'dist');
-  process.stderr.write('Compiling the worker and the watcher (tsc) ...\n');
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: REPO_ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('tsc failed');
-  return outDir;
-}
-
 export async function waitHealthy(port: number, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     try {
@@ -39,24 +30,16 @@ export async function waitHealthy(port: number, what: string): Promise<void> {
   throw new Error(`${what} did not become ready`);
 }
 
-/** NODE_OPTIONS as deploy/base gives the process's container: the compiled runs use them, as deployed. */
-export function deployedNodeOptions(name: ProvisionerProcess['name']): string {
-  const documents = parseAllDocuments(readFileSync(join(REPO_ROOT, 'deploy', 'base', `${name}.yaml`), 'utf8')).map((d) => d.toJS());
-  const deployment = documents.find((d) => d?.kind === 'Deployment');
-  const env: { name: string; value?: string }[] = deployment?.spec?.template?.spec?.containers?.[0]?.env ?? [];
-  return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
-}
-
 /** Starts the worker or the watcher as its own process and waits until it is ready. */
 export async function startProvisionerProcess(name: ProvisionerProcess['name'], runtime: Runtime, env: NodeJS.ProcessEnv, compiledDir?: string): Promise<ProvisionerProcess> {
   const healthPort = await freePort();
   const metricsPort = await freePort();
-  const [command, args] = runtime === 'compiled' ? [process.execPath, [join(compiledDir!, name, 'main.js')]] : tsxCommand(join(REPO_ROOT, name, 'main.ts'));
+  const compiled = runtime === 'compiled' ? compiledCommand(name, compiledDir!) : undefined;
+  const [command, args] = compiled ? [compiled.command, compiled.args] : tsxCommand(join(REPO_ROOT, name, 'main.ts'));
   const child = spawn(command, args, {
     env: {
       ...process.env,
-      // As the image sets it: the workflows prebundled by `npm run bundle`.
-      ...(runtime === 'compiled' ? { WORKFLOW_BUNDLE_PATH: join(REPO_ROOT, 'build', 'workflow-bundle.js'), NODE_OPTIONS: deployedNodeOptions(name) } : {}),
+      ...compiled?.env,
       ...env,
       HEALTH_PORT: String(healthPort),
       METRICS_PORT: String(metricsPort),

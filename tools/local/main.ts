@@ -7,6 +7,7 @@ import { freePort } from '../stack/ports';
 import { say } from '../stack/progress';
 import { down, status, up } from '../stack/stack';
 import { profileArgument, stackEnvironment } from '../stack/state';
+import { compile, compiledCommand } from '../compiled';
 import { tsxCommand } from '../tsx';
 import { ensureIstioFootprint } from './istio-footprint';
 import { prepareOperatorNamespace } from './operator-namespace';
@@ -15,10 +16,14 @@ const OPERATOR_NAMESPACE = 'kagenti-system';
 
 /**
  * `npm start`: the local mode. Starts the embedded stack (or reuses a running one), then the
- * worker and the watcher against it, and stops what it started on Ctrl-C or SIGTERM.
- * `npm start -- --profile production` runs them on the production profile's servers.
+ * worker and the watcher against it, and stops what it started on Ctrl-C or SIGTERM. They run as
+ * the image runs them (compiled, with deploy/base's NODE_OPTIONS), so what is measured here is what
+ * is deployed; `--tsx` runs the sources through tsx instead (quicker to start while editing, about
+ * three times the memory). `npm start -- --profile production` runs them on the production
+ * profile's servers.
  */
 async function main(argv: string[]): Promise<number> {
+  const compiledDir = argv.includes('--tsx') ? undefined : compile();
   const dir = stackDir();
   const before = status(dir);
   const stackWasRunning = Boolean(before.state) && before.components.every((c) => c.running);
@@ -30,10 +35,11 @@ async function main(argv: string[]): Promise<number> {
   await ensureIstioFootprint(kc);
   const env = { ...process.env, ...stackEnvironment(state), OPERATOR_NAMESPACE };
   const children: { name: string; child: ChildProcess }[] = [];
-  for (const name of ['worker', 'watcher']) {
-    const [command, args] = tsxCommand(join(REPO_ROOT, name, 'main.ts'));
+  for (const name of ['worker', 'watcher'] as const) {
+    const compiled = compiledDir ? compiledCommand(name, compiledDir) : undefined;
+    const [command, args] = compiled ? [compiled.command, compiled.args] : tsxCommand(join(REPO_ROOT, name, 'main.ts'));
     const child = spawn(command, args, {
-      env: { ...env, HEALTH_PORT: String(await freePort()), METRICS_PORT: String(await freePort()) },
+      env: { ...env, ...compiled?.env, HEALTH_PORT: String(await freePort()), METRICS_PORT: String(await freePort()) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     children.push({ name, child });
