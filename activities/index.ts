@@ -5,7 +5,6 @@ import type { Activities } from '../model/activities';
 import { KeycloakAdminSessions } from './keycloak/admin';
 import { kubernetesActivities } from './kubernetes/activities';
 import type { KubeClients } from './kubernetes/clients';
-import { adminCredentialsCache } from './kubernetes/config';
 import { migrationActivities } from './migration/activities';
 import { keycloakActivities } from './registration/activities';
 
@@ -22,11 +21,9 @@ export interface ActivityDeps {
  * re-run after a crash at any point; results carry names and outcomes, never secret values.
  */
 export function createActivities({ k8s, settings, log, temporal }: ActivityDeps): Activities {
-  // One read of the admin Secret serves the passes and the registrations of a few seconds.
-  const adminCredentials = adminCredentialsCache(k8s, settings.operatorNamespace);
-  const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions(settings.keycloakConcurrency), adminCredentials };
+  const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions(settings.keycloakConcurrency) };
   return {
-    ...kubernetesActivities({ k8s, settings, log, adminCredentials }),
+    ...kubernetesActivities({ k8s, settings, log }),
     ...keycloakActivities({ ...keycloak, log, temporal }),
     ...migrationActivities({ ...keycloak, log }),
   };

@@ -113,7 +113,8 @@ class NamespaceProvisioner {
     next: async (timeoutMs) => {
       const came = await condition(() => this.waypointWakes > this.waypointWakesHeeded || this.deleted, timeoutMs);
       this.waypointWakesHeeded = this.waypointWakes;
-      return came && !this.deleted;
+      if (this.deleted) return 'deleted';
+      return came ? 'news' : 'none';
     },
   };
 

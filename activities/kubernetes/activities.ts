@@ -5,7 +5,7 @@ import { ErrorType } from '../../model/errors';
 import type { EventInput } from '../../model/events';
 import { logChange } from '../log-change';
 import type { KubeClients } from './clients';
-import { AdminCredentialsSource, resolveProvisioningConfig } from './config';
+import { resolveProvisioningConfig } from './config';
 import { recordEvent } from './events';
 import { deleteWaypointGateway, ensureWaypointGateway, gatewaySupportCache, lookAtWaypoint, waitForGatewayProgrammed } from './gateways';
 import { inNamespace, kubernetesFailure } from './gone';
@@ -19,7 +19,7 @@ const GATEWAY_VERB = { created: 'Created', updated: 'Repaired', waiting: 'Waitin
  * fails as NamespaceGone, and one the apiserver refuses (RBAC, an admission policy) as
  * KubernetesRefused, both handled by the pass; an Event for a namespace going away is dropped.
  */
-export function kubernetesActivities({ k8s, settings, log, adminCredentials }: { k8s: KubeClients; settings: Settings; log: Logger; adminCredentials: AdminCredentialsSource }): KubernetesActivities {
+export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients; settings: Settings; log: Logger }): KubernetesActivities {
   const recordEventUnlessGone = (event: EventInput) =>
     recordEvent(k8s, event).catch((error: unknown) => {
       const failure = kubernetesFailure(error, event.namespace);
@@ -28,7 +28,7 @@ export function kubernetesActivities({ k8s, settings, log, adminCredentials }: {
   const clusterFacts = gatewaySupportCache();
   return {
     inspectNamespace: inNamespace((namespace) => inspectNamespace(k8s, namespace)),
-    resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace, adminCredentials)),
+    resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace)),
     ensureNamespaceLabels: inNamespace(async (namespace) => {
       const result = await ensureNamespaceLabels(k8s, namespace);
       logChange(log, result.outcome, 'Labelled Namespace for ambient mode', { namespace });

@@ -118,41 +118,6 @@ export async function readAdminCredentials(k8s: KubeClients, operatorNamespace: 
   }
 }
 
-/** Where a worker takes the admin credentials from (see adminCredentialsCache). */
-export interface AdminCredentialsSource {
-  read(): Promise<AdminCredentials | undefined>;
-  /** Drops what was read: Keycloak refused it, so the next read asks the cluster. */
-  forget(): void;
-}
-
-/** How long a worker takes the admin Secret as read: a rotation is seen within this. */
-const ADMIN_CREDENTIALS_TTL_MS = 2_000;
-
-/**
- * The admin credentials as one worker reads them: every pass and registration within `ttlMs` of a
- * read shares it (a burst of namespaces read the Secret twice per namespace before). Held in
- * memory as the Keycloak session that uses them is; never logged.
- */
-export function adminCredentialsCache(k8s: KubeClients, operatorNamespace: string, ttlMs = ADMIN_CREDENTIALS_TTL_MS): AdminCredentialsSource {
-  let last: { at: number; read: Promise<AdminCredentials | undefined> } | undefined;
-  const forget = () => {
-    last = undefined;
-  };
-  return {
-    read() {
-      if (!last || Date.now() - last.at >= ttlMs) {
-        const read = readAdminCredentials(k8s, operatorNamespace);
-        last = { at: Date.now(), read };
-        read.catch(() => {
-          if (last?.read === read) forget();
-        });
-      }
-      return last.read;
-    },
-    forget,
-  };
-}
-
 /** Whether a Secret exists, asked for its metadata only: a tenant's Secret data never reaches the worker. */
 async function secretExists(k8s: KubeClients, namespace: string, name: string): Promise<boolean> {
   try {
@@ -181,17 +146,12 @@ export async function keycloakSettingsOf(k8s: KubeClients, settings: Settings, n
 }
 
 /** Everything a pass decides on besides the namespace itself: flags, Keycloak settings, admin Secret presence. */
-export async function resolveProvisioningConfig(
-  k8s: KubeClients,
-  settings: Settings,
-  namespace: string,
-  adminCredentials: Pick<AdminCredentialsSource, 'read'> = { read: () => readAdminCredentials(k8s, settings.operatorNamespace) },
-): Promise<ProvisioningConfig> {
+export async function resolveProvisioningConfig(k8s: KubeClients, settings: Settings, namespace: string): Promise<ProvisioningConfig> {
   const operatorData = (await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG))?.data;
   let keycloak = keycloakSettings(operatorData, 'operator');
   if (!keycloak) keycloak = keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace');
   const [admin, adminInWorkloadNamespace] = await Promise.all([
-    adminCredentials.read(),
+    readAdminCredentials(k8s, settings.operatorNamespace),
     namespace === settings.operatorNamespace ? Promise.resolve(false) : secretExists(k8s, namespace, ADMIN_SECRET),
   ]);
   const where = keycloak?.source === 'operator' ? `${settings.operatorNamespace}/${OPERATOR_CONFIG}` : `${namespace}/${NAMESPACE_CONFIG}`;

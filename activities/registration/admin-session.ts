@@ -9,15 +9,14 @@ import type { KeycloakSettings } from '../../model/provisioning';
 import type { KeycloakAdminSessions } from '../keycloak/admin';
 import { keycloakFailure, KeycloakStage } from '../keycloak/failure';
 import type { KubeClients } from '../kubernetes/clients';
-import type { AdminCredentialsSource } from '../kubernetes/config';
+import { readAdminCredentials } from '../kubernetes/config';
 import { recordEvent } from '../kubernetes/events';
 
-/** What the Keycloak-facing activities need: the cluster, the settings, the admin credentials and the token cache. */
+/** What the Keycloak-facing activities need: the cluster (for the admin Secret), the settings, and the token cache. */
 export interface RegistrationDeps {
   k8s: KubeClients;
   settings: Settings;
   sessions: KeycloakAdminSessions;
-  adminCredentials: AdminCredentialsSource;
 }
 
 /**
@@ -34,13 +33,12 @@ async function warnOfLegacyCredentials(deps: RegistrationDeps, log: { warn(messa
 }
 
 /**
- * Runs `work` with an admin client, the credentials read from the operator namespace at most a few
- * seconds before (so a rotated Secret, or one moved from the legacy form to a service-account
- * client, is picked up). A refused token drops both caches; the activity's retry logs in anew.
+ * Runs `work` with an admin client, the credentials read from the operator namespace each time (so
+ * a rotated Secret, or one moved from the legacy form to a service-account client, is picked up). A refused token drops the cache; the activity's retry logs in anew.
  */
 export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
   const adminSecret = `${deps.settings.operatorNamespace}/${ADMIN_SECRET}`;
-  const credentials = await deps.adminCredentials.read();
+  const credentials = await readAdminCredentials(deps.k8s, deps.settings.operatorNamespace);
   if (!credentials) throw ApplicationFailure.retryable(`Secret ${adminSecret} ${ADMIN_SECRET_INCOMPLETE}`, KeycloakFailure.KeycloakAdminSecretMissing);
   const context = Context.current();
   if (credentials.kind === 'legacy-admin') await deps.sessions.warnOfLegacyCredentials(() => warnOfLegacyCredentials(deps, context.log));
@@ -71,10 +69,7 @@ export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSet
         const type = error instanceof ApplicationFailure ? error.type : undefined;
         if (type === KeycloakFailure.KeycloakUnreachable) deps.sessions.reachable(keycloak.url, false, (error as Error).message);
         // A refused token or login, or a role the token lacks (granted since, perhaps): the next try logs in anew.
-        if (httpStatus(error) === 401 || type === KeycloakFailure.KeycloakCredentialsRefused || type === KeycloakFailure.KeycloakForbidden) {
-          deps.sessions.invalidate();
-          deps.adminCredentials.forget();
-        }
+        if (httpStatus(error) === 401 || type === KeycloakFailure.KeycloakCredentialsRefused || type === KeycloakFailure.KeycloakForbidden) deps.sessions.invalidate();
         meter.createCounter('kagenti_keycloak_errors', '1', 'Failed units of Keycloak work').add(1, { status: type ?? String(httpStatus(error) ?? 'network') });
         throw error;
       } finally {

@@ -15,7 +15,7 @@ export async function localActivityTypes(handle: WorkflowHandle): Promise<string
   return (history.events ?? []).flatMap((e) => {
     const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
     if (!data) return [];
-    const marker = JSON.parse(Buffer.from(data).toString('utf8')) as { activityType?: string };
-    return marker.activityType ? [marker.activityType] : [];
+    const marker = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string };
+    return marker.activity_type ? [marker.activity_type] : [];
   });
 }

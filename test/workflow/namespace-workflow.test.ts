@@ -177,6 +177,18 @@ test('a waypoint that cannot be scheduled is a waiting state named by the schedu
   });
 });
 
+test('a namespace deleted while its pass waits for the waypoint ends the wait at once', async () => {
+  const { activities, calls } = slowIstiod(() => NOT_YET);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    await until(async () => (count(calls, 'ensureWaypointGateway') === 1 ? true : undefined));
+    await handle.signal(namespaceDeletedSignal);
+    expect(await handle.result()).toBe('deleted');
+  });
+  // Neither the look after 5 s nor the one at the bound: the wait ended with the deletion.
+  expect(calls.filter((c) => c.startsWith('lookAtWaypoint'))).toEqual([]);
+});
+
 test('a waypoint wake runs a pass only when its verdict is news: the same verdict again is not', async () => {
   const { activities } = fakeActivities(fakeCluster());
   await withWorker(env, activities, async (taskQueue) => {

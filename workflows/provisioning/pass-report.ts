@@ -25,8 +25,8 @@ export interface PassContext {
 export interface WaypointNews {
   /** What the pass saw itself: a word saying the same is no news. */
   saw(state: WaypointState): void;
-  /** Waits up to `timeoutMs` for news not yet waited for; false when none came. */
-  next(timeoutMs: number): Promise<boolean>;
+  /** Waits up to `timeoutMs` for news not yet waited for: `none` when none came, `deleted` when the namespace was deleted meanwhile. */
+  next(timeoutMs: number): Promise<'news' | 'none' | 'deleted'>;
 }
 
 /** No pass finished on the namespace before: none in this run, and (no status annotation) none in any other. */

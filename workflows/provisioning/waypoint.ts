@@ -56,7 +56,10 @@ async function waitForWaypoint(ctx: PassContext, waypoint: Waypoint, first: Gate
       await showWaiting(namespace, waypoint.agentCount, { reason: 'WaypointNotReady', message: `Waiting up to ${Math.ceil(left / 1000)} s more for waypoint Gateway ${gatewayName} to be Programmed` });
       continue;
     }
-    if (await ctx.waypointNews.next(slow ? left : Math.min(left, SHOW_WAITING_AFTER_MS - waited))) readiness = await look('istiod reported a new verdict');
+    const news = await ctx.waypointNews.next(slow ? left : Math.min(left, SHOW_WAITING_AFTER_MS - waited));
+    // A deleted namespace's waypoint is not waited for: the pass's next step finds the namespace gone.
+    if (news === 'deleted') return readiness;
+    if (news === 'news') readiness = await look('istiod reported a new verdict');
   }
   return readiness;
 }
