@@ -104,9 +104,12 @@ export interface WorkloadRegistration extends KeycloakClientResult {
   annotation: EnsureOutcome;
 }
 
-/** A Gateway created, repaired or found as wanted, with istiod's verdict on it as it stands; or why none could be. */
+/**
+ * A Gateway created, repaired, adopted (someone else's waypoint, as wanted, made the provisioner's)
+ * or found as wanted, with istiod's verdict on it as it stands; or why none could be.
+ */
 export type GatewayEnsureResult =
-  | { outcome: EnsureOutcome; readiness: GatewayReadiness }
+  | { outcome: EnsureOutcome | 'adopted'; readiness: GatewayReadiness }
   | { outcome: 'waiting'; reason: 'GatewayApiMissing' | 'GatewayClassMissing' | 'WaypointNameTaken'; message: string };
 
 /**

@@ -12,7 +12,7 @@ import { inNamespace, kubernetesFailure } from './gone';
 import { ensureNamespaceLabels, inspectNamespace, recordNamespaceStatus, removeNamespaceLabels } from './namespaces';
 
 /** What a verb says of a Gateway outcome in the log. */
-const GATEWAY_VERB = { created: 'Created', updated: 'Repaired', waiting: 'Waiting for' } as const;
+const GATEWAY_VERB = { created: 'Created', updated: 'Repaired', adopted: 'Adopted', waiting: 'Waiting for' } as const;
 
 /**
  * The provisioning pass's Kubernetes activities. A call into a namespace that is being deleted

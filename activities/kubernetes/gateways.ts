@@ -75,7 +75,7 @@ export async function ensureWaypointGateway(
     { ...gatewayRef(namespace), body: desired, fieldManager: GATEWAY_FIELD_MANAGER, force: true },
     SERVER_SIDE_APPLY,
   )) as GatewayObject;
-  return { outcome: 'updated', drift: ['ownership'], readiness: await judged(k8s, namespace, adopted) };
+  return { outcome: 'adopted', readiness: await judged(k8s, namespace, adopted) };
 }
 
 type MissingSupport = { reason: 'GatewayApiMissing' | 'GatewayClassMissing'; message: string };

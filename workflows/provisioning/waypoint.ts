@@ -16,10 +16,8 @@ async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassRepo
   ]);
   if (labels.outcome !== 'unchanged') report.namespaceChanged('AmbientLabelsSet', 'Namespace labelled for ambient mode and its waypoint');
   if (gateway.outcome === 'created') report.namespaceChanged('WaypointCreated', 'Waypoint Gateway created');
-  if (gateway.outcome === 'updated') {
-    const adopted = gateway.drift?.length === 1 && gateway.drift[0] === 'ownership';
-    report.namespaceChanged(adopted ? 'WaypointAdopted' : 'WaypointRepaired', adopted ? 'Waypoint Gateway taken over as it is (its pods do not roll)' : `Waypoint Gateway repaired: ${gateway.drift?.join(', ')}`);
-  }
+  if (gateway.outcome === 'updated') report.namespaceChanged('WaypointRepaired', `Waypoint Gateway repaired: ${gateway.drift?.join(', ')}`);
+  if (gateway.outcome === 'adopted') report.namespaceChanged('WaypointAdopted', 'Waypoint Gateway taken over as it is (its pods do not roll)');
   return gateway;
 }
 
