@@ -9,11 +9,14 @@ export const CONFIG_KEYS = {
   CLIENT_AUTH_TYPE: { default: 'client-secret', meaning: 'clientAuthenticatorType of the clients; `federated-jwt` also sets the JWT issuer and subject' },
   SPIFFE_IDP_ALIAS: { default: 'spire-spiffe', meaning: 'jwt.credential.issuer of `federated-jwt` clients' },
   KEYCLOAK_TOKEN_EXCHANGE_ENABLED: { default: 'true', meaning: 'standard token exchange on the clients; on unless exactly `false`' },
-  PLATFORM_CLIENT_IDS: { default: 'kagenti', meaning: 'comma-separated platform clients that get each agent audience scope as a default scope' },
+  PLATFORM_CLIENT_IDS: {
+    default: 'kagenti',
+    meaning: 'comma-separated platform clients that get each agent audience scope as a default scope; set in `kagenti-operator-config` only (in a namespace\'s `authbridge-config` it is ignored, with a Warning `OperatorOnlySettingIgnored`: it would reach other tenants\' clients)',
+  },
   KEYCLOAK_AUDIENCE_SCOPE_ENABLED: { default: 'true', meaning: 'one audience scope per agent client; on unless exactly `false`' },
   KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT: {
     default: 'false',
-    meaning: 'the audience scopes go to the platform clients only, and one found among the realm default scopes is taken out of them; `true`: also realm default scopes, as the reference places them (spec §5), which Keycloak copies onto every client created later, so the tokens of every later client carry the audience of every earlier agent',
+    meaning: 'the audience scopes go to the platform clients only, and one found among the realm default scopes is taken out of them; `true`: also realm default scopes, as the reference places them (spec §5), which Keycloak copies onto every client created later, so the tokens of every later client carry the audience of every earlier agent; set in `kagenti-operator-config` only, like `PLATFORM_CLIENT_IDS`',
   },
 } as const;
 

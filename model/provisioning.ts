@@ -75,6 +75,8 @@ export interface ProvisioningConfig {
   adminSecretReady: boolean;
   /** A keycloak-admin-secret exists in this (agent) namespace: warned about, never used. */
   adminSecretInWorkloadNamespace: boolean;
+  /** Keys of this namespace's authbridge-config that only the operator's ConfigMap may set (they reach the whole realm): warned about, ignored. */
+  operatorOnlyKeysIgnored?: string[];
 }
 
 export type EnsureOutcome = 'created' | 'updated' | 'unchanged';

@@ -118,6 +118,10 @@ async function provision(ctx: PassContext, report: PassReport, inspection: Names
   if (config.adminSecretInWorkloadNamespace) {
     report.warn('AdminSecretInAgentNamespace', 'A keycloak-admin-secret exists in this agent namespace; it is ignored: remove it (admin credentials belong in the operator namespace only)');
   }
+  if (config.operatorOnlyKeysIgnored) {
+    const keys = config.operatorOnlyKeysIgnored.join(', ');
+    report.warn('OperatorOnlySettingIgnored', `authbridge-config sets ${keys}, which reach clients of the whole realm: only kagenti-operator-config in the operator namespace may set them; ignored`);
+  }
   // Credentials do not wait for the waypoint: Keycloak has nothing to do with it (docs/provisioning.md).
   const waypoint = { gatewayName: inspection.waypointGateway, timeoutSeconds: config.waypointReadyTimeoutSeconds, agentCount: inspection.workloads.length, expectNew: isFirstPass(ctx, inspection), labelsSet: inspection.ambientLabelsSet };
   const [waypointReady, workloads] = await Promise.all([

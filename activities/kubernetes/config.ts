@@ -80,10 +80,23 @@ function keycloakProblemOf(keycloak: KeycloakSettings, where: string, approvals:
   };
 }
 
-/** A ConfigMap is used only when it has both KEYCLOAK_URL and KEYCLOAK_REALM; the two are never merged (spec §4). */
-function keycloakSettings(data: Record<string, string> | undefined, source: KeycloakSettings['source']): KeycloakSettings | undefined {
+/**
+ * Keys whose effect reaches past one namespace: the platform clients that get every agent's
+ * audience scope, and the realm's default scopes, which every client created later inherits. Only
+ * the operator's ConfigMap sets them; in a tenant's authbridge-config they would let one tenant
+ * put its audience into other tenants' tokens.
+ */
+const OPERATOR_ONLY_KEYS = ['PLATFORM_CLIENT_IDS', 'KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT'] as const;
+
+/**
+ * A ConfigMap is used only when it has both KEYCLOAK_URL and KEYCLOAK_REALM; the two are never
+ * merged (spec §4), except that a namespace's own config takes the operator-only keys from the
+ * operator's ConfigMap (`operatorData`), or their defaults.
+ */
+function keycloakSettings(data: Record<string, string> | undefined, source: KeycloakSettings['source'], operatorData: Record<string, string> = {}): KeycloakSettings | undefined {
   if (!data?.KEYCLOAK_URL || !data.KEYCLOAK_REALM) return undefined;
   const value = (key: ConfigKey) => configValue(data, key);
+  const realmWide = (key: (typeof OPERATOR_ONLY_KEYS)[number]) => configValue(source === 'operator' ? data : operatorData, key);
   return {
     source,
     url: value('KEYCLOAK_URL').replace(/\/+$/, ''),
@@ -92,10 +105,15 @@ function keycloakSettings(data: Record<string, string> | undefined, source: Keyc
     clientAuthType: value('CLIENT_AUTH_TYPE'),
     spiffeIdpAlias: value('SPIFFE_IDP_ALIAS'),
     tokenExchangeEnabled: value('KEYCLOAK_TOKEN_EXCHANGE_ENABLED') !== 'false',
-    platformClientIds: value('PLATFORM_CLIENT_IDS').split(',').map((s) => s.trim()).filter(Boolean),
+    platformClientIds: realmWide('PLATFORM_CLIENT_IDS').split(',').map((s) => s.trim()).filter(Boolean),
     audienceScopeEnabled: value('KEYCLOAK_AUDIENCE_SCOPE_ENABLED') !== 'false',
-    audienceScopeRealmDefault: value('KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT') === 'true',
+    audienceScopeRealmDefault: realmWide('KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT') === 'true',
   };
+}
+
+/** The operator-only keys a tenant's config sets to something other than what is in force: ignored, and said so. */
+function operatorOnlyKeysSet(data: Record<string, string> | undefined, operatorData: Record<string, string> = {}): string[] {
+  return OPERATOR_ONLY_KEYS.filter((key) => data?.[key] && configValue(data, key) !== configValue(operatorData, key));
 }
 
 /**
@@ -140,7 +158,7 @@ export async function keycloakSettingsOf(k8s: KubeClients, settings: Settings, n
   const approvals = approvedRealms(operatorData);
   const usable = (keycloak: KeycloakSettings | undefined) => (keycloak && !keycloakProblemOf(keycloak, '', approvals, settings.operatorNamespace) ? keycloak : undefined);
   const entries = await Promise.all(
-    [...namespaces].map(async (namespace) => [namespace, usable(operator ?? keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace'))] as const),
+    [...namespaces].map(async (namespace) => [namespace, usable(operator ?? keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace', operatorData))] as const),
   );
   return new Map(entries);
 }
@@ -149,7 +167,12 @@ export async function keycloakSettingsOf(k8s: KubeClients, settings: Settings, n
 export async function resolveProvisioningConfig(k8s: KubeClients, settings: Settings, namespace: string): Promise<ProvisioningConfig> {
   const operatorData = (await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG))?.data;
   let keycloak = keycloakSettings(operatorData, 'operator');
-  if (!keycloak) keycloak = keycloakSettings((await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data, 'namespace');
+  let ignoredKeys: string[] = [];
+  if (!keycloak) {
+    const namespaceData = (await readConfigMap(k8s, namespace, NAMESPACE_CONFIG))?.data;
+    keycloak = keycloakSettings(namespaceData, 'namespace', operatorData);
+    if (keycloak) ignoredKeys = operatorOnlyKeysSet(namespaceData, operatorData);
+  }
   const [admin, adminInWorkloadNamespace] = await Promise.all([
     readAdminCredentials(k8s, settings.operatorNamespace),
     namespace === settings.operatorNamespace ? Promise.resolve(false) : secretExists(k8s, namespace, ADMIN_SECRET),
@@ -168,5 +191,6 @@ export async function resolveProvisioningConfig(k8s: KubeClients, settings: Sett
     keycloakProblem,
     adminSecretReady: admin !== undefined,
     adminSecretInWorkloadNamespace: adminInWorkloadNamespace,
+    ...(ignoredKeys.length > 0 ? { operatorOnlyKeysIgnored: ignoredKeys } : {}),
   };
 }

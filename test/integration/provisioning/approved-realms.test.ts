@@ -1,11 +1,11 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { credentialsSecretName } from '../../../model/names';
+import { audienceScopeName, credentialsSecretName } from '../../../model/names';
 import { core, createAgentDeployment, createNamespace, provisionerEvents, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
-import { testStack, uniqueName } from '../../harness/stack';
+import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
 import { keycloakAuditWorkflowId } from '../../../model/workflow-ids';
 import { auditNowSignal } from '../../../workflows/messages';
 
@@ -89,4 +89,37 @@ test('a realm the operator did not approve gets nothing, not even a connection; 
   await eventually(async () => ((await statusWaiting(namespace)).length === 0 ? true : undefined), 10_000, 'no waiting state');
   expect(await readSecretOrUndefined(namespace, secretName)).toBeDefined();
   expect(connections).toBe(0);
+});
+
+test("a tenant's config reaches no other tenant's client and not the realm's defaults: PLATFORM_CLIENT_IDS and KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT are the operator's", async () => {
+  // Another tenant's agent, provisioned from the approved realm.
+  const victim = uniqueName('victim');
+  await createNamespace(victim);
+  await core.createNamespacedConfigMap({ namespace: victim, body: { metadata: { name: 'authbridge-config' }, data: { KEYCLOAK_URL: url, KEYCLOAK_REALM: realm } } });
+  await createAgentDeployment(victim, 'agent');
+  await eventually(() => readSecretOrUndefined(victim, credentialsSecretName(victim, 'agent')), 30_000, "the other tenant's credentials Secret");
+
+  // A tenant that names the other tenant's client as a platform client and asks for realm defaults.
+  const tenant = uniqueName('greedy');
+  await createNamespace(tenant);
+  await core.createNamespacedConfigMap({
+    namespace: tenant,
+    body: {
+      metadata: { name: 'authbridge-config' },
+      data: { KEYCLOAK_URL: url, KEYCLOAK_REALM: realm, PLATFORM_CLIENT_IDS: `${victim}/agent`, KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT: 'true' },
+    },
+  });
+  await createAgentDeployment(tenant, 'agent');
+  await eventually(() => readSecretOrUndefined(tenant, credentialsSecretName(tenant, 'agent')), 30_000, "the tenant's credentials Secret");
+  const warning = await eventually(async () => (await provisionerEvents(tenant)).find((e) => e.reason === 'OperatorOnlySettingIgnored'), 10_000, 'a Warning OperatorOnlySettingIgnored');
+  expect(warning.message).toContain('PLATFORM_CLIENT_IDS, KEYCLOAK_AUDIENCE_SCOPE_REALM_DEFAULT');
+
+  const admin = await keycloakAdmin();
+  const scope = audienceScopeName(tenant, 'agent');
+  const [victimClient] = await admin.clients.find({ clientId: `${victim}/agent` });
+  expect((await admin.clients.listDefaultClientScopes({ id: victimClient.id! })).map((s) => s.name)).not.toContain(scope);
+  expect((await admin.clientScopes.listDefaultClientScopes()).map((s) => s.name)).not.toContain(scope);
+  // The operator's platform client (the default, kagenti) gets it, as for every tenant.
+  const [platform] = await admin.clients.find({ clientId: 'kagenti' });
+  expect((await admin.clients.listDefaultClientScopes({ id: platform.id! })).map((s) => s.name)).toContain(scope);
 });

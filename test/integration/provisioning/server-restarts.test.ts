@@ -94,7 +94,9 @@ test('the Temporal server restarted during a burst of 20 namespaces: each is pro
     expect(await clientsOf(namespace)).toHaveLength(1);
     const reasons = await eventReasons(namespace);
     // Events are keyed per pass and step: a replayed or retried step does not record one twice.
+    // (A registration whose completion the restart lost is tried again and finds its work done:
+    // its Events say nothing was changed, so its KeycloakClientCreated can be missing, never doubled.)
     expect(reasons.filter((r) => r === 'WaypointCreated')).toHaveLength(1);
-    expect(reasons.filter((r) => r === 'KeycloakClientCreated')).toHaveLength(1);
+    expect(reasons.filter((r) => r === 'KeycloakClientCreated').length).toBeLessThanOrEqual(1);
   }
 }, 300_000);
