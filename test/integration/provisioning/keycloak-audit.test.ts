@@ -37,7 +37,11 @@ async function secretFollows(namespace: string, clientUuid: string): Promise<voi
 test('a client deleted by hand is recreated within one audit interval, its Secret follows, and a settled namespace is not touched', async () => {
   const untouched = await provisionAgent('audit-settled');
   const namespace = await provisionAgent('audit-deleted');
-  const settledPasses = await passes(untouched);
+  // Its credentials do not wait for its waypoint: the pass that made them may still be waiting for it.
+  const settledPasses = await eventually(async () => {
+    const status = await provisioner().client.workflow.getHandle(namespaceWorkflowId(untouched)).query(getStatusQuery);
+    return status.last?.phase === 'Ready' && !status.pending ? status.passes : undefined;
+  }, 30_000, `${untouched} settled`);
   const admin = await keycloakAdmin();
   const [before] = await admin.clients.find({ clientId: `${namespace}/agent` });
   await admin.clients.del({ id: before.id! });
