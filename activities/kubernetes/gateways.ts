@@ -16,6 +16,9 @@ function gatewayRef(namespace: string) {
 /** Reads an object, or undefined when it does not exist. */
 const unlessMissing = <T>(read: Promise<T>): Promise<T | undefined> => read.catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
 
+/** The waypoint Gateway, or undefined when it does not exist. */
+const readGateway = (k8s: KubeClients, namespace: string) => unlessMissing(k8s.custom.getNamespacedCustomObject(gatewayRef(namespace)) as Promise<GatewayObject>);
+
 /**
  * Creates the waypoint Gateway or repairs drift in its class, listeners or label, and takes over a
  * waypoint made by hand or by the reference operator, and says how istiod judges it as it stands (a Gateway just written has
@@ -42,7 +45,7 @@ export async function ensureWaypointGateway(
       throw error;
     }
   };
-  const read = () => unlessMissing(k8s.custom.getNamespacedCustomObject(gatewayRef(namespace)) as Promise<GatewayObject>);
+  const read = () => readGateway(k8s, namespace);
   let live = expectNew ? undefined : await read();
   if (!live) {
     const created = await create();
@@ -165,13 +168,8 @@ async function judged(k8s: KubeClients, namespace: string, gateway: GatewayObjec
 
 /** istiod's verdict on the waypoint, and whether something of someone else's stands in its way. */
 async function readReadiness(k8s: KubeClients, namespace: string): Promise<GatewayReadiness> {
-  let gateway: GatewayObject;
-  try {
-    gateway = (await k8s.custom.getNamespacedCustomObject(gatewayRef(namespace))) as GatewayObject;
-  } catch (error) {
-    if (isNotFound(error)) return { ready: false, refused: false, reason: 'NotFound', message: 'The waypoint Gateway does not exist' };
-    throw error;
-  }
+  const gateway = await readGateway(k8s, namespace);
+  if (!gateway) return { ready: false, refused: false, reason: 'NotFound', message: 'The waypoint Gateway does not exist' };
   return judged(k8s, namespace, gateway);
 }
 

@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { getStatusQuery, namespaceDeletedSignal, resourcesChangedSignal } from '../../workflows/messages';
+import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from '../../workflows/messages';
 import { startWorkflowEnvironment } from '../harness/workflow-environment';
 import { completeConfig, fakeActivities, fakeCluster } from './fake-activities';
 import { withWorker } from './workflow-worker';
@@ -30,6 +30,13 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The workflow's status once its last pass ended in `wanted`. */
+const phase = (handle: { query: (q: typeof getStatusQuery) => Promise<NamespaceStatus> }, wanted: 'Ready' | 'Waiting') =>
+  until(async () => {
+    const s = await handle.query(getStatusQuery);
+    return s.last?.phase === wanted ? s : undefined;
+  });
 
 const count = (calls: string[], name: string) => calls.filter((c) => c === name).length;
 
@@ -65,10 +72,7 @@ test('a waiting state is looked at again after the retry interval, and Ready onc
   const { activities, calls } = fakeActivities(cluster);
   await withWorker(env, activities, async (taskQueue) => {
     const handle = await start(taskQueue);
-    const waiting = await until(async () => {
-      const s = await handle.query(getStatusQuery);
-      return s.last?.phase === 'Waiting' ? s : undefined;
-    });
+    const waiting = await phase(handle, 'Waiting');
     expect(waiting.last?.waiting.map((w) => w.reason)).toEqual(['KeycloakConfigMissing']);
     expect(waiting.last?.retryAfterSeconds).toBe(30);
     // Nothing changes before the interval: no event, no pass.
@@ -76,10 +80,7 @@ test('a waiting state is looked at again after the retry interval, and Ready onc
     expect((await handle.query(getStatusQuery)).passes).toBe(1);
     cluster.config = completeConfig();
     await env.sleep('11 seconds');
-    const ready = await until(async () => {
-      const s = await handle.query(getStatusQuery);
-      return s.last?.phase === 'Ready' ? s : undefined;
-    });
+    const ready = await phase(handle, 'Ready');
     expect(ready.passes).toBe(2);
     await handle.signal(namespaceDeletedSignal);
     await handle.result();
@@ -112,13 +113,10 @@ test('the waypoint is waited for without polling: credentials are made meanwhile
     // Far into the 60 s bound, with no word from the watcher: one look when it is slower than 5 s, and no more.
     await env.sleep('40 seconds');
     expect(count(calls, 'lookAtWaypoint')).toBe(1);
-    // A word that says nothing new for the pass's own verdict is no cue either.
+    // The watcher's word that istiod programmed it: one look, and Ready within the same pass.
     programmed = true;
     await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: { ready: true, refused: false } });
-    const ready = await until(async () => {
-      const s = await handle.query(getStatusQuery);
-      return s.last?.phase === 'Ready' ? s : undefined;
-    });
+    const ready = await phase(handle, 'Ready');
     expect(ready.passes).toBe(1);
     await handle.signal(namespaceDeletedSignal);
     await handle.result();
@@ -133,10 +131,7 @@ test('a waypoint istiod refused is reported with its reason as soon as the watch
     const handle = await start(taskQueue);
     await until(async () => (count(calls, 'ensureWaypointGateway') === 1 ? true : undefined));
     await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: { ready: false, refused: true } });
-    const waiting = await until(async () => {
-      const s = await handle.query(getStatusQuery);
-      return s.last?.phase === 'Waiting' ? s : undefined;
-    });
+    const waiting = await phase(handle, 'Waiting');
     expect(waiting.last?.waiting).toEqual([{ reason: 'WaypointRefused', message: expect.stringContaining('UnsupportedProtocol: istiod refused listener mesh'), series: expect.any(String) }]);
     expect(events.filter((e) => e.type === 'Warning').map((e) => e.reason)).toContain('WaypointRefused');
     await handle.signal(namespaceDeletedSignal);
@@ -154,10 +149,7 @@ test('a waypoint that cannot be scheduled is a waiting state named by the schedu
     const handle = await start(taskQueue);
     // The bound (60 s) passes with no word from the watcher.
     await env.sleep('65 seconds');
-    const waiting = await until(async () => {
-      const s = await handle.query(getStatusQuery);
-      return s.last?.phase === 'Waiting' ? s : undefined;
-    });
+    const waiting = await phase(handle, 'Waiting');
     expect(waiting.last?.waiting).toEqual([expect.objectContaining({ reason: 'WaypointUnschedulable', message: expect.stringContaining('Insufficient cpu') })]);
     expect(waiting.last?.retryAfterSeconds).toBeUndefined();
     // Hours of it cost nothing: no pass, no look.
@@ -167,10 +159,7 @@ test('a waypoint that cannot be scheduled is a waiting state named by the schedu
     // Capacity came: istiod programs the waypoint and the watcher says so.
     scheduled = true;
     await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: { ready: true, refused: false } });
-    const ready = await until(async () => {
-      const s = await handle.query(getStatusQuery);
-      return s.last?.phase === 'Ready' ? s : undefined;
-    });
+    const ready = await phase(handle, 'Ready');
     expect(ready.passes).toBe(2);
     await handle.signal(namespaceDeletedSignal);
     await handle.result();
