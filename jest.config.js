@@ -19,7 +19,8 @@ module.exports = {
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
     },
     // The production shape: its own tests, and integration tests of what a platform team relies on
-    // most (scale-out with crashes, drift repair, migration with approvals and rollback), run again
+    // most (scale-out with crashes, drift repair, migration with approvals and rollback, new work
+    // ahead of maintenance on the server's task queues), run again
     // on PostgreSQL, the Temporal server and Keycloak in production mode.
     {
       ...shared,
@@ -31,6 +32,7 @@ module.exports = {
         '<rootDir>/test/integration/provisioning/repair-and-cleanup.test.ts',
         '<rootDir>/test/integration/migration/full-migration.test.ts',
         '<rootDir>/test/integration/migration/rollback.test.ts',
+        '<rootDir>/test/integration/provisioning/new-work-first.test.ts',
       ],
       globalSetup: '<rootDir>/test/harness/global-setup-production.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',

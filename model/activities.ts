@@ -53,8 +53,12 @@ export interface KeycloakActivities {
   /** Deletes the namespace's managed clients (and their audience scopes) whose workload is not in `keep`. */
   deleteStaleKeycloakClients(input: { namespace: string; keep: string[]; keycloak: KeycloakSettings }): Promise<{ deleted: string[] }>;
   auditKeycloak(): Promise<KeycloakAudit>;
-  /** Tells each namespace's workflow to look again (starting it when it ended). */
-  wakeNamespaces(input: { namespaces: string[]; reason: WakeReason }): Promise<void>;
+  /**
+   * Tells each namespace's workflow to look again (starting it when it ended), as maintenance: all of
+   * them, or none while the servers have no room for maintenance (new work queued, or Keycloak or the
+   * task queue behind). Returns how many were told.
+   */
+  wakeNamespaces(input: { namespaces: string[]; reason: WakeReason }): Promise<{ woken: number }>;
 }
 
 /** The sidecar-to-waypoint migration's own steps and compensations. */

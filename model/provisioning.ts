@@ -140,6 +140,17 @@ export interface NamespaceWake {
 /** New work (a change the watcher saw) goes before maintenance (a takeover, an audit's repair) wherever work waits. */
 export type WorkPriority = 'new' | 'maintenance';
 
+/**
+ * Temporal's priority keys (1 first, 5 last, 3 by default) for new work and for maintenance. The
+ * server's task matcher serves queued tasks by them, and the worker its waiting Keycloak work.
+ */
+export const PRIORITY_KEY: Record<WorkPriority, number> = { new: 2, maintenance: 4 };
+
+/** Only the provisioner's own maintenance (a takeover, an audit's repair) is maintenance; any other wake (a change, a person) is new work. */
+export function wakePriority(reason: WakeReason | undefined): WorkPriority {
+  return reason === 'takeover' || reason === 'audit' ? 'maintenance' : 'new';
+}
+
 /** Standby: the namespace is in sidecar mode or held by its migration, and the provisioner leaves it alone. */
 export type ProvisionerPhaseValue = 'Waiting' | 'Provisioning' | 'Ready' | 'Idle' | 'Deleting' | 'Standby';
 

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { PRIORITY_KEY } from '../model/provisioning';
 import { keycloakAuditWorkflowId } from '../model/workflow-ids';
 import type { keycloakAuditWorkflow } from '../workflows/keycloak-audit-workflow';
 import { AuditSettings, auditSettingsSignal } from '../workflows/messages';
@@ -15,5 +16,7 @@ export async function ensureKeycloakAudit(client: Client, taskQueue: string, set
     signal: auditSettingsSignal,
     signalArgs: [settings],
     staticSummary: `Keycloak audit of task queue ${taskQueue}: wakes only the namespaces whose clients, scopes or Secrets differ`,
+    // All of its work is maintenance: its workflow tasks wait behind new agents' too.
+    priority: { priorityKey: PRIORITY_KEY.maintenance },
   });
 }

@@ -1,6 +1,6 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { namespaceWorkflowId, TASK_QUEUE } from '../model/workflow-ids';
-import type { NamespaceWake } from '../model/provisioning';
+import { NamespaceWake, PRIORITY_KEY } from '../model/provisioning';
 import { namespaceDeletedSignal, resourcesChangedSignal } from '../workflows/messages';
 import type { namespaceWorkflow } from '../workflows/namespace-workflow';
 import { ProvisionerNamespace, ProvisionerPhase } from '../workflows/search-attributes';
@@ -18,6 +18,10 @@ export async function notifyNamespaceChanged(client: Client, namespace: string, 
       { key: ProvisionerPhase, value: 'Waiting' },
     ],
     staticSummary: `Waypoint provisioning of namespace ${namespace}`,
+    // A run keeps the priority it starts with, for life (continue-as-new too), and every new agent of
+    // the namespace is its work: new work's key, whatever wake starts it. Maintenance's own tasks
+    // (Keycloak repairs) carry the lower key per activity.
+    priority: { priorityKey: PRIORITY_KEY.new },
   });
 }
 

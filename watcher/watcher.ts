@@ -8,7 +8,8 @@ import { keepKeycloakAuditStarted } from './audit-starter';
 import { InformerSet, startInformers } from './informers';
 import { namespaceNotifier } from './notifier';
 import { SettledOptions, unsettledReason } from './settled';
-import { spreadOver } from './spread';
+import { maintenanceGate } from '../temporal/task-queue-backlog';
+import { paceOut } from './pace-out';
 
 export interface WatcherOptions extends SettledOptions {
   taskQueue: string;
@@ -78,11 +79,14 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     (namespace) => informers.waypoint(namespace),
   );
 
-  // Namespaces a takeover finds unsettled are maintenance: told a few per second, not all at once.
+  // Namespaces a takeover finds unsettled are maintenance: told a few per second, not all at once,
+  // and not while the task queue holds new work or lags (see roomForMaintenance).
   let cancelTakeover = () => {};
+  const maintenanceRoom = maintenanceGate(client, options.taskQueue);
   const takeOver = () => {
     const unsettled = unsettledNamespaces(informers, options, stats, log);
-    cancelTakeover = spreadOver(unsettled, (unsettled.length / options.maintenancePerSecond) * 1000, (namespace) => notifier.tell(namespace, 'takeover'));
+    cancelTakeover();
+    cancelTakeover = paceOut(unsettled, options.maintenancePerSecond, maintenanceRoom, (namespace) => notifier.tell(namespace, 'takeover'));
   };
 
   const deletions = new Set<Promise<void>>();

@@ -1,7 +1,7 @@
 import { ActivityOptions, LocalActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../model/activities';
 import { KEYCLOAK_CONFIGURATION_FAILURES, KeycloakFailure, NON_RETRYABLE_ERROR_TYPES } from '../model/errors';
-import type { WorkPriority } from '../model/provisioning';
+import { PRIORITY_KEY, WorkPriority } from '../model/provisioning';
 
 
 /**
@@ -34,13 +34,6 @@ export const reporting = proxyActivities<Activities>(REPORTING_OPTIONS);
  * long start-to-close bound; a dead worker is still noticed within the heartbeat timeout.
  */
 export const KEYCLOAK_OPTIONS: ActivityOptions = { ...CALL_OPTIONS, startToCloseTimeout: '5 minutes', heartbeatTimeout: '15 seconds' };
-
-/**
- * Temporal's priority keys (1 first, 5 last, 3 by default) for new work and for maintenance. The
- * worker serves its waiting Keycloak work by them; a server whose task matching supports priorities
- * orders queued tasks by them too.
- */
-const PRIORITY_KEY: Record<WorkPriority, number> = { new: 2, maintenance: 4 };
 
 /** Keycloak work with a priority (new work before maintenance), retried for as long as it takes: the audit, a deleted namespace's clean-up. */
 export function keycloakOptions(priority: WorkPriority): ActivityOptions {

@@ -60,7 +60,9 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
     }
     if (toWake.length > 0) {
       const batch = toWake.splice(0, Math.max(1, settings.wakesPerSecond));
-      await withSummary(activities.wakeNamespaces, `Wake ${batch.length} namespace(s) whose Keycloak state differs (${toWake.length} more waiting)`, [{ namespaces: batch, reason: 'audit' }]);
+      const { woken } = await withSummary(activities.wakeNamespaces, `Wake ${batch.length} namespace(s) whose Keycloak state differs (${toWake.length} more waiting)`, [{ namespaces: batch, reason: 'audit' }]);
+      // None woken: the servers have no room for maintenance now; the batch waits for the next second.
+      toWake.unshift(...batch.slice(woken));
     }
     const { continueAsNewSuggested, historyLength } = workflowInfo();
     if (continueAsNewSuggested || historyLength > HISTORY_LIMIT) {

@@ -8,7 +8,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { KeycloakSettings, PassOutcome, WorkPriority } from '../model/provisioning';
+import { KeycloakSettings, PassOutcome, wakePriority, WorkPriority } from '../model/provisioning';
 import { activities, keycloakOptions, withSummary } from './activity-proxies';
 import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
 import { provisioningPass } from './provisioning-pass';
@@ -77,8 +77,7 @@ class NamespaceProvisioner {
       }
       this.pending = true;
       this.sawSignal = true;
-      // Only the provisioner's own maintenance says so; anything else (a person, no reason) is new work.
-      if (change?.reason !== 'takeover' && change?.reason !== 'audit') this.urgent = true;
+      if (wakePriority(change?.reason) === 'new') this.urgent = true;
     });
     setHandler(namespaceDeletedSignal, () => {
       this.deleted = true;

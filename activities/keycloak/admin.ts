@@ -1,7 +1,7 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { Semaphore } from 'async-mutex';
 import { createHash } from 'node:crypto';
 import { PlatformClients } from './platform-clients';
+import { KeycloakWorkSlots } from './work-slots';
 
 /**
  * Who the provisioner is to Keycloak, from keycloak-admin-secret. A service-account client of the
@@ -17,9 +17,6 @@ interface CachedToken {
   accessToken: string;
   expiresAt: number;
 }
-
-/** Temporal's priority key of a task that sets none. */
-const DEFAULT_PRIORITY_KEY = 3;
 
 /**
  * No call to Keycloak waits longer: a Keycloak that accepts connections but does not answer (stopped,
@@ -51,12 +48,8 @@ function expiryOf(accessToken: string): number {
  */
 export class KeycloakAdminSessions {
   private readonly tokens = new Map<string, Promise<CachedToken>>();
-  /**
-   * Units of Keycloak work in flight. Keycloak's throughput is bounded by its CPU: a burst of
-   * unbounded concurrent calls only queues inside it, each call then takes seconds and activities
-   * time out and repeat their work. Waiting here instead keeps each call short.
-   */
-  private readonly slots: Semaphore;
+  /** Units of Keycloak work in flight, and waiting (see KeycloakWorkSlots). */
+  readonly slots: KeycloakWorkSlots;
   /** The platform clients' internal ids, looked up once per realm. */
   readonly platformClients = new PlatformClients();
   /** Keycloak servers found unreachable moments ago, by URL: until when, and why. */
@@ -66,16 +59,12 @@ export class KeycloakAdminSessions {
   private legacyReported?: Promise<void>;
 
   constructor(concurrency: number) {
-    this.slots = new Semaphore(concurrency);
+    this.slots = new KeycloakWorkSlots(concurrency);
   }
 
-  /**
-   * Runs `work` once a slot is free. Waiting work is served by Temporal priority key (lower first,
-   * 3 when unset), so new agents do not wait behind maintenance that queued before them.
-   */
+  /** Runs `work` once a place is free for its Temporal priority key (see KeycloakWorkSlots). */
   exclusive<T>(work: () => Promise<T>, priorityKey?: number): Promise<T> {
-    // The semaphore serves higher numbers first; 0 is the wire's "unset".
-    return this.slots.runExclusive(work, 1, -(priorityKey || DEFAULT_PRIORITY_KEY));
+    return this.slots.run(work, priorityKey);
   }
 
   /** A service account's token is good in its own realm only; a master admin's in every realm. */

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { KeycloakActivities } from '../../model/activities';
 import { notifyNamespaceChanged } from '../../temporal/namespace-workflows';
+import { maintenanceGate } from '../../temporal/task-queue-backlog';
 import { auditKeycloak } from '../audit/audit-keycloak';
 import { inInputNamespace } from '../kubernetes/gone';
 import { logChange } from '../log-change';
@@ -21,6 +22,9 @@ const createdOrUpdated = (outcome: string) => (outcome === 'created' ? 'Created'
  */
 export function keycloakActivities(deps: RegistrationDeps & { log: Logger; temporal: Client }): KeycloakActivities {
   const { log, temporal, settings } = deps;
+  const taskQueueRoom = maintenanceGate(temporal, settings.taskQueue);
+  // Maintenance waiting for Keycloak beyond one round of places means Keycloak is the limit.
+  const roomForMaintenance = async () => deps.sessions.slots.maintenanceWaiting <= deps.sessions.slots.concurrency && (await taskQueueRoom());
   return {
     registerWorkload: inInputNamespace(async (input) => {
       const result = await ensureRegistration(deps, input);
@@ -51,8 +55,8 @@ export function keycloakActivities(deps: RegistrationDeps & { log: Logger; tempo
       for (const [namespace, reasons] of drift) log.info({ namespace, reasons }, 'Keycloak differs from the cluster; the namespace will be woken');
       return audit;
     },
-    /** Tells each namespace's workflow to look again (starting it when it ended), as maintenance. */
     wakeNamespaces: async (input) => {
+      if (!(await roomForMaintenance())) return { woken: 0 };
       const queue = [...input.namespaces];
       const wake = async () => {
         for (let namespace = queue.shift(); namespace !== undefined; namespace = queue.shift()) {
@@ -60,6 +64,7 @@ export function keycloakActivities(deps: RegistrationDeps & { log: Logger; tempo
         }
       };
       await Promise.all(Array.from({ length: WAKE_CONCURRENCY }, wake));
+      return { woken: input.namespaces.length };
     },
   };
 }

@@ -101,7 +101,7 @@ export function fakeActivities(cluster: FakeCluster) {
     ensureClientCredentialsSecret: call('ensureClientCredentialsSecret', () => ({ secretName: 'kagenti-keycloak-client-credentials-a325925866a45ebf', outcome: 'created' as const })),
     deleteStaleKeycloakClients: call('deleteStaleKeycloakClients', () => ({ deleted: [] })),
     auditKeycloak: call('auditKeycloak', () => ({ realms: [], outOfLine: [], outOfLineCount: 0, examples: [] })),
-    wakeNamespaces: call('wakeNamespaces', () => undefined),
+    wakeNamespaces: async (input) => call('wakeNamespaces', () => ({ woken: input.namespaces.length }))(),
     migrationPreflight: call('migrationPreflight', () => ({
       checks: [{ name: 'namespace', ok: true, message: 'in sidecar mode' }],
       config: cluster.config,

@@ -10,6 +10,7 @@ import { prepareOperatorNamespace } from '../local/operator-namespace';
 import { stackDir } from '../stack/paths';
 import { up } from '../stack/stack';
 import { stackEnvironment } from '../stack/state';
+import { bootstrapKeycloak } from '../stack/keycloak-bootstrap';
 import { Arrivals } from './arrivals';
 import { cpuSeconds } from './cpu';
 import { compile } from '../compiled';
@@ -24,7 +25,8 @@ import { counter, percentile, ProvisionerProcess, rssMiB, Runtime, startProvisio
  *    stack with the provisioner stopped, then the takeover when it starts again;
  * 3. a burst of 200 new namespaces on top (Keycloak's CPU per new agent with N registered);
  * 4. 20 single agents, one at a time;
- * 5. 10 single agents while the audit re-registers 200 settled namespaces whose clients were deleted;
+ * 5. the recovery: the realm deleted and made again, the provisioner restarted, every held namespace
+ *    re-registered by the audit, while 10 single agents arrive one at a time;
  * 6. with --grow-to M, M namespaces held in all, and the worker's and watcher's memory again.
  * Each measured phase starts once the control plane is quiet (the rollouts of the last are done).
  * Times come from watch events. The stack's real istiod programs the waypoints, as everywhere on
@@ -199,35 +201,36 @@ export async function livedIn(options: Options): Promise<void> {
   const singles = [];
   for (let i = 0; i < 20; i++) singles.push(await single(`bench-${run}-s${i}`));
 
-  // 5. Single agents while the audit re-registers 200 settled namespaces whose clients were deleted.
+  // 5. The recovery: Keycloak's realm gone (as when its in-memory dev database restarts), made again
+  // as the stack's bootstrap makes it, the worker and the watcher restarted; every held namespace is
+  // re-registered while single agents arrive.
   await waitUntilQuiet(controlPlane);
-  const admin = new KcAdminClient({ baseUrl: state.keycloak.url, realmName: 'master' });
-  await admin.auth({ grantType: 'password', clientId: 'admin-cli', username: state.keycloak.adminUsername, password: state.keycloak.adminPassword });
-  admin.setConfig({ realmName: state.keycloak.realm });
-  const victims = held.filter((n) => n.agents === 1).slice(0, 200);
-  say(`Deleting the Keycloak clients of ${victims.length} settled namespaces, then auditing ...`);
-  const deletions = [...victims];
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      for (let next = deletions.shift(); next; next = deletions.shift()) {
-        const [client] = await admin.clients.find({ clientId: `${next.name}/agent` });
-        if (client) await admin.clients.del({ id: client.id! });
-      }
-    }),
-  );
-  const connection = await Connection.connect({ address: state.temporal.address });
-  const repairStarted = performance.now();
-  await new Client({ connection, namespace: state.temporal.namespace }).workflow.getHandle(keycloakAuditWorkflowId(taskQueue)).signal(auditNowSignal);
-  await connection.close();
-  const during = [];
-  for (let i = 0; i < 10; i++) during.push(await single(`bench-${run}-r${i}`));
-  for (;; await sleep(500)) {
-    const repaired = victims.filter((n) => arrivals.secretsAt(n.name, 1, repairStarted) !== undefined).length;
-    progress(`re-registration: ${repaired}/${victims.length} Secrets rewritten after ${((performance.now() - repairStarted) / 1000).toFixed(0)} s`);
-    if (repaired === victims.length || performance.now() - repairStarted > 600_000) break;
-  }
-  say('');
-  const repairSeconds = (Math.max(...victims.map((n) => arrivals.secretsAt(n.name, 1, repairStarted) ?? NaN)) - repairStarted) / 1000;
+  const master = new KcAdminClient({ baseUrl: state.keycloak.url, realmName: 'master' });
+  await master.auth({ grantType: 'password', clientId: 'admin-cli', username: state.keycloak.adminUsername, password: state.keycloak.adminPassword });
+  say(`Deleting realm ${state.keycloak.realm} with ${agents(held)} held agents' clients, making it again, restarting the provisioner ...`);
+  await stopProvisioner();
+  await master.realms.del({ realm: state.keycloak.realm });
+  await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret);
+  const recoveryStarted = performance.now();
+  const recovery = await cpuOver(async () => {
+    await startProvisioner();
+    const connection = await Connection.connect({ address: state.temporal.address });
+    // The audit runs when the watcher starts it; asked now as well, in case it was between intervals.
+    await new Client({ connection, namespace: state.temporal.namespace }).workflow.getHandle(keycloakAuditWorkflowId(taskQueue)).signal(auditNowSignal);
+    await connection.close();
+    const during = [];
+    for (let i = 0; i < 10; i++) during.push(await single(`bench-${run}-r${i}`));
+    for (;; await sleep(1000)) {
+      const recovered = held.filter((n) => arrivals.secretsAt(n.name, 1, recoveryStarted) !== undefined).length;
+      progress(`recovery: ${recovered}/${held.length} namespaces' Secrets rewritten after ${((performance.now() - recoveryStarted) / 1000).toFixed(0)} s`);
+      if (recovered === held.length || performance.now() - recoveryStarted > 1_200_000) break;
+    }
+    say('');
+    return during;
+  });
+  const during = recovery.result;
+  const recoveredAt = held.map((n) => arrivals.secretsAt(n.name, 1, recoveryStarted));
+  const recoverySeconds = recoveredAt.includes(undefined) ? NaN : (Math.max(...(recoveredAt as number[])) - recoveryStarted) / 1000;
 
   // 6. More held: the memory must not grow with them.
   const grown = Array.from({ length: Math.max(0, options.growTo - options.held) }, (_, i) => ({ name: `bench-${run}-g${i}`, agents: agentsOf(i) }));
@@ -268,8 +271,9 @@ export async function livedIn(options: Options): Promise<void> {
     ['one new agent, p50 / p99 of 20: labels + Gateway', `${ms(percentile(singles.map((x) => x.waypoint), 50))} / ${ms(percentile(singles.map((x) => x.waypoint), 99))}`, '', 'p99 ≤ 250 ms'],
     ['one new agent, p50 / p99 of 20: Secret', `${ms(percentile(singles.map((x) => x.secret), 50))} / ${ms(percentile(singles.map((x) => x.secret), 99))}`, '', 'p99 ≤ 500 ms'],
     [`Keycloak CPU per new agent: ${first} held / ${options.held} held`, `${perAgent(keycloakAt100, agents(at100))} / ${perAgent(burstRun, 200)}`, '', '≤ 1.5×'],
-    ['one new agent during a re-registration of 200: labels + Gateway p99 / Secret p99', `${ms(percentile(during.map((x) => x.waypoint), 99))} / ${ms(percentile(during.map((x) => x.secret), 99))}`, 'ours, during a recovery of 1,400: 15–86 s / 78–101 s', '≤ 1 s / ≤ 2 s'],
-    ['re-registration of 200 after their clients were deleted (audit on demand)', `${repairSeconds.toFixed(1)} s`, '', ''],
+    [`one new agent during the recovery of ${options.held} (realm gone): labels + Gateway p99 / Secret p99`, `${ms(percentile(during.map((x) => x.waypoint), 99))} / ${ms(percentile(during.map((x) => x.secret), 99))}`, 'ours, during a recovery of 1,400: 15–86 s / 78–101 s', '≤ 1 s / ≤ 2 s'],
+    [`recovery of ${options.held} (realm gone, provisioner restarted): every Secret rewritten`, Number.isNaN(recoverySeconds) ? 'not within 20 minutes' : `${recoverySeconds.toFixed(1)} s`, 'ours, 1,400: about 8 minutes, machine saturated', '≤ 5 min (1,400)'],
+    ['recovery: CPU per process', byProcess(recovery), 'ours, 5 minutes of 1,400: worker 197, Temporal 90, Keycloak 87, apiserver 111', ''],
   ];
   const HEADER = ['figure', 'now', 'before (issue 22, real istiod, ~1,040 held)', 'target'];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length), HEADER[c].length));

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ComponentSpec, StackContext } from './component';
+import { TEMPORAL_DYNAMIC_CONFIG } from './temporal';
 
 /** Where the production profile keeps the Temporal server's configuration (config/production.yaml). */
 function temporalRoot(dir: string): string {
@@ -61,6 +62,7 @@ function serverConfig(ctx: StackContext, password: string): object {
       clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${p.temporal}` } },
     },
     dcRedirectionPolicy: { policy: 'noop' },
+    dynamicConfigClient: { filepath: join(temporalRoot(ctx.dir), 'config', 'dynamicconfig.yaml'), pollInterval: '60s' },
   };
 }
 
@@ -74,6 +76,8 @@ export function temporalServerComponent(ctx: StackContext, postgresPassword: str
   mkdirSync(join(root, 'config'), { recursive: true, mode: 0o700 });
   // It holds the database password: readable by root only.
   writeFileSync(join(root, 'config', 'production.yaml'), stringify(serverConfig(ctx, postgresPassword)), { mode: 0o600 });
+  const dynamicConfig = Object.fromEntries(TEMPORAL_DYNAMIC_CONFIG.map(([key, value]) => [key, [{ value }]]));
+  writeFileSync(join(root, 'config', 'dynamicconfig.yaml'), stringify(dynamicConfig), { mode: 0o600 });
   const address = `127.0.0.1:${ctx.ports.temporal}`;
   return {
     name: 'temporal',

@@ -16,6 +16,18 @@ const CLI_TYPE: Record<string, string> = {
 
 export const TEMPORAL_NAMESPACE = 'default';
 
+/**
+ * Server settings the provisioner relies on, for the dev server and the production profile alike
+ * (docs/provisioning.md, "New work first"): the task matcher that serves queued tasks by priority
+ * key, and one partition per task queue, because each partition orders only its own tasks: with the
+ * default four, a new agent's task waited behind up to ten maintenance tasks of other partitions.
+ */
+export const TEMPORAL_DYNAMIC_CONFIG: [string, unknown][] = [
+  ['matching.useNewMatcher', true],
+  ['matching.numTaskqueueReadPartitions', 1],
+  ['matching.numTaskqueueWritePartitions', 1],
+];
+
 /** The Temporal dev server with its Web UI, persisting to a SQLite file in the stack folder. */
 export function temporalComponent(ctx: StackContext): ComponentSpec {
   const address = `127.0.0.1:${ctx.ports.temporal}`;
@@ -39,6 +51,7 @@ export function temporalComponent(ctx: StackContext): ComponentSpec {
         '--sqlite-pragma=synchronous=off',
         `--namespace=${TEMPORAL_NAMESPACE}`,
         '--log-level=warn',
+        ...TEMPORAL_DYNAMIC_CONFIG.map(([key, value]) => `--dynamic-config-value=${key}=${JSON.stringify(value)}`),
         ...SEARCH_ATTRIBUTES.map((key) => `--search-attribute=${key.name}=${CLI_TYPE[key.type]}`),
       ],
     },
