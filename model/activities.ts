@@ -30,7 +30,8 @@ import type {
 export interface KubernetesActivities {
   inspectNamespace(namespace: string): Promise<NamespaceInspection>;
   resolveProvisioningConfig(namespace: string): Promise<ProvisioningConfig>;
-  ensureNamespaceLabels(namespace: string): Promise<EnsureResult>;
+  /** `seenUnset`: the pass's inspection found them not all set: patched without another read. */
+  ensureNamespaceLabels(namespace: string, seenUnset?: boolean): Promise<EnsureResult>;
   removeNamespaceLabels(namespace: string): Promise<EnsureResult>;
   /** `expectNew`: no pass saw the Gateway before, so it is created without a look first. */
   ensureWaypointGateway(namespace: string, expectNew?: boolean): Promise<GatewayEnsureResult & { drift?: string[] }>;

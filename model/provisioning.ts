@@ -29,7 +29,7 @@ export interface NamespaceInspection {
   optedIn: boolean;
   /** The three ambient labels are on the namespace as they should be. */
   ambientLabelsSet: boolean;
-  /** Pods labelled kagenti.io/type agent or tool, by type. */
+  /** Pods labelled kagenti.io/type agent or tool, by type; counted only when there is no agent workload (0 otherwise). */
   agentPods: number;
   toolPods: number;
   workloads: AgentWorkload[];

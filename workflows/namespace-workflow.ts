@@ -31,6 +31,13 @@ const passCount = metricMeter.createCounter('kagenti_provisioning_passes', '1', 
 
 const sameState = (a: WaypointState, b: WaypointState | undefined) => a.ready === b?.ready && a.refused === b?.refused;
 
+/**
+ * Passes brought only by istiod's word (no change, no retry) start at least this long after the
+ * last one ended: a tenant flipping its Gateway's status cannot buy a pass per flip. A change the
+ * watcher saw is not held back.
+ */
+const WAYPOINT_PASS_SPACING_MS = 5_000;
+
 /** Continue-as-new well before the history gets large, even if the server does not suggest it yet. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
 
@@ -63,6 +70,8 @@ class NamespaceProvisioner {
   private keycloak?: KeycloakSettings;
   /** A pass started by the retry timer of a waiting state goes on with the priority of the pass that waited. */
   private priority: WorkPriority = 'new';
+  /** When the last pass of this run ended (workflow time). */
+  private lastPassEndedAt?: number;
 
   constructor(private readonly input: NamespaceWorkflowInput) {
     this.passes = input.carried?.passes ?? 0;
@@ -125,6 +134,10 @@ class NamespaceProvisioner {
     } else {
       await condition(() => this.wantsPass() || this.deleted);
     }
+    if (!this.pending && !this.deleted && this.lastPassEndedAt !== undefined) {
+      const early = this.lastPassEndedAt + WAYPOINT_PASS_SPACING_MS - Date.now();
+      if (early > 0) await condition(() => this.pending || this.deleted, early);
+    }
     if (this.wantsPass() && !this.pending) this.sawSignal = this.urgent = true;
     // The pass reads the waypoint afresh: words that came before it are heeded by it.
     this.waypointWakesHeeded = this.waypointWakes;
@@ -151,6 +164,7 @@ class NamespaceProvisioner {
       waypointNews: this.waypointNews,
     });
     this.passes++;
+    this.lastPassEndedAt = Date.now();
     const last = (this.last = result.outcome);
     passDuration.record((Date.now() - started) / 1000, { phase: last.phase });
     passCount.add(1, { phase: last.phase });

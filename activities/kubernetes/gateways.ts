@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { DeleteResult, GatewayEnsureResult, GatewayReadiness } from '../../model/provisioning';
 import { isConflict, isNotFound } from '../../model/errors';
+import { sharedRead } from './shared-read';
 import { KubeClients, MERGE_PATCH, SERVER_SIDE_APPLY } from './clients';
 import { desiredWaypointGateway, GatewayObject, gatewayDrift, isOwnGateway, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict } from '../../model/waypoint-gateway';
 import { GATEWAY_FIELD_MANAGER, GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
@@ -31,9 +32,9 @@ const readGateway = (k8s: KubeClients, namespace: string) => unlessMissing(k8s.c
 export async function ensureWaypointGateway(
   k8s: KubeClients,
   namespace: string,
-  { expectNew = false, clusterFacts = UNCACHED }: { expectNew?: boolean; clusterFacts?: GatewaySupport } = {},
+  { expectNew = false, clusterFacts }: { expectNew?: boolean; clusterFacts?: GatewaySupport } = {},
 ): Promise<GatewayEnsureResult & { drift?: string[] }> {
-  const missing = await clusterFacts.missing(k8s);
+  const missing = await (clusterFacts ? clusterFacts.missing() : missingGatewaySupport(k8s));
   if (missing) return { outcome: 'waiting', ...missing };
 
   const desired = desiredWaypointGateway(namespace);
@@ -83,32 +84,18 @@ export async function ensureWaypointGateway(
 
 type MissingSupport = { reason: 'GatewayApiMissing' | 'GatewayClassMissing'; message: string };
 /** Where the Gateway API's and the GatewayClass's presence comes from. */
-export type GatewaySupport = { missing(k8s: KubeClients): Promise<MissingSupport | undefined> };
-const UNCACHED: GatewaySupport = { missing: (k8s) => missingGatewaySupport(k8s) };
+export type GatewaySupport = { missing(): Promise<MissingSupport | undefined> };
 
 /** How long the Gateway API's and the GatewayClass's presence is taken as known (they change with an Istio install, not per namespace). */
 const CLUSTER_FACTS_TTL_MS = 10_000;
 
 /**
  * A worker's memory of whether the cluster can hold waypoints at all: a burst of namespaces asks
- * once per period. Only presence is remembered; a missing API or class is looked up on every
- * pass, so an install is seen at once.
+ * once per period, concurrent passes sharing the look. Only presence is remembered; a missing API
+ * or class is looked up on every pass, so an install is seen at once.
  */
-export function gatewaySupportCache(ttlMs = CLUSTER_FACTS_TTL_MS): GatewaySupport {
-  // The look in flight or last made; concurrent passes share it.
-  let last: { at: number; missing: Promise<MissingSupport | undefined> } | undefined;
-  return {
-    async missing(k8s) {
-      if (!last || Date.now() - last.at >= ttlMs) last = { at: Date.now(), missing: missingGatewaySupport(k8s) };
-      const look = last;
-      const missing = await look.missing.catch((error: unknown) => {
-        if (last === look) last = undefined;
-        throw error;
-      });
-      if (missing && last === look) last = undefined;
-      return missing;
-    },
-  };
+export function gatewaySupportCache(k8s: KubeClients, ttlMs = CLUSTER_FACTS_TTL_MS): GatewaySupport {
+  return { missing: sharedRead(() => missingGatewaySupport(k8s), ttlMs, (missing) => missing === undefined) };
 }
 
 async function missingGatewaySupport(k8s: KubeClients): Promise<MissingSupport | undefined> {

@@ -29,28 +29,27 @@ function toWorkload(kind: AgentWorkload['kind'], object: V1Deployment | V1Statef
   };
 }
 
-/** Reads everything a pass decides on: the namespace, its agent and tool pods, and its agent workloads. */
+/**
+ * Reads everything a pass decides on: the namespace and its agent workloads, side by side, and only
+ * when it has no agent workload its agent and tool pods (which then decide whether it is an agent
+ * namespace at all).
+ */
 export async function inspectNamespace(k8s: KubeClients, namespace: string): Promise<NamespaceInspection> {
-  let ns;
-  try {
-    ns = await k8s.core.readNamespace({ name: namespace });
-  } catch (error) {
-    if (isNotFound(error)) {
-      return { exists: false, terminating: false, optedIn: false, ambientLabelsSet: false, agentPods: 0, toolPods: 0, workloads: [], sidecarMode: false, provisionedBefore: false, waypointGateway: waypointGatewayName(namespace) };
-    }
-    throw error;
-  }
-  const [pods, deployments, statefulSets] = await Promise.all([
-    k8s.core.listNamespacedPod({ namespace, labelSelector: AGENT_POD_SELECTOR }),
+  const [ns, deployments, statefulSets] = await Promise.all([
+    k8s.core.readNamespace({ name: namespace }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))),
     k8s.apps.listNamespacedDeployment({ namespace }),
     k8s.apps.listNamespacedStatefulSet({ namespace }),
   ]);
-  const livePods = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
+  if (!ns) {
+    return { exists: false, terminating: false, optedIn: false, ambientLabelsSet: false, agentPods: 0, toolPods: 0, workloads: [], sidecarMode: false, provisionedBefore: false, waypointGateway: waypointGatewayName(namespace) };
+  }
   const workloads = [
     ...deployments.items.map((d) => toWorkload('Deployment', d)),
     ...statefulSets.items.map((s) => toWorkload('StatefulSet', s)),
   ].filter((w): w is AgentWorkload => w !== undefined);
   workloads.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
+  const pods = workloads.length > 0 ? [] : (await k8s.core.listNamespacedPod({ namespace, labelSelector: AGENT_POD_SELECTOR })).items;
+  const livePods = pods.filter((p) => !p.metadata?.deletionTimestamp);
   return {
     exists: true,
     terminating: Boolean(ns.metadata?.deletionTimestamp),
@@ -66,11 +65,13 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
   };
 }
 
-/** Sets the three ambient labels with a merge patch that touches only those keys (spec §2). */
-export async function ensureNamespaceLabels(k8s: KubeClients, namespace: string): Promise<EnsureResult> {
+/**
+ * Sets the three ambient labels with a merge patch that touches only those keys (spec §2).
+ * `seenUnset`: the caller's own read just found them not all set, so they are patched at once.
+ */
+export async function ensureNamespaceLabels(k8s: KubeClients, namespace: string, seenUnset = false): Promise<EnsureResult> {
   const desired = ambientLabels(namespace);
-  const ns = await k8s.core.readNamespace({ name: namespace });
-  const live = ns.metadata?.labels ?? {};
+  const live = seenUnset ? {} : ((await k8s.core.readNamespace({ name: namespace })).metadata?.labels ?? {});
   const changed = Object.fromEntries(Object.entries(desired).filter(([key, value]) => live[key] !== value));
   if (Object.keys(changed).length === 0) return { outcome: 'unchanged' };
   await k8s.core.patchNamespace({ name: namespace, body: { metadata: { labels: changed } } }, MERGE_PATCH);

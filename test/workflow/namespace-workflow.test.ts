@@ -194,6 +194,45 @@ test('a waypoint wake runs a pass only when its verdict is news: the same verdic
   });
 });
 
+/** A tenant flipping its Gateway's status ten times a second for `seconds`, as the watcher reports it. */
+async function flipWaypointStatus(handle: { signal: (s: typeof resourcesChangedSignal, w: object) => Promise<void> }, seconds: number, other = { ready: false, refused: false }) {
+  for (let i = 0; i < seconds * 10; i++) {
+    await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: i % 2 === 0 ? { ready: true, refused: false } : other });
+    await env.sleep('100 milliseconds');
+  }
+}
+
+test('a tenant flipping its Gateway’s status buys at most one look a second while a pass waits', async () => {
+  const { activities, calls } = slowIstiod(() => NOT_YET);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    await until(async () => (count(calls, 'ensureWaypointGateway') === 1 ? true : undefined));
+    await flipWaypointStatus(handle, 3);
+    await until(async () => (count(calls, 'lookAtWaypoint') >= 1 ? true : undefined));
+    // Fifteen flips were news; the looks they bought are spaced a second apart.
+    expect(count(calls, 'lookAtWaypoint')).toBeLessThanOrEqual(4);
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+});
+
+test('a tenant flipping its Gateway’s status buys at most one pass every 5 s once the pass ended', async () => {
+  const REFUSED = { ready: false, refused: true, reason: 'UnsupportedProtocol', message: 'istiod refused listener mesh' };
+  const { activities } = slowIstiod(() => REFUSED);
+  await withWorker(env, activities, async (taskQueue) => {
+    const handle = await start(taskQueue);
+    await handle.signal(resourcesChangedSignal, { reason: 'waypoint', waypoint: { ready: false, refused: true } });
+    const before = (await phase(handle, 'Waiting')).passes;
+    // Each "ready" is news to a workflow that knows it refused, and each pass ends at once (refused again).
+    await flipWaypointStatus(handle, 12, { ready: false, refused: true });
+    const after = (await handle.query(getStatusQuery)).passes;
+    expect(after - before).toBeGreaterThanOrEqual(1);
+    expect(after - before).toBeLessThanOrEqual(3);
+    await handle.signal(namespaceDeletedSignal);
+    await handle.result();
+  });
+});
+
 test('the workflow continues as new past its history limit, carrying its passes and last outcome', async () => {
   const { activities } = fakeActivities(fakeCluster());
   await withWorker(env, activities, async (taskQueue) => {

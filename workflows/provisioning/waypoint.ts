@@ -1,3 +1,4 @@
+import { sleep } from '@temporalio/workflow';
 import type { GatewayReadiness } from '../../model/provisioning';
 import { clusterStep } from '../cluster-steps';
 import { showWaiting } from './status';
@@ -6,12 +7,18 @@ import type { PassContext, PassReport } from './pass-report';
 /** Istio usually programs a waypoint within this long: only a slower one is shown as waited for. */
 const SHOW_WAITING_AFTER_MS = 5_000;
 
+/**
+ * Looks on the watcher's word come at most this often: a tenant flipping its Gateway's status
+ * buys at most one look (three reads) a second while the pass waits, as polling once cost.
+ */
+const NEWS_LOOK_SPACING_MS = 1_000;
+
 /** Runbook steps 1 and 2: the ambient labels and the waypoint Gateway, side by side (Istio reconciles either order). */
 async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassReport, waypoint: Waypoint) {
   const { namespace } = ctx;
   const { gatewayName } = waypoint;
   const [labels, gateway] = await Promise.all([
-    waypoint.labelsSet ? { outcome: 'unchanged' as const } : clusterStep('ensureNamespaceLabels', `Label namespace ${namespace} for ambient mode, using waypoint ${gatewayName}`, [namespace]),
+    waypoint.labelsSet ? { outcome: 'unchanged' as const } : clusterStep('ensureNamespaceLabels', `Label namespace ${namespace} for ambient mode, using waypoint ${gatewayName}`, [namespace, true]),
     clusterStep('ensureWaypointGateway', `Create or repair waypoint Gateway ${gatewayName} in ${namespace}`, [namespace, waypoint.expectNew]),
   ]);
   if (labels.outcome !== 'unchanged') report.namespaceChanged('AmbientLabelsSet', 'Namespace labelled for ambient mode and its waypoint');
@@ -43,6 +50,7 @@ async function waitForWaypoint(ctx: PassContext, waypoint: Waypoint, first: Gate
   let readiness = first;
   ctx.waypointNews.saw(first);
   let slow = false;
+  let lastNewsLook = -Infinity;
   while (!decided(readiness)) {
     const waited = Date.now() - started;
     const left = waypoint.timeoutSeconds * 1000 - waited;
@@ -57,7 +65,12 @@ async function waitForWaypoint(ctx: PassContext, waypoint: Waypoint, first: Gate
     const news = await ctx.waypointNews.next(slow ? left : Math.min(left, SHOW_WAITING_AFTER_MS - waited));
     // A deleted namespace's waypoint is not waited for: the pass's next step finds the namespace gone.
     if (news === 'deleted') return readiness;
-    if (news === 'news') readiness = await look('istiod reported a new verdict');
+    if (news === 'news') {
+      const early = lastNewsLook + NEWS_LOOK_SPACING_MS - Date.now();
+      if (early > 0) await sleep(early);
+      lastNewsLook = Date.now();
+      readiness = await look('istiod reported a new verdict');
+    }
   }
   return readiness;
 }
