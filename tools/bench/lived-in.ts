@@ -107,7 +107,8 @@ export async function livedIn(options: Options): Promise<void> {
     const before = cpuSeconds(names);
     const started = performance.now();
     const result = await work();
-    const after = cpuSeconds(names);
+    // Processes started meanwhile (the provisioner after a restart) count from their start.
+    const after = cpuSeconds({ ...names, ...processes() });
     return { result, cpu: Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)])), seconds: (performance.now() - started) / 1000 };
   };
 
