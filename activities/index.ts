@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings';
 import type { Activities } from '../model/activities';
 import { KeycloakAdminSessions } from './keycloak/admin';
-import { sharedOperatorReads } from './kubernetes/config';
 import { kubernetesActivities } from './kubernetes/activities';
 import type { KubeClients } from './kubernetes/clients';
 import { migrationActivities } from './migration/activities';
@@ -22,10 +21,9 @@ export interface ActivityDeps {
  * re-run after a crash at any point; results carry names and outcomes, never secret values.
  */
 export function createActivities({ k8s, settings, log, temporal }: ActivityDeps): Activities {
-  const operator = sharedOperatorReads(k8s, settings.operatorNamespace);
-  const keycloak = { k8s, operator, settings, sessions: new KeycloakAdminSessions(settings.keycloakConcurrency) };
+  const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions(settings.keycloakConcurrency) };
   return {
-    ...kubernetesActivities({ k8s, operator, settings, log }),
+    ...kubernetesActivities({ k8s, settings, log }),
     ...keycloakActivities({ ...keycloak, log, temporal }),
     ...migrationActivities({ ...keycloak, log }),
   };

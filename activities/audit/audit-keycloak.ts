@@ -1,5 +1,5 @@
 import type { KeycloakAudit, KeycloakSettings } from '../../model/provisioning';
-import { keycloakSettingsOf } from '../kubernetes/config';
+import { keycloakSettingsOf, readAdminCredentials } from '../kubernetes/config';
 import { listCredentialsSecrets } from '../kubernetes/secrets';
 import { readRealmInventory } from '../keycloak/realm-inventory';
 import { RegistrationDeps, withAdmin } from '../registration/admin-session';
@@ -20,7 +20,7 @@ const EXAMPLES = 20;
  */
 export async function auditKeycloak(deps: RegistrationDeps): Promise<{ audit: KeycloakAudit; drift: Map<string, string[]> }> {
   const { k8s, settings } = deps;
-  if (!(await deps.operator.adminCredentials())) {
+  if (!(await readAdminCredentials(k8s, settings.operatorNamespace))) {
     return { audit: { ...NOTHING, skipped: `Secret ${settings.operatorNamespace}/keycloak-admin-secret is missing or incomplete` }, drift: new Map() };
   }
   const secrets = await listCredentialsSecrets(k8s);

@@ -5,7 +5,7 @@ import { ErrorType } from '../../model/errors';
 import type { EventInput } from '../../model/events';
 import { logChange } from '../log-change';
 import type { KubeClients } from './clients';
-import { OperatorReads, resolveProvisioningConfig } from './config';
+import { resolveProvisioningConfig } from './config';
 import { recordEvent } from './events';
 import { deleteWaypointGateway, ensureWaypointGateway, gatewaySupportCache, lookAtWaypoint, waitForGatewayProgrammed } from './gateways';
 import { inNamespace, kubernetesFailure } from './gone';
@@ -19,7 +19,7 @@ const GATEWAY_VERB = { created: 'Created', updated: 'Repaired', adopted: 'Adopte
  * fails as NamespaceGone, and one the apiserver refuses (RBAC, an admission policy) as
  * KubernetesRefused, both handled by the pass; an Event for a namespace going away is dropped.
  */
-export function kubernetesActivities({ k8s, operator, settings, log }: { k8s: KubeClients; operator: OperatorReads; settings: Settings; log: Logger }): KubernetesActivities {
+export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients; settings: Settings; log: Logger }): KubernetesActivities {
   const recordEventUnlessGone = (event: EventInput) =>
     recordEvent(k8s, event).catch((error: unknown) => {
       const failure = kubernetesFailure(error, event.namespace);
@@ -28,7 +28,7 @@ export function kubernetesActivities({ k8s, operator, settings, log }: { k8s: Ku
   const clusterFacts = gatewaySupportCache(k8s);
   return {
     inspectNamespace: inNamespace((namespace) => inspectNamespace(k8s, namespace)),
-    resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace, operator)),
+    resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace)),
     ensureNamespaceLabels: inNamespace(async (namespace, seenUnset?: boolean) => {
       const result = await ensureNamespaceLabels(k8s, namespace, seenUnset);
       logChange(log, result.outcome, 'Labelled Namespace for ambient mode', { namespace });

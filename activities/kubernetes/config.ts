@@ -6,7 +6,6 @@ import type { AdminCredentials } from '../keycloak/admin';
 import { isNotFound } from '../../model/errors';
 import { ConfigKey, configValue } from '../../model/config-keys';
 import { metadataOnlyRead, type KubeClients } from './clients';
-import { sharedRead } from './shared-read';
 import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG } from '../../model/names';
 
 
@@ -122,7 +121,7 @@ function operatorOnlyKeysSet(data: Record<string, string> | undefined, operatorD
  * whose compromise must not yield realm admin (spec §4). The service-account client wins when both
  * of its keys are there; else the legacy username and password. Undefined when neither is complete.
  */
-async function readAdminCredentials(k8s: KubeClients, operatorNamespace: string): Promise<AdminCredentials | undefined> {
+export async function readAdminCredentials(k8s: KubeClients, operatorNamespace: string): Promise<AdminCredentials | undefined> {
   try {
     const secret = await k8s.core.readNamespacedSecret({ namespace: operatorNamespace, name: ADMIN_SECRET });
     const value = (key: string) => (secret.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined);
@@ -135,29 +134,6 @@ async function readAdminCredentials(k8s: KubeClients, operatorNamespace: string)
     if (isNotFound(error)) return undefined;
     throw error;
   }
-}
-
-/** What every pass reads in the operator namespace: kagenti-operator-config's data and the admin credentials. */
-export interface OperatorReads {
-  config(): Promise<Record<string, string> | undefined>;
-  adminCredentials(): Promise<AdminCredentials | undefined>;
-}
-
-/** Read on every call (the audit, once per interval; one-off callers). */
-export function operatorReads(k8s: KubeClients, operatorNamespace: string): OperatorReads {
-  return {
-    config: async () => (await readConfigMap(k8s, operatorNamespace, OPERATOR_CONFIG))?.data,
-    adminCredentials: () => readAdminCredentials(k8s, operatorNamespace),
-  };
-}
-
-/** How long a worker's passes share one read of the operator's ConfigMap and admin Secret: a fix is seen within it. */
-const OPERATOR_READ_TTL_MS = 1_000;
-
-/** A worker's: a burst of passes reads each of them once a second, not twice per namespace. */
-export function sharedOperatorReads(k8s: KubeClients, operatorNamespace: string): OperatorReads {
-  const reads = operatorReads(k8s, operatorNamespace);
-  return { config: sharedRead(reads.config, OPERATOR_READ_TTL_MS), adminCredentials: sharedRead(reads.adminCredentials, OPERATOR_READ_TTL_MS) };
 }
 
 /** Whether a Secret exists, asked for its metadata only: a tenant's Secret data never reaches the worker. */
@@ -188,13 +164,8 @@ export async function keycloakSettingsOf(k8s: KubeClients, settings: Settings, n
 }
 
 /** Everything a pass decides on besides the namespace itself: flags, Keycloak settings, admin Secret presence. */
-export async function resolveProvisioningConfig(
-  k8s: KubeClients,
-  settings: Settings,
-  namespace: string,
-  operator: OperatorReads = operatorReads(k8s, settings.operatorNamespace),
-): Promise<ProvisioningConfig> {
-  const operatorData = await operator.config();
+export async function resolveProvisioningConfig(k8s: KubeClients, settings: Settings, namespace: string): Promise<ProvisioningConfig> {
+  const operatorData = (await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG))?.data;
   let keycloak = keycloakSettings(operatorData, 'operator');
   let ignoredKeys: string[] = [];
   if (!keycloak) {
@@ -203,7 +174,7 @@ export async function resolveProvisioningConfig(
     if (keycloak) ignoredKeys = operatorOnlyKeysSet(namespaceData, operatorData);
   }
   const [admin, adminInWorkloadNamespace] = await Promise.all([
-    operator.adminCredentials(),
+    readAdminCredentials(k8s, settings.operatorNamespace),
     namespace === settings.operatorNamespace ? Promise.resolve(false) : secretExists(k8s, namespace, ADMIN_SECRET),
   ]);
   const where = keycloak?.source === 'operator' ? `${settings.operatorNamespace}/${OPERATOR_CONFIG}` : `${namespace}/${NAMESPACE_CONFIG}`;

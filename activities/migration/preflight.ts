@@ -55,7 +55,7 @@ async function waypointClassAccepted(custom: RegistrationDeps['k8s']['custom']):
  */
 export async function runPreflight(deps: RegistrationDeps & { settings: Settings }, namespace: string, migrationId: string): Promise<{ checks: PreflightCheck[]; config: ProvisioningConfig; workloads: WorkloadName[] }> {
   const { apps, custom } = deps.k8s;
-  const [config, snapshot] = await Promise.all([resolveProvisioningConfig(deps.k8s, deps.settings, namespace, deps.operator), inspectNamespace(deps.k8s, namespace)]);
+  const [config, snapshot] = await Promise.all([resolveProvisioningConfig(deps.k8s, deps.settings, namespace), inspectNamespace(deps.k8s, namespace)]);
   const workloads = snapshot.workloads.map(({ kind, name }) => ({ kind, name }));
   const operatorNs = deps.settings.operatorNamespace;
   const checks = await Promise.all([

@@ -9,13 +9,12 @@ import type { KeycloakSettings } from '../../model/provisioning';
 import type { KeycloakAdminSessions } from '../keycloak/admin';
 import { keycloakFailure, KeycloakStage } from '../keycloak/failure';
 import type { KubeClients } from '../kubernetes/clients';
-import type { OperatorReads } from '../kubernetes/config';
+import { readAdminCredentials } from '../kubernetes/config';
 import { recordEvent } from '../kubernetes/events';
 
-/** What the Keycloak-facing activities need: the cluster, the operator namespace's reads (the admin Secret), the settings, and the token cache. */
+/** What the Keycloak-facing activities need: the cluster (for the admin Secret), the settings, and the token cache. */
 export interface RegistrationDeps {
   k8s: KubeClients;
-  operator: OperatorReads;
   settings: Settings;
   sessions: KeycloakAdminSessions;
 }
@@ -34,14 +33,12 @@ async function warnOfLegacyCredentials(deps: RegistrationDeps, log: { warn(messa
 }
 
 /**
- * Runs `work` with an admin client, the credentials read from the operator namespace (shared by the
- * worker's passes for a second at most, so a rotated Secret, or one moved from the legacy form to a
- * service-account client, is picked up within it). A refused token drops the cache; the activity's
- * retry logs in anew.
+ * Runs `work` with an admin client, the credentials read from the operator namespace each time (so
+ * a rotated Secret, or one moved from the legacy form to a service-account client, is picked up). A refused token drops the cache; the activity's retry logs in anew.
  */
 export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
   const adminSecret = `${deps.settings.operatorNamespace}/${ADMIN_SECRET}`;
-  const credentials = await deps.operator.adminCredentials();
+  const credentials = await readAdminCredentials(deps.k8s, deps.settings.operatorNamespace);
   if (!credentials) throw ApplicationFailure.retryable(`Secret ${adminSecret} ${ADMIN_SECRET_INCOMPLETE}`, KeycloakFailure.KeycloakAdminSecretMissing);
   const context = Context.current();
   if (credentials.kind === 'legacy-admin') await deps.sessions.warnOfLegacyCredentials(() => warnOfLegacyCredentials(deps, context.log));

@@ -122,7 +122,8 @@ const PROBES: Record<string, Probe> = {
     prepare: () => admin.core.patchNamespace({ name: namespace, body: { metadata: { labels: { 'istio.io/dataplane-mode': null } } } }, MERGE_PATCH).then(() => undefined),
     run: ({ k8s }) => ensureNamespaceLabels(k8s, namespace),
   },
-  'kagenti-waypoint-worker:pods:list': { operation: 'inspectNamespace counts agent pods', run: ({ k8s }) => inspectNamespace(k8s, namespace) },
+  // Pods are counted only where no agent workload is (they then decide whether it is an agent namespace).
+  'kagenti-waypoint-worker:pods:list': { operation: 'inspectNamespace counts agent pods of a namespace without agent workloads', run: ({ k8s }) => inspectNamespace(k8s, accounts) },
   'kagenti-waypoint-worker:services:get': {
     operation: "waitForGatewayProgrammed looks for someone else's Service of the waypoint's name",
     prepare: resetGateway,
