@@ -4,12 +4,12 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Settings } from '../config/settings';
 import { notifyNamespaceDeleted } from '../temporal/namespace-workflows';
+import { maintenanceGate } from '../temporal/task-queue-backlog';
 import { keepKeycloakAuditStarted } from './audit-starter';
 import { InformerSet, startInformers } from './informers';
 import { namespaceNotifier } from './notifier';
-import { SettledOptions, unsettledReason } from './settled';
-import { maintenanceGate } from '../temporal/task-queue-backlog';
 import { paceOut } from './pace-out';
+import { SettledOptions, unsettledReason } from './settled';
 
 export interface WatcherOptions extends SettledOptions {
   taskQueue: string;

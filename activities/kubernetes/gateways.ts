@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { DeleteResult, GatewayEnsureResult, GatewayReadiness } from '../../model/provisioning';
 import { isConflict, isNotFound } from '../../model/errors';
-import { sharedRead } from './shared-read';
 import { KubeClients, MERGE_PATCH, SERVER_SIDE_APPLY } from './clients';
+import { sharedRead } from './shared-read';
 import { desiredWaypointGateway, GatewayObject, gatewayDrift, isOwnGateway, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict } from '../../model/waypoint-gateway';
 import { GATEWAY_FIELD_MANAGER, GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
 import { waypointGatewayName } from '../../model/names';
