@@ -37,21 +37,26 @@ test(`a ${NAMESPACES}-namespace burst spreads over two workers and survives a SI
 
   const prefix = uniqueName('scale');
   const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `${prefix}-${i}`);
-  const creating = (async () => {
-    for (let i = 0; i < namespaces.length; i += 8) {
-      await Promise.all(namespaces.slice(i, i + 8).map(async (ns) => {
+  const create = async (names: string[]) => {
+    for (let i = 0; i < names.length; i += 8) {
+      await Promise.all(names.slice(i, i + 8).map(async (ns) => {
         await createNamespace(ns);
         await createAgentDeployment(ns, 'agent');
       }));
     }
-  })();
+  };
+  // The first half of the burst meets the SIGKILLs; the second half comes once the worker started
+  // anew is polling, so both workers are there to share it (how the first half splits is up to
+  // timing: the restarted worker may come up after the other has taken all of it).
+  const creatingFirstHalf = create(namespaces.slice(0, NAMESPACES / 2));
   await sleep(2000);
   workers[0].child.kill('SIGKILL');
   await workers[0].exited;
   workers[0] = startProvisionerProcess('worker', provisioner!.settings, workers[0].output);
-  await sleep(1000);
+  await eventually(async () => (workers[0].output.join('').split('Worker started').length > 2 ? true : undefined), 60_000, 'the restarted worker');
   leader.child.kill('SIGKILL');
-  await creating;
+  await creatingFirstHalf;
+  await create(namespaces.slice(NAMESPACES / 2));
 
   // The standby takes over once the dead leader's Lease expires, and tells what is not settled yet.
   await eventually(async () => (printed(standby, 'Became leader') ? true : undefined), 40_000, 'the standby watcher to lead');
