@@ -8,6 +8,25 @@ import { formatProgress } from './format';
 /** A command's failure that is the user's to fix: printed as one line, exit code 1. */
 export class CommandError extends Error {}
 
+/** gRPC's codes for a call the server's authorizer refused, and for one that carried no usable token. */
+const REFUSED_CODES: Record<number, string> = { 7: 'permission denied', 16: 'not signed in' };
+
+/**
+ * Temporal's refusal of the caller, as the user's to fix: whose token may do what. Undefined for
+ * any other error. The server says only "Request unauthorized": the roles come from the docs.
+ */
+export function refusal(error: unknown): CommandError | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    const reason = typeof e.code === 'number' ? REFUSED_CODES[e.code] : undefined;
+    if (reason) {
+      return new CommandError(
+        `Temporal refused the call (${reason}): migrate, approve and rollback need a token of the approver role; list and status the viewer role (TEMPORAL_API_KEY, or --temporal-token-url with a client's secret)`,
+      );
+    }
+  }
+  return undefined;
+}
+
 const MIGRATION_WORKFLOW = 'migrationWorkflow';
 
 /** Starts the migration of a namespace; one migration per namespace runs at a time. */

@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util';
 import { loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
-import { connectClient } from '../config/temporal-connection';
+import { hostname } from 'node:os';
+import { createLogger } from '../config/logger';
+import { connectClient, temporalAccess } from '../config/temporal-connection';
+import { tokenHolder } from '../config/temporal-credentials';
 import type { MigrationInput } from '../model/migration';
-import { approve, CommandError, list, migrate, rollback, status } from './commands';
+import { approve, CommandError, list, migrate, refusal, rollback, status } from './commands';
 
 const USAGE = `Usage: npm run -s kwp -- <command> [namespace] [options]
        (in the image: node dist/cli/main.js <command> [namespace] [options])
@@ -89,15 +92,20 @@ async function run(argv: string[]): Promise<string> {
   // Bad input is refused before anything connects.
   const input = command === 'migrate' ? migrationInput(namespace, values) : undefined;
   const temporal = loadTemporalSettings(values as Record<string, string | undefined>);
-  const client = await connectClient(temporal);
+  const access = await temporalAccess(temporal, createLogger('cli', 'warn', process.stderr));
+  // Signed in, the CLI says who sends (the token's holder): in the approval's record and as the
+  // caller's identity in the workflow's history. The server checks the token, not these names.
+  const holder = access.token ? tokenHolder(access.token()) : undefined;
+  const by = values.by ?? holder;
+  const client = await connectClient(temporal, access, holder ? `${holder} (kwp cli, ${hostname()})` : undefined);
   try {
     switch (command) {
       case 'migrate':
         return await migrate(client, temporal.taskQueue, input!);
       case 'approve':
-        return await approve(client, namespace, { gate: values.gate, by: values.by, comment: values.comment });
+        return await approve(client, namespace, { gate: values.gate, by, comment: values.comment });
       case 'rollback':
-        return await rollback(client, namespace, { reason: values.reason, by: values.by });
+        return await rollback(client, namespace, { reason: values.reason, by });
       case 'status':
         return await status(client, namespace, Boolean(values.json));
       default:
@@ -111,7 +119,8 @@ async function run(argv: string[]): Promise<string> {
 run(process.argv.slice(2)).then(
   (output) => console.log(output),
   (error: unknown) => {
-    console.error(error instanceof CommandError ? `error: ${error.message}` : error);
+    const known = error instanceof CommandError ? error : refusal(error);
+    console.error(known ? `error: ${known.message}` : error);
     process.exitCode = 1;
   },
 );

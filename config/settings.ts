@@ -33,6 +33,17 @@ export interface Settings {
   temporalAddress: string;
   temporalNamespace: string;
   taskQueue: string;
+  /** TLS to the frontend with the system's CAs (implied by temporalTlsCaFile). */
+  temporalTls: boolean;
+  /** The CA bundle that signs the frontend's certificate. */
+  temporalTlsCaFile: string;
+  temporalTlsServerName: string;
+  /** Client-credentials grant for a Temporal token (Keycloak's token endpoint); empty: no token. */
+  temporalTokenUrl: string;
+  temporalClientId: string;
+  temporalClientSecretFile: string;
+  /** A token given as it is (a person's, for the CLI); renewed by nobody. */
+  temporalApiKey: string;
   /** Empty: in-cluster configuration. */
   kubeconfig: string;
   healthPort: number;
@@ -70,6 +81,13 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'temporalAddress', flag: 'temporal-address', env: ['TEMPORAL_ADDRESS'], kind: 'string', default: '127.0.0.1:7233', description: 'Temporal frontend host:port' },
   { key: 'temporalNamespace', flag: 'temporal-namespace', env: ['TEMPORAL_NAMESPACE'], kind: 'string', default: 'default', description: 'Temporal namespace of the workflows' },
   { key: 'taskQueue', flag: 'task-queue', env: ['TEMPORAL_TASK_QUEUE'], kind: 'string', default: TASK_QUEUE, description: 'Task queue the worker polls' },
+  { key: 'temporalTls', flag: 'temporal-tls', env: ['TEMPORAL_TLS'], kind: 'boolean', default: 'false', description: 'Connect to the Temporal frontend over TLS, trusting the system\'s CAs (a CA file turns TLS on too)' },
+  { key: 'temporalTlsCaFile', flag: 'temporal-tls-ca-file', env: ['TEMPORAL_TLS_SERVER_CA_CERT_PATH'], kind: 'string', default: '', description: 'CA bundle that signs the Temporal frontend\'s certificate; turns TLS on' },
+  { key: 'temporalTlsServerName', flag: 'temporal-tls-server-name', env: ['TEMPORAL_TLS_SERVER_NAME'], kind: 'string', default: '', description: 'Name the frontend\'s certificate must carry, when not the address\'s host' },
+  { key: 'temporalTokenUrl', flag: 'temporal-token-url', env: ['TEMPORAL_TOKEN_URL'], kind: 'string', default: '', description: 'OAuth token endpoint for a Temporal token by client credentials (Keycloak: <realm URL>/protocol/openid-connect/token); https, or http on loopback; empty: no token' },
+  { key: 'temporalClientId', flag: 'temporal-client-id', env: ['TEMPORAL_CLIENT_ID'], kind: 'string', default: 'kagenti-waypoint-worker', description: 'Client id of that grant' },
+  { key: 'temporalClientSecretFile', flag: 'temporal-client-secret-file', env: ['TEMPORAL_CLIENT_SECRET_FILE'], kind: 'string', default: '', description: 'File holding that client\'s secret (mount it from a Secret); read for every token, so a new secret needs no restart' },
+  { key: 'temporalApiKey', flag: 'temporal-api-key', env: ['TEMPORAL_API_KEY'], kind: 'string', default: '', description: 'A Temporal token to send as it is, for the CLI (prefer the variable: a flag shows in the process list); the same variable as the temporal CLI\'s' },
   { key: 'kubeconfig', flag: 'kubeconfig', env: ['KUBECONFIG'], kind: 'string', default: '', description: 'Kubeconfig file; empty means in-cluster configuration' },
   { key: 'healthPort', flag: 'health-port', env: ['HEALTH_PORT'], kind: 'port', default: '8081', description: 'Port of the /healthz and /readyz endpoints' },
   { key: 'metricsPort', flag: 'metrics-port', env: ['METRICS_PORT'], kind: 'port', default: '9464', description: 'Port of the worker\'s Prometheus /metrics (0: off); the watcher serves /metrics on its health port' },
@@ -136,10 +154,21 @@ function resolve(definition: FlagDefinition, fromFlag: string | undefined, env: 
   return convert(definition, definition.default, `default of --${definition.flag}`);
 }
 
-export type TemporalSettings = Pick<Settings, 'temporalAddress' | 'temporalNamespace' | 'taskQueue'>;
-const TEMPORAL_KEYS: (keyof TemporalSettings)[] = ['temporalAddress', 'temporalNamespace', 'taskQueue'];
+const TEMPORAL_KEYS = [
+  'temporalAddress',
+  'temporalNamespace',
+  'taskQueue',
+  'temporalTls',
+  'temporalTlsCaFile',
+  'temporalTlsServerName',
+  'temporalTokenUrl',
+  'temporalClientId',
+  'temporalClientSecretFile',
+  'temporalApiKey',
+] as const satisfies readonly (keyof Settings)[];
+export type TemporalSettings = Pick<Settings, (typeof TEMPORAL_KEYS)[number]>;
 /** The flags of the Temporal connection, which the CLI takes too. */
-export const TEMPORAL_FLAGS = FLAGS.filter((f) => (TEMPORAL_KEYS as string[]).includes(f.key));
+export const TEMPORAL_FLAGS = FLAGS.filter((f) => (TEMPORAL_KEYS as readonly string[]).includes(f.key));
 
 /** The Temporal connection alone, for the CLI: the worker's flags, variables and defaults, `given` by flag name. */
 export function loadTemporalSettings(given: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Readonly<TemporalSettings> {

@@ -4,7 +4,7 @@ import { loadKubeConfig } from '../config/kube-config';
 import { createLogger } from '../config/logger';
 import { runMain } from '../config/run-main';
 import { loadSettings } from '../config/settings';
-import { connectClient } from '../config/temporal-connection';
+import { connectClient, temporalAccess } from '../config/temporal-connection';
 import { startLeaderElection } from './leader-election';
 import { startWatcher, Watcher, watcherOptions } from './watcher';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const log = createLogger('watcher', settings.logLevel);
   log.info({ settings }, 'Effective settings');
   const kc = loadKubeConfig(settings.kubeconfig);
-  const client = await connectClient(settings);
+  const client = await connectClient(settings, await temporalAccess(settings, log));
   const watch = () => startWatcher(kc, client, watcherOptions(settings), log);
 
   let watcher: Watcher | undefined;

@@ -4,7 +4,7 @@ import { startHealthServer } from '../config/health-server';
 import { createLogger } from '../config/logger';
 import { runMain } from '../config/run-main';
 import { loadSettings } from '../config/settings';
-import { connectClient, connectWorker } from '../config/temporal-connection';
+import { connectClient, connectWorker, temporalAccess } from '../config/temporal-connection';
 import { namespaceOfWorkflowId } from '../model/workflow-ids';
 import { createWorker, SHUTDOWN_FORCE_TIME } from './create-worker';
 
@@ -51,8 +51,9 @@ async function main(): Promise<void> {
   });
 
   const shutdownRequested = shutdownClock(msToNumber(SHUTDOWN_FORCE_TIME));
-  const connection = await connectWorker(settings);
-  const client = await connectClient(settings);
+  const access = await temporalAccess(settings, log);
+  const connection = await connectWorker(settings, access);
+  const client = await connectClient(settings, access);
   const worker = await createWorker(connection, client, settings, log);
   const health = await startHealthServer(settings.healthPort, () => worker.getState() === 'RUNNING');
   log.info({ taskQueue: settings.taskQueue, temporal: settings.temporalAddress }, 'Worker started');

@@ -11,6 +11,7 @@ import type { MigrationInput, MigrationProgress } from '../../model/migration';
 import { tsxCommand } from '../../tools/tsx';
 import { apps, core, eventReasons, readGateway, readSecretOrUndefined } from './cluster';
 import { eventually } from './eventually';
+import { Person, personToken, temporalCliEnvironment, temporalNeedsTokens, toolingToken } from './temporal-access';
 import { keycloakAdmin, testStack, uniqueName } from './stack';
 
 
@@ -130,10 +131,10 @@ export async function runCommand(command: string, args: string[], env: NodeJS.Pr
   }
 }
 
-/** The real `temporal` CLI against the test stack; returns its stdout. */
+/** The real `temporal` CLI against the test stack (production: as its tooling); returns its stdout. */
 export async function temporalCli(args: string[]): Promise<string> {
-  const { temporal } = testStack();
-  return (await runCommand(temporal.cli, [...args, '--address', temporal.address, '--namespace', temporal.namespace])).stdout;
+  const token = temporalNeedsTokens() ? await toolingToken() : undefined;
+  return (await runCommand(testStack().temporal.cli, args, { ...process.env, ...temporalCliEnvironment(token) })).stdout;
 }
 
 /** The containers of a sidecar-mode agent pod, as the legacy injector leaves it. */
@@ -157,9 +158,12 @@ export async function expectRestored(namespace: string, before: NamespaceState, 
   );
 }
 
-/** The project's CLI (cli/main.ts), as a user runs it against the test stack and `taskQueue`. */
-export function projectCli(taskQueue: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const { temporal } = testStack();
+/**
+ * The project's CLI (cli/main.ts), as a user runs it against the test stack and `taskQueue`; on the
+ * production profile signed in as `person` (default: the approver).
+ */
+export async function projectCli(taskQueue: string, args: string[], person: Person = 'approver'): Promise<{ stdout: string; stderr: string }> {
+  const token = temporalNeedsTokens() ? await personToken(person) : undefined;
   const [command, baseArgs] = tsxCommand(join(__dirname, '..', '..', 'cli', 'main.ts'), args);
-  return runCommand(command, baseArgs, { ...process.env, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TEMPORAL_TASK_QUEUE: taskQueue });
+  return runCommand(command, baseArgs, { ...process.env, ...temporalCliEnvironment(token), TEMPORAL_TASK_QUEUE: taskQueue });
 }

@@ -4,11 +4,13 @@ import type { Worker } from '@temporalio/worker';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../config/logger';
 import { loadSettings, Settings } from '../../config/settings';
+import { connectClient, connectWorker, temporalAccess } from '../../config/temporal-connection';
+import { stackTemporalSettings } from '../../tools/stack/temporal-client';
 import { startWatcher, Watcher, watcherOptions } from '../../watcher/watcher';
 import { createWorker } from '../../worker/create-worker';
 import { eventually } from './eventually';
 import { appendRunLog } from './run-logs';
-import { adminKubeConfig, adminSecretData, temporalClient, testStack, uniqueName, workerConnection } from './stack';
+import { adminKubeConfig, adminSecretData, testStack, uniqueName } from './stack';
 
 export interface TestProvisioner {
   settings: Settings;
@@ -68,8 +70,8 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
   const settings: Settings = Object.freeze({
     ...loadSettings([], {}),
     kubeconfig: stack.kubernetes.kubeconfig,
-    temporalAddress: stack.temporal.address,
-    temporalNamespace: stack.temporal.namespace,
+    // On the production profile: TLS, and the worker's own client (role worker), as deployed.
+    ...stackTemporalSettings(stack.temporal, 'worker'),
     taskQueue: uniqueName('provisioner'),
     operatorNamespace,
     retryIntervalSeconds: 2,
@@ -88,8 +90,10 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
     },
   });
   const log = createLogger('test-provisioner', settings.logLevel, sink);
-  const { client, connection: clientConnection } = await temporalClient();
-  const connection = options.inProcessWorker === false ? undefined : await workerConnection();
+  const access = await temporalAccess(settings, log);
+  const client = await connectClient(settings, access);
+  const clientConnection = client.connection;
+  const connection = options.inProcessWorker === false ? undefined : await connectWorker(settings, access);
   const worker = connection ? await createWorker(connection, client, settings, log) : undefined;
   const running = worker?.run();
   const watcherKubeConfig = adminKubeConfig();

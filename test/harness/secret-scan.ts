@@ -34,6 +34,14 @@ export function findSecrets(texts: string[], secrets: string[], where: string): 
   return findings;
 }
 
+/** A signed JWT (header and claims are base64url JSON objects): any bearer token, whoever it was issued to. */
+const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/;
+
+/** Finds bearer tokens (JWTs) in `texts`: a token is a credential until it expires, and none belongs in a history or a log. */
+export function findTokens(texts: string[], where: string): string[] {
+  return texts.some((text) => JWT.test(text)) ? [`${where} holds a bearer token (JWT)`] : [];
+}
+
 /** Scans the history of every execution the visibility `query` lists (every run, every task queue it names). */
 export async function scanHistories(client: Client, query: string, secrets: string[]): Promise<{ histories: number; findings: string[] }> {
   let histories = 0;

@@ -5,6 +5,7 @@ import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { randomBytes } from 'node:crypto';
 import { loadKubeConfig } from '../../config/kube-config';
 import { trustCa } from '../../tools/stack/production/stack-ca';
+import { stackTemporalClient, stackWorkerConnection } from '../../tools/stack/temporal-client';
 import { readState, StackState } from '../../tools/stack/state';
 
 /** The stack the test run uses (started by global-setup). */
@@ -26,14 +27,14 @@ export function adminKubeConfig(): KubeConfig {
   return loadKubeConfig(testStack().kubernetes.kubeconfig);
 }
 
+/** A client of the stack's Temporal; on the production profile over TLS with the tooling's token (role admin). */
 export async function temporalClient(): Promise<{ client: Client; connection: Connection }> {
-  const { temporal } = testStack();
-  const connection = await Connection.connect({ address: temporal.address });
-  return { client: new Client({ connection, namespace: temporal.namespace }), connection };
+  const client = await stackTemporalClient(testStack().temporal, 'admin');
+  return { client, connection: client.connection };
 }
 
 export function workerConnection(): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: testStack().temporal.address });
+  return stackWorkerConnection(testStack().temporal, 'admin');
 }
 
 /**

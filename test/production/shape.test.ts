@@ -8,6 +8,7 @@ import { killComponent, startStoppedComponent } from '../../tools/stack/stack';
 import { keycloakAdmin, temporalClient, testStack } from '../harness/stack';
 import { provisionAgent } from '../harness/cluster';
 import { provisionedSuite } from '../harness/provisioned-suite';
+import { personToken } from '../harness/temporal-access';
 
 // What makes this stack the production shape, checked against the servers themselves rather than
 // against our configuration of them.
@@ -38,8 +39,10 @@ test('Temporal is the multi-service server on PostgreSQL with SQL visibility, ou
   } finally {
     await connection.close();
   }
-  // The UI server reads the namespace from the frontend.
-  const ui = (await (await fetch(`${stack.temporal.uiUrl}/api/v1/namespaces/${stack.temporal.namespace}`)).json()) as { namespaceInfo?: { name?: string } };
+  // The UI server reads the namespace from the frontend, for a person signed in (their token), for nobody else.
+  const namespaceUrl = `${stack.temporal.uiUrl}/api/v1/namespaces/${stack.temporal.namespace}`;
+  expect((await fetch(namespaceUrl)).status).toBe(401);
+  const ui = (await (await fetch(namespaceUrl, { headers: { authorization: `Bearer ${await personToken('viewer')}` } })).json()) as { namespaceInfo?: { name?: string } };
   expect(ui.namespaceInfo?.name).toBe(stack.temporal.namespace);
 });
 

@@ -42,6 +42,20 @@ describe('settings', () => {
 
 test('the CLI resolves its Temporal connection as the worker does: flag, then variable, then default', () => {
   const env = { TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_TASK_QUEUE: 'from-env' };
-  expect(loadTemporalSettings({ 'task-queue': 'from-flag' }, env)).toEqual({ temporalAddress: 'temporal:7233', temporalNamespace: 'default', taskQueue: 'from-flag' });
-  expect(loadTemporalSettings({}, {})).toEqual({ temporalAddress: '127.0.0.1:7233', temporalNamespace: 'default', taskQueue: 'waypoint-provisioner' });
+  expect(loadTemporalSettings({ 'task-queue': 'from-flag' }, env)).toEqual(expect.objectContaining({ temporalAddress: 'temporal:7233', temporalNamespace: 'default', taskQueue: 'from-flag' }));
+  expect(loadTemporalSettings({}, {})).toEqual({
+    temporalAddress: '127.0.0.1:7233',
+    temporalNamespace: 'default',
+    taskQueue: 'waypoint-provisioner',
+    temporalTls: false,
+    temporalTlsCaFile: '',
+    temporalTlsServerName: '',
+    temporalTokenUrl: '',
+    temporalClientId: 'kagenti-waypoint-worker',
+    temporalClientSecretFile: '',
+    temporalApiKey: '',
+  });
+  // The temporal CLI's variables: one environment serves both CLIs.
+  const tls = loadTemporalSettings({}, { TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca.pem', TEMPORAL_TLS_SERVER_NAME: 'temporal', TEMPORAL_API_KEY: 'k' });
+  expect(tls).toEqual(expect.objectContaining({ temporalTlsCaFile: '/ca.pem', temporalTlsServerName: 'temporal', temporalApiKey: 'k' }));
 });

@@ -1,6 +1,5 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { loadKubeConfig } from '../../config/kube-config';
@@ -10,6 +9,7 @@ import { prepareOperatorNamespace } from '../local/operator-namespace';
 import { stackDir } from '../stack/paths';
 import { up } from '../stack/stack';
 import { stackEnvironment } from '../stack/state';
+import { stackTemporalClient } from '../stack/temporal-client';
 import { bootstrapKeycloak } from '../stack/keycloak-bootstrap';
 import { Arrivals } from './arrivals';
 import { cpuSeconds } from './cpu';
@@ -215,10 +215,10 @@ export async function livedIn(options: Options): Promise<void> {
   const recoveryStarted = performance.now();
   const recovery = await cpuOver(async () => {
     await startProvisioner();
-    const connection = await Connection.connect({ address: state.temporal.address });
+    const client = await stackTemporalClient(state.temporal, 'admin');
     // The audit runs when the watcher starts it; asked now as well, in case it was between intervals.
-    await new Client({ connection, namespace: state.temporal.namespace }).workflow.getHandle(keycloakAuditWorkflowId(taskQueue)).signal(auditNowSignal);
-    await connection.close();
+    await client.workflow.getHandle(keycloakAuditWorkflowId(taskQueue)).signal(auditNowSignal);
+    await client.connection.close();
     const during = [];
     for (let i = 0; i < 10; i++) during.push(await single(`bench-${run}-r${i}`));
     for (;; await sleep(1000)) {

@@ -1,23 +1,26 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { readFileSync } from 'node:fs';
 import { isConflict } from '../../model/errors';
 import { ensureProvisionerIdentity } from '../keycloak/provisioner-identity';
+import { ensureTemporalAccess } from '../keycloak/temporal-access';
+import type { TemporalAccessState } from './state';
 
 export const KAGENTI_REALM = 'kagenti';
+/** The production profile's realm of who may act on Temporal. */
+export const TEMPORAL_REALM = 'temporal';
 export const PLATFORM_CLIENT_ID = 'kagenti';
 
 /**
  * Creates the realm `kagenti`, its platform client `kagenti` (confidential, with a service account)
  * and the provisioner's own identity in it, as a platform team would (tools/keycloak): the
- * provisioner and the tests use that, never the master admin.
+ * provisioner and the tests use that, never the master admin. With `temporal` (the production
+ * profile), also the realm of who may act on Temporal, its clients' secrets and its people as given.
  */
-export async function bootstrapKeycloak(url: string, username: string, password: string, provisionerSecret: string): Promise<void> {
+export async function bootstrapKeycloak(url: string, username: string, password: string, provisionerSecret: string, temporal?: { access: TemporalAccessState; namespace: string; uiUrl: string }): Promise<void> {
   const admin = new KcAdminClient({ baseUrl: url, realmName: 'master' });
   await admin.auth({ grantType: 'password', clientId: 'admin-cli', username, password });
-  try {
-    await admin.realms.create({ realm: KAGENTI_REALM, enabled: true });
-  } catch (error) {
-    if (!isConflict(error)) throw error;
-  }
+  await ensureRealm(admin, KAGENTI_REALM);
+  if (temporal) await bootstrapTemporalAccess(admin, temporal.access, temporal.namespace, temporal.uiUrl);
   admin.setConfig({ realmName: KAGENTI_REALM });
   try {
     await admin.clients.create({
@@ -33,4 +36,31 @@ export async function bootstrapKeycloak(url: string, username: string, password:
     if (!isConflict(error)) throw error;
   }
   await ensureProvisionerIdentity(admin, { secret: provisionerSecret });
+}
+
+async function ensureRealm(admin: KcAdminClient, realm: string): Promise<void> {
+  admin.setConfig({ realmName: 'master' });
+  try {
+    await admin.realms.create({ realm, enabled: true });
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
+}
+
+async function bootstrapTemporalAccess(admin: KcAdminClient, access: TemporalAccessState, namespace: string, uiUrl: string): Promise<void> {
+  await ensureRealm(admin, access.realm);
+  admin.setConfig({ realmName: access.realm });
+  const secret = (file: string) => readFileSync(file, 'utf8').trim();
+  await ensureTemporalAccess(admin, {
+    namespace,
+    workerSecret: secret(access.worker.secretFile),
+    uiSecret: secret(access.ui.secretFile),
+    uiCallbackUrl: `${uiUrl}/auth/sso/callback`,
+    adminClient: { clientId: access.admin.clientId, secret: secret(access.admin.secretFile) },
+    cliPasswordGrant: true,
+    users: [
+      { ...access.users.approver, role: 'approver' },
+      { ...access.users.viewer, role: 'viewer' },
+    ],
+  });
 }

@@ -112,7 +112,9 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   const ports = await allocatePorts(PORT_NAMES, process.env, SMALL_PORT_NAMES);
   const tokens = writeKubePki(dir);
   await writeInjectorCertificate(dir);
-  const production = profile === 'production' ? await productionContext(dir) : undefined;
+  const keycloakScheme = profile === 'production' ? 'https' : 'http';
+  const keycloakUrl = `${keycloakScheme}://127.0.0.1:${ports.keycloak}`;
+  const production = profile === 'production' ? await productionContext(dir, keycloakUrl) : undefined;
   const ctx: StackContext = {
     dir,
     artifacts,
@@ -122,7 +124,6 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
     keycloakAdminPassword: production?.passwords.keycloakAdmin ?? randomBytes(18).toString('base64url'),
   };
   const server = `https://127.0.0.1:${ports['kube-apiserver']}`;
-  const keycloakScheme = production ? 'https' : 'http';
   const state: StackState = {
     dir,
     profile,
@@ -134,6 +135,7 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
       namespace: TEMPORAL_NAMESPACE,
       uiUrl: `http://127.0.0.1:${ports['temporal-ui']}`,
       cli: artifacts.temporal,
+      ...(production ? { tls: { caFile: production.temporalTls.caFile }, access: production.temporalAccess } : {}),
     },
     kubernetes: {
       server,
@@ -143,7 +145,7 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
       auditLog: auditLogPath(dir),
     },
     keycloak: {
-      url: `${keycloakScheme}://127.0.0.1:${ports.keycloak}`,
+      url: keycloakUrl,
       realm: KAGENTI_REALM,
       adminUsername: KEYCLOAK_ADMIN_USERNAME,
       adminPassword: ctx.keycloakAdminPassword,
@@ -171,14 +173,19 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
     say(`  sidecar-injector registered (MutatingWebhookConfiguration ${SIDECAR_INJECTOR_WEBHOOK_CONFIG})`);
     await Promise.all([start('kube-controller-manager'), start('kube-scheduler'), start('kwok'), start('istiod')]);
   };
-  const keycloak = async (): Promise<void> => {
-    await start('keycloak');
-    await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret);
-  };
+  // Once, whoever asks first: Temporal's authorizer trusts the keys of a realm the bootstrap makes.
+  let keycloakStarted: Promise<void> | undefined;
+  const keycloak = (): Promise<void> =>
+    (keycloakStarted ??= (async () => {
+      await start('keycloak');
+      await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret, temporalRealm(state));
+    })());
   const temporal = async (): Promise<void> => {
+    // Production: after Keycloak's realms exist, so the server's first read of their keys succeeds.
+    if (production) await keycloak();
     await start('temporal');
     if (production) {
-      await registerTemporalNamespace(state.temporal.address, TEMPORAL_NAMESPACE);
+      await registerTemporalNamespace(state.temporal);
       await start('temporal-ui');
     }
   };
@@ -195,6 +202,12 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   }
   say(`Stack up in ${((Date.now() - upStarted) / 1000).toFixed(1)} s. Temporal UI: ${state.temporal.uiUrl}`);
   return state;
+}
+
+/** The production profile's realm of who may act on Temporal, for Keycloak's bootstrap. */
+function temporalRealm(state: StackState): Parameters<typeof bootstrapKeycloak>[4] {
+  const { access, namespace, uiUrl } = state.temporal;
+  return access ? { access, namespace, uiUrl } : undefined;
 }
 
 /** What a production stack's clients need besides the common state: the CAs to trust, the database passwords. */
@@ -256,7 +269,7 @@ export async function startStoppedComponent(dir: string, name: ComponentName): P
     keycloakAdminPassword: state.keycloak.adminPassword,
   };
   await startComponent(componentSpec(name, ctx, production), state, {});
-  if (name === 'keycloak') await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret);
+  if (name === 'keycloak') await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret, temporalRealm(state));
 }
 
 /** Stops one component of a running stack and starts it again on the same ports, for tests of how clients live through a server restart. */

@@ -44,6 +44,9 @@ const TEMPORAL_SERVICE_PORTS = [
   'temporal-matching-membership',
   'temporal-worker',
   'temporal-worker-membership',
+  // The production server's frontend for its own services, which the authorizer does not check: loopback only.
+  'temporal-internal-frontend',
+  'temporal-internal-frontend-membership',
 ] as const;
 
 export const PORT_NAMES = [
@@ -86,7 +89,16 @@ export interface StackState {
   startedAt: string;
   ports: Record<PortName, number>;
   components: Partial<Record<ComponentName, RunningComponent>>;
-  temporal: { address: string; namespace: string; uiUrl: string; cli: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    uiUrl: string;
+    cli: string;
+    /** The production profile's frontend serves TLS with a certificate of the stack's CA. */
+    tls?: { caFile: string };
+    /** The production profile's frontend takes only tokens of this Keycloak realm (tools/keycloak/temporal-access.ts). */
+    access?: TemporalAccessState;
+  };
   kubernetes: {
     server: string;
     kubeconfig: string;
@@ -111,6 +123,26 @@ export interface StackState {
   extraCaCerts?: string;
   /** The production profile's PostgreSQL (on ports.postgresql): the passwords of its superuser and of the roles of Temporal and Keycloak. */
   postgresql?: { passwords: Record<PostgresRole, string> };
+}
+
+/** A service-account client of the Temporal realm, its secret in a file only root reads. */
+export interface TemporalClientState {
+  clientId: string;
+  secretFile: string;
+}
+
+export interface TemporalAccessState {
+  realm: string;
+  tokenUrl: string;
+  /** The worker's and the watcher's identity (role worker). */
+  worker: TemporalClientState;
+  /** The stack's tooling and the tests' harness (role admin). */
+  admin: TemporalClientState;
+  ui: { clientId: string; secretFile: string };
+  /** The CLI's public client: the device flow, and on a stack passwords too. */
+  cliClientId: string;
+  /** People of the stack, one per role a person may hold. */
+  users: Record<'approver' | 'viewer', { username: string; password: string }>;
 }
 
 export type PostgresRole = 'postgres' | 'temporal' | 'keycloak';
@@ -148,5 +180,10 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     KEYCLOAK_URL: state.keycloak.url,
     KEYCLOAK_REALM: state.keycloak.realm,
     ...(state.extraCaCerts ? { NODE_EXTRA_CA_CERTS: state.extraCaCerts } : {}),
+    // The production profile's Temporal: its CA (read by the temporal CLI too) and the worker's client.
+    ...(state.temporal.tls ? { TEMPORAL_TLS_SERVER_CA_CERT_PATH: state.temporal.tls.caFile, TEMPORAL_TLS_SERVER_NAME: 'localhost' } : {}),
+    ...(state.temporal.access
+      ? { TEMPORAL_TOKEN_URL: state.temporal.access.tokenUrl, TEMPORAL_CLIENT_ID: state.temporal.access.worker.clientId, TEMPORAL_CLIENT_SECRET_FILE: state.temporal.access.worker.secretFile }
+      : {}),
   };
 }

@@ -1,9 +1,13 @@
 import { Connection } from '@temporalio/client';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { ServingCertificate } from '../production/stack-ca';
 import type { ComponentSpec, StackContext } from './component';
 import { TEMPORAL_DYNAMIC_CONFIG } from './temporal';
+
+/** The default services and the internal frontend, which is not one of them. */
+const SERVICES = ['frontend', 'internal-frontend', 'history', 'matching', 'worker'];
 
 /** Where the production profile keeps the Temporal server's configuration (config/production.yaml). */
 function temporalRoot(dir: string): string {
@@ -30,7 +34,7 @@ function sqlStore(database: string, port: number, password: string, maxConns: nu
  * The server's configuration: PostgreSQL for persistence and for visibility (SQL visibility, where
  * custom search attributes live in fixed columns), the four services on loopback ports.
  */
-function serverConfig(ctx: StackContext, password: string): object {
+function serverConfig(ctx: StackContext, password: string, tls: ServingCertificate, access: TemporalServerAccess): object {
   const p = ctx.ports;
   const service = (grpcPort: number, membershipPort: number, extra: object = {}) => ({ rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra } });
   return {
@@ -47,9 +51,21 @@ function serverConfig(ctx: StackContext, password: string): object {
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
       metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `127.0.0.1:${p['temporal-metrics']}` } },
+      // Clients reach the frontend over TLS only, with a Keycloak token (no client certificate asked).
+      tls: { frontend: { server: { certFile: tls.certFile, keyFile: tls.keyFile, requireClientAuth: false } } },
+      authorization: {
+        jwtKeyProvider: { keySourceURIs: [access.jwksUrl], refreshInterval: JWKS_REFRESH },
+        permissionsClaimName: 'permissions',
+        audience: access.audience,
+        authorizer: 'default',
+        claimMapper: 'default',
+      },
     },
     services: {
       frontend: service(p.temporal, p['temporal-membership'], { httpPort: p['temporal-http'] }),
+      // The server's own services call this one, which grants them everything: without it they
+      // would call the frontend with no token and be refused.
+      'internal-frontend': service(p['temporal-internal-frontend'], p['temporal-internal-frontend-membership']),
       history: service(p['temporal-history'], p['temporal-history-membership']),
       matching: service(p['temporal-matching'], p['temporal-matching-membership']),
       worker: service(p['temporal-worker'], p['temporal-worker-membership']),
@@ -66,16 +82,27 @@ function serverConfig(ctx: StackContext, password: string): object {
   };
 }
 
+/** How often the server reads Keycloak's signing keys again; it does not look again for a key it does not know. */
+export const JWKS_REFRESH = '15s';
+
+/** What the authorizer checks: tokens signed by a key of `jwksUrl` and naming `audience`. */
+export interface TemporalServerAccess {
+  jwksUrl: string;
+  audience: string;
+  /** The stack's CA, which Keycloak's certificate chains to (the server fetches the keys over HTTPS). */
+  caFile: string;
+}
+
 /**
  * The Temporal server (go.temporal.io/server, the version the CLI embeds) running its frontend,
  * history, matching and worker services in one process on PostgreSQL. Its schema is set up before
  * it starts (production/temporal-schema.ts); its namespace and search attributes after.
  */
-export function temporalServerComponent(ctx: StackContext, postgresPassword: string): ComponentSpec {
+export function temporalServerComponent(ctx: StackContext, postgresPassword: string, tls: ServingCertificate, access: TemporalServerAccess): ComponentSpec {
   const root = temporalRoot(ctx.dir);
   mkdirSync(join(root, 'config'), { recursive: true, mode: 0o700 });
   // It holds the database password: readable by root only.
-  writeFileSync(join(root, 'config', 'production.yaml'), stringify(serverConfig(ctx, postgresPassword)), { mode: 0o600 });
+  writeFileSync(join(root, 'config', 'production.yaml'), stringify(serverConfig(ctx, postgresPassword, tls, access)), { mode: 0o600 });
   const dynamicConfig = Object.fromEntries(TEMPORAL_DYNAMIC_CONFIG.map(([key, value]) => [key, [{ value }]]));
   writeFileSync(join(root, 'config', 'dynamicconfig.yaml'), stringify(dynamicConfig), { mode: 0o600 });
   const address = `127.0.0.1:${ctx.ports.temporal}`;
@@ -83,11 +110,14 @@ export function temporalServerComponent(ctx: StackContext, postgresPassword: str
     name: 'temporal',
     process: {
       command: ctx.artifacts.temporalServer,
-      args: ['--root', root, '--config', 'config', '--env', 'production', '--allow-no-auth', 'start'],
+      args: ['--root', root, '--config', 'config', '--env', 'production', 'start', ...SERVICES.map((name) => `--service=${name}`)],
       cwd: root,
+      // Go reads its trusted CAs from here: Keycloak's, for the signing keys.
+      env: { ...process.env, SSL_CERT_FILE: access.caFile },
     },
+    // GetSystemInfo is one of the two calls the authorizer allows without a token.
     ready: async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      const connection = await Connection.connect({ address, connectTimeout: 2000, tls: { serverRootCACertificate: readFileSync(tls.caFile), serverNameOverride: 'localhost' } });
       try {
         await connection.workflowService.getSystemInfo({});
         return true;

@@ -1,18 +1,24 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { ProductionContext } from '../production/context';
 import { answers } from '../wait';
 import type { ComponentSpec, StackContext } from './component';
 
 /**
  * The Temporal Web UI server (github.com/temporalio/ui-server, the version the CLI embeds) beside
  * the production profile's Temporal server, as the temporalio/ui image runs it: its own process,
- * on loopback, pointed at the frontend.
+ * on loopback, reaching the frontend over TLS. People sign in through Keycloak (the realm of who
+ * may act on Temporal); the UI sends each person's own token, so the frontend's authorizer decides
+ * what they may do there. It must start after that realm exists: it reads Keycloak's discovery
+ * document when it starts.
  */
-export function temporalUiComponent(ctx: StackContext, namespace: string): ComponentSpec {
+export function temporalUiComponent(ctx: StackContext, namespace: string, production: ProductionContext): ComponentSpec {
   const root = join(ctx.dir, 'temporal-ui');
-  mkdirSync(join(root, 'config'), { recursive: true });
+  mkdirSync(join(root, 'config'), { recursive: true, mode: 0o700 });
   const port = ctx.ports['temporal-ui'];
+  const origin = `http://127.0.0.1:${port}`;
+  const { temporalAccess: access, temporalTls, keycloakTls } = production;
   writeFileSync(
     join(root, 'config', 'production.yaml'),
     stringify({
@@ -22,13 +28,39 @@ export function temporalUiComponent(ctx: StackContext, namespace: string): Compo
       enableUi: true,
       defaultNamespace: namespace,
       notifyOnNewVersion: false,
-      cors: { allowOrigins: [`http://127.0.0.1:${port}`], cookieInsecure: false },
+      // Without enableHostVerification the UI server would not check the frontend's certificate at all.
+      tls: { caFile: temporalTls.caFile, enableHostVerification: true },
+      auth: {
+        enabled: true,
+        providers: [
+          {
+            label: 'Keycloak',
+            type: 'oidc',
+            providerUrl: access.tokenUrl.replace(/\/protocol\/openid-connect\/token$/, ''),
+            clientId: access.ui.clientId,
+            clientSecret: readFileSync(access.ui.secretFile, 'utf8').trim(),
+            callbackUrl: `${origin}/auth/sso/callback`,
+            scopes: ['openid', 'profile', 'email'],
+          },
+        ],
+      },
+      // Plain HTTP on loopback: the session cookies cannot be Secure.
+      cors: { allowOrigins: [origin], cookieInsecure: true },
     }),
+    // It holds the UI client's secret: readable by root only.
+    { mode: 0o600 },
   );
   return {
     name: 'temporal-ui',
-    process: { command: ctx.artifacts.temporalUi, args: ['--root', root, '--config', 'config', '--env', 'production', 'start'], cwd: root },
-    ready: () => answers(`http://127.0.0.1:${port}/api/v1/namespaces/${namespace}`),
+    process: {
+      command: ctx.artifacts.temporalUi,
+      args: ['--root', root, '--config', 'config', '--env', 'production', 'start'],
+      cwd: root,
+      // Go reads its trusted CAs from here: the stack's, for Keycloak's discovery document.
+      env: { ...process.env, SSL_CERT_FILE: keycloakTls.caFile },
+    },
+    // The one API route that answers without a signed-in person.
+    ready: () => answers(`${origin}/api/v1/settings`),
     readyTimeoutMs: 60_000,
   };
 }

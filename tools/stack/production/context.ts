@@ -1,7 +1,10 @@
+import { StackError } from '../errors';
+import { readState, TemporalAccessState } from '../state';
 import { findPostgres } from '../toolchain';
 import { initPostgres, readStoredPasswords, StoredPasswords } from './postgres';
 import { ensurePostgresUser, postgresUser, SystemUser } from './postgres-user';
-import { servingCertificateFiles, ServingCertificate, trustCa, writeServingCertificate } from './stack-ca';
+import { servingCertificateFiles, ServingCertificate, trustCa, writeServingCertificates } from './stack-ca';
+import { newTemporalAccess } from './temporal-access';
 
 /** What the production profile's components need beyond the common StackContext. */
 export interface ProductionContext {
@@ -10,6 +13,10 @@ export interface ProductionContext {
   passwords: StoredPasswords;
   /** Keycloak's serving certificate and the stack CA that signed it. */
   keycloakTls: ServingCertificate;
+  /** The Temporal frontend's, signed by the same CA. */
+  temporalTls: ServingCertificate;
+  /** Who may act on Temporal: the Keycloak realm its authorizer trusts, the clients' secrets, the stack's people. */
+  temporalAccess: TemporalAccessState;
 }
 
 /** Fails at once, with what to do, where the production profile cannot run: not root, or no PostgreSQL. */
@@ -20,20 +27,22 @@ export function checkProductionPrerequisites(): void {
 
 /**
  * Prepares a production stack in `dir`: PostgreSQL's user and data folder (kept when present), a
- * new CA and Keycloak certificate, and this process's trust in that CA.
+ * new CA with Keycloak's and Temporal's certificates, and this process's trust in that CA.
  */
-export async function productionContext(dir: string): Promise<ProductionContext> {
+export async function productionContext(dir: string, keycloakUrl: string): Promise<ProductionContext> {
   const postgresBin = findPostgres();
   const postgresUser = ensurePostgresUser();
   const passwords = initPostgres(dir, postgresBin, postgresUser);
-  const keycloakTls = await writeServingCertificate(dir, 'keycloak');
+  const { keycloak: keycloakTls, temporal: temporalTls } = await writeServingCertificates(dir, ['keycloak', 'temporal'] as const);
   trustCa(keycloakTls.caFile);
-  return { postgresBin, postgresUser, passwords, keycloakTls };
+  return { postgresBin, postgresUser, passwords, keycloakTls, temporalTls, temporalAccess: newTemporalAccess(dir, keycloakUrl) };
 }
 
 /** What a running production stack's start made in `dir`, only read, for one component started again. */
 export function runningProductionContext(dir: string): ProductionContext {
   const keycloakTls = servingCertificateFiles(dir, 'keycloak');
   trustCa(keycloakTls.caFile);
-  return { postgresBin: findPostgres(), postgresUser: postgresUser(), passwords: readStoredPasswords(dir), keycloakTls };
+  const temporalAccess = readState(dir)?.temporal.access;
+  if (!temporalAccess) throw new StackError(`${dir} records no Temporal access: start the stack anew`);
+  return { postgresBin: findPostgres(), postgresUser: postgresUser(), passwords: readStoredPasswords(dir), keycloakTls, temporalTls: servingCertificateFiles(dir, 'temporal'), temporalAccess };
 }

@@ -12,11 +12,12 @@ export interface ServingCertificate {
 }
 
 /**
- * A CA made for one stack and a serving certificate it signs for https://127.0.0.1 (Keycloak in
- * the production profile). Clients trust the CA, as they would a platform's; no TLS check is
- * turned off anywhere. A new pair on every `stack up`; a restart of the server reuses it.
+ * A CA made for one stack and a serving certificate it signs for https://127.0.0.1 for each of
+ * `names` (Keycloak and Temporal's frontend in the production profile). Clients trust the CA, as
+ * they would a platform's; no TLS check is turned off anywhere. A new CA and certificates on every
+ * `stack up`; a restart of a server reuses them.
  */
-export async function writeServingCertificate(dir: string, name: string): Promise<ServingCertificate> {
+export async function writeServingCertificates<N extends string>(dir: string, names: readonly N[]): Promise<Record<N, ServingCertificate>> {
   const pki = join(dir, 'pki');
   mkdirSync(pki, { recursive: true, mode: 0o700 });
   // EC is generated in milliseconds; SHA-256 because Go and Java refuse SHA-1 signatures.
@@ -28,22 +29,26 @@ export async function writeServingCertificate(dir: string, name: string): Promis
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     ],
   });
-  const serving = await generate([{ name: 'commonName', value: name }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    ca: { key: ca.private, cert: ca.cert },
-    extensions: [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-    ],
-  });
-  const files = servingCertificateFiles(dir, name);
-  writeFileSync(files.caFile, ca.cert);
-  writeFileSync(files.certFile, serving.cert);
-  writeFileSync(files.keyFile, serving.private, { mode: 0o600 });
-  return files;
+  const written = {} as Record<N, ServingCertificate>;
+  for (const name of names) {
+    const serving = await generate([{ name: 'commonName', value: name }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      ca: { key: ca.private, cert: ca.cert },
+      extensions: [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, critical: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+      ],
+    });
+    const files = servingCertificateFiles(dir, name);
+    writeFileSync(files.certFile, serving.cert);
+    writeFileSync(files.keyFile, serving.private, { mode: 0o600 });
+    written[name] = files;
+  }
+  writeFileSync(servingCertificateFiles(dir, 'ca').caFile, ca.cert);
+  return written;
 }
 
 /**
@@ -69,7 +74,7 @@ export function writeExtraCaBundle(dir: string, caFile: string, env: NodeJS.Proc
   return bundle;
 }
 
-/** The files writeServingCertificate wrote for `name`, for a server started again. */
+/** The files writeServingCertificates wrote for `name`, for a server started again. */
 export function servingCertificateFiles(dir: string, name: string): ServingCertificate {
   const pki = join(dir, 'pki');
   return { caFile: join(pki, 'stack-ca.crt'), certFile: join(pki, `${name}.crt`), keyFile: join(pki, `${name}.key`) };

@@ -1,8 +1,9 @@
-import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
 import { StackError } from '../errors';
 import { INDEXED_VALUE_TYPE } from '../search-attribute-types';
+import type { StackState } from '../state';
+import { stackTemporalClient } from '../temporal-client';
 import { waitUntil } from '../wait';
 
 const isAlreadyExists = (error: unknown) => (error as { code?: number }).code === 6;
@@ -11,10 +12,12 @@ const isAlreadyExists = (error: unknown) => (error as { code?: number }).code ==
  * What the dev server does with its flags and a real server does not: registers the namespace
  * (retention one day) and this project's search attributes on it, each only if missing. With SQL
  * visibility a search attribute is per namespace, so the namespace comes first. Returns once the
- * server lists them all.
+ * server lists them all. As the stack's tooling (role admin), once Keycloak holds its client.
  */
-export async function registerTemporalNamespace(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
+export async function registerTemporalNamespace(temporal: StackState['temporal']): Promise<void> {
+  const { namespace } = temporal;
+  const client = await connected(temporal);
+  const { connection } = client;
   try {
     try {
       await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
@@ -40,5 +43,21 @@ export async function registerTemporalNamespace(address: string, namespace: stri
     if (all !== 'ready') throw new StackError(`Temporal did not list the search attributes ${SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')} within 60 s`);
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * The tooling's client, once the server takes its token: a key Keycloak made after the server
+ * last read the realm's keys is known only from its next read (JWKS_REFRESH).
+ */
+async function connected(temporal: StackState['temporal']): Promise<Awaited<ReturnType<typeof stackTemporalClient>>> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await stackTemporalClient(temporal, 'admin');
+    } catch (error) {
+      if (Date.now() > deadline) throw new StackError(`Temporal did not take the stack tooling's token within 60 s: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 }

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+
+/** Where renewal failures and recoveries are told. */
+export type TokenLog = Pick<Logger, 'info' | 'error'>;
+
+/** Where a process gets its Temporal token: an OAuth client of the identity provider (Keycloak). */
+export interface ClientCredentials {
+  /** The token endpoint, e.g. https://keycloak/realms/temporal/protocol/openid-connect/token. */
+  tokenUrl: string;
+  clientId: string;
+  /** A file holding the client secret (mounted from a Secret): read for every token, so a rotated secret needs no restart. */
+  clientSecretFile: string;
+}
+
+interface TokenResponse {
+  access_token?: string;
+  expires_in?: number;
+  error?: string;
+  error_description?: string;
+}
+
+/** A token endpoint's refusal or an unusable answer; says which endpoint, never the secret. */
+export class TokenRequestError extends Error {
+  override readonly name = 'TokenRequestError';
+}
+
+/** A token is renewed once this share of its lifetime has passed, so a slow renewal never leaves a process without one. */
+const RENEW_AT_SHARE = 0.6;
+// Short enough that a worker refused meanwhile (an expired token) gets a new one well within the
+// minute its pollers keep trying before the SDK stops the worker.
+const RETRY_MS = { first: 1000, max: 10_000 };
+
+/** Refuses to send a client secret in clear text anywhere but loopback. */
+export function checkTokenUrl(tokenUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(tokenUrl);
+  } catch {
+    throw new TokenRequestError(`the Temporal token URL '${tokenUrl}' is not a URL`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new TokenRequestError(`the Temporal token URL ${url.origin} must be https (plain http only on loopback)`);
+  return url;
+}
+
+/** One client-credentials grant: the access token and its lifetime in seconds. */
+export async function requestToken(credentials: ClientCredentials): Promise<{ token: string; expiresInSeconds: number }> {
+  const url = checkTokenUrl(credentials.tokenUrl);
+  let secret: string;
+  try {
+    secret = readFileSync(credentials.clientSecretFile, 'utf8').trim();
+  } catch (error) {
+    throw new TokenRequestError(`cannot read the Temporal client secret file ${credentials.clientSecretFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: secret }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await response.json().catch(() => ({}))) as TokenResponse;
+  if (!response.ok || !body.access_token) {
+    const reason = body.error ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : `HTTP ${response.status}`;
+    throw new TokenRequestError(`${url.origin}${url.pathname} refused a token to client ${credentials.clientId} (${reason})`);
+  }
+  return { token: body.access_token, expiresInSeconds: body.expires_in ?? 60 };
+}
+
+/**
+ * A process's Temporal token, kept fresh: fetched once before the first connection, then renewed
+ * in the background before it expires. A failed renewal keeps the current token (still valid for a
+ * while) and is retried with backoff; every failure and the recovery are logged.
+ */
+export class TemporalTokens {
+  private current = '';
+  private timer: NodeJS.Timeout | undefined;
+  private readonly listeners: ((token: string) => void | Promise<void>)[] = [];
+  private failures = 0;
+
+  private constructor(private readonly credentials: ClientCredentials, private readonly log: TokenLog) {}
+
+  /** Fetches the first token (failing if it cannot: a process with no token cannot start) and schedules renewals. */
+  static async start(credentials: ClientCredentials, log: TokenLog): Promise<TemporalTokens> {
+    const tokens = new TemporalTokens(credentials, log);
+    const { expiresInSeconds } = await tokens.fetch();
+    tokens.schedule(expiresInSeconds * RENEW_AT_SHARE * 1000);
+    return tokens;
+  }
+
+  /** The token to send now. */
+  token(): string {
+    return this.current;
+  }
+
+  /** Called with each renewed token (a NativeConnection must be told; a Connection reads `token()` per call). */
+  onRenewed(listener: (token: string) => void | Promise<void>): void {
+    this.listeners.push(listener);
+  }
+
+  /** Renews now, out of turn: after the server refused the current token (expired early, keys rotated). */
+  async renewNow(): Promise<void> {
+    const { expiresInSeconds } = await this.fetch();
+    this.schedule(expiresInSeconds * RENEW_AT_SHARE * 1000);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async fetch(): Promise<{ expiresInSeconds: number }> {
+    const { token, expiresInSeconds } = await requestToken(this.credentials);
+    this.current = token;
+    for (const listener of this.listeners) await listener(token);
+    return { expiresInSeconds };
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.renew(), ms);
+    this.timer.unref();
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      const { expiresInSeconds } = await this.fetch();
+      if (this.failures > 0) this.log.info({ failures: this.failures, clientId: this.credentials.clientId }, 'Temporal token renewed again');
+      this.failures = 0;
+      this.schedule(expiresInSeconds * RENEW_AT_SHARE * 1000);
+    } catch (error) {
+      this.failures++;
+      const retryMs = Math.min(RETRY_MS.first * 2 ** (this.failures - 1), RETRY_MS.max);
+      this.log.error({ error: (error as Error).message, retryInSeconds: retryMs / 1000 }, 'Temporal token renewal failed; the current token is used until it expires');
+      this.schedule(retryMs);
+    }
+  }
+}
+
+/**
+ * The name a token says its holder has (preferred_username, else sub), read without checking the
+ * signature: for labelling what this process sends (the server checks the token itself).
+ */
+export function tokenHolder(token: string): string | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { preferred_username?: unknown; sub?: unknown };
+    const name = claims.preferred_username ?? claims.sub;
+    return typeof name === 'string' && name !== '' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
