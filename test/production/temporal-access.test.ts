@@ -141,10 +141,23 @@ test("a viewer lists and reads a migration but its approval is refused; an appro
   await temporalCli(['workflow', 'terminate', '--workflow-id', migrationWorkflowId(namespace), '--reason', 'test over']);
 });
 
-test('an expired token is refused', async () => {
+test("a worker's token writes on the project's namespace only: server-wide calls and another namespace are refused", async () => {
+  const client = await connect(await workerToken());
+  expect(await codeOf(listOnce(client))).toBeUndefined();
+  expect(await codeOf(client.connection.workflowService.listNamespaces({}))).toBe(PERMISSION_DENIED);
+  expect(await codeOf(client.connection.operatorService.addSearchAttributes({ namespace: testStack().temporal.namespace, searchAttributes: { Stolen: 1 } }))).toBe(PERMISSION_DENIED);
+  expect(await codeOf(client.connection.workflowService.listWorkflowExecutions({ namespace: 'temporal-system', pageSize: 1 }))).toBe(PERMISSION_DENIED);
+  await client.connection.close();
+});
+
+/** A token of the provisioner's client here (role worker). */
+async function workerToken(): Promise<string> {
   const response = await fetch(testStack().temporal.access!.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }) });
-  const token = ((await response.json()) as { access_token: string }).access_token;
-  const client = await connect(token);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+test('an expired token is refused', async () => {
+  const client = await connect(await workerToken());
   expect(await codeOf(listOnce(client))).toBeUndefined();
   await new Promise((resolve) => setTimeout(resolve, 12_000));
   expect(await codeOf(listOnce(client))).toBe(PERMISSION_DENIED);
