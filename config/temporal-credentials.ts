@@ -98,12 +98,6 @@ export class TemporalTokens {
     this.listeners.push(listener);
   }
 
-  /** Renews now, out of turn: after the server refused the current token (expired early, keys rotated). */
-  async renewNow(): Promise<void> {
-    const { expiresInSeconds } = await this.fetch();
-    this.schedule(expiresInSeconds * RENEW_AT_SHARE * 1000);
-  }
-
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -32,7 +32,8 @@ function sqlStore(database: string, port: number, password: string, maxConns: nu
 
 /**
  * The server's configuration: PostgreSQL for persistence and for visibility (SQL visibility, where
- * custom search attributes live in fixed columns), the four services on loopback ports.
+ * custom search attributes live in fixed columns), the services on loopback ports, the frontend
+ * behind TLS and Temporal's JWT authorizer.
  */
 function serverConfig(ctx: StackContext, password: string, tls: ServingCertificate, access: TemporalServerAccess): object {
   const p = ctx.ports;
@@ -95,7 +96,7 @@ export interface TemporalServerAccess {
 
 /**
  * The Temporal server (go.temporal.io/server, the version the CLI embeds) running its frontend,
- * history, matching and worker services in one process on PostgreSQL. Its schema is set up before
+ * internal frontend, history, matching and worker services in one process on PostgreSQL. Its schema is set up before
  * it starts (production/temporal-schema.ts); its namespace and search attributes after.
  */
 export function temporalServerComponent(ctx: StackContext, postgresPassword: string, tls: ServingCertificate, access: TemporalServerAccess): ComponentSpec {
