@@ -1,4 +1,5 @@
-import { accessSync, constants } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 
@@ -22,8 +23,14 @@ export function chromiumExecutable(): string {
   throw new Error("No Chromium: run 'bash tools/apt/ensure-packages.sh chromium' (npm test's pretest does) or set CHROMIUM_PATH.");
 }
 
-/** Headless Chromium; the caller closes it. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Headless Chromium; the caller closes it. `trusting`: serving certificates (PEM files) of the
+ * stack's own CA that Chromium takes as valid for exactly their keys (it reads no CA from the
+ * environment); every other certificate is checked as usual.
+ */
+export function launchChromium(trusting: string[] = []): Promise<Browser> {
+  const pins = trusting.map((file) => createHash('sha256').update(new X509Certificate(readFileSync(file)).publicKey.export({ type: 'spki', format: 'der' })).digest('base64'));
   // Small /dev/shm in containers makes Chromium's renderer crash; /tmp is used instead.
-  return chromium.launch({ executablePath: chromiumExecutable(), headless: true, args: ['--disable-dev-shm-usage'] });
+  const args = ['--disable-dev-shm-usage', ...(pins.length > 0 ? [`--ignore-certificate-errors-spki-list=${pins.join(',')}`] : [])];
+  return chromium.launch({ executablePath: chromiumExecutable(), headless: true, args });
 }
