@@ -1,4 +1,5 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { grpcCode } from '../config/temporal-connection';
 import { migrationWorkflowId } from '../model/workflow-ids';
 import { MigrationPhase, MigrationState } from '../workflows/search-attributes';
 import { approveUpdate, progressQuery, rollbackUpdate } from '../workflows/migration/messages';
@@ -16,15 +17,12 @@ const REFUSED_CODES: Record<number, string> = { 7: 'permission denied', 16: 'not
  * any other error. The server says only "Request unauthorized": the roles come from the docs.
  */
 export function refusal(error: unknown): CommandError | undefined {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    const reason = typeof e.code === 'number' ? REFUSED_CODES[e.code] : undefined;
-    if (reason) {
-      return new CommandError(
-        `Temporal refused the call (${reason}): migrate, approve and rollback need a token of the approver role; list and status the viewer role (TEMPORAL_API_KEY, or --temporal-token-url with a client's secret)`,
-      );
-    }
-  }
-  return undefined;
+  const code = grpcCode(error);
+  const reason = code === undefined ? undefined : REFUSED_CODES[code];
+  if (!reason) return undefined;
+  return new CommandError(
+    `Temporal refused the call (${reason}): migrate, approve and rollback need a token of the approver role; list and status the viewer role (TEMPORAL_API_KEY, or --temporal-token-url with a client's secret)`,
+  );
 }
 
 const MIGRATION_WORKFLOW = 'migrationWorkflow';

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
-import { loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
 import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
 import { createLogger } from '../config/logger';
+import { loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
 import { connectClient, temporalAccess } from '../config/temporal-connection';
 import { tokenHolder } from '../config/temporal-credentials';
 import type { MigrationInput } from '../model/migration';

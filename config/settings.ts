@@ -87,7 +87,7 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'temporalTokenUrl', flag: 'temporal-token-url', env: ['TEMPORAL_TOKEN_URL'], kind: 'string', default: '', description: 'OAuth token endpoint for a Temporal token by client credentials (Keycloak: <realm URL>/protocol/openid-connect/token); https, or http on loopback; empty: no token' },
   { key: 'temporalClientId', flag: 'temporal-client-id', env: ['TEMPORAL_CLIENT_ID'], kind: 'string', default: 'kagenti-waypoint-worker', description: 'Client id of that grant' },
   { key: 'temporalClientSecretFile', flag: 'temporal-client-secret-file', env: ['TEMPORAL_CLIENT_SECRET_FILE'], kind: 'string', default: '', description: 'File holding that client\'s secret (mount it from a Secret); read for every token, so a new secret needs no restart' },
-  { key: 'temporalApiKey', flag: 'temporal-api-key', env: ['TEMPORAL_API_KEY'], kind: 'string', default: '', description: 'A Temporal token to send as it is, for the CLI (prefer the variable: a flag shows in the process list); the same variable as the temporal CLI\'s' },
+  { key: 'temporalApiKey', flag: 'temporal-api-key', env: ['TEMPORAL_API_KEY'], kind: 'string', default: '', description: 'A Temporal token to send as it is, for the CLI (prefer the variable: a flag shows in the process list); the same variable as the temporal CLI\'s; wins over --temporal-token-url' },
   { key: 'kubeconfig', flag: 'kubeconfig', env: ['KUBECONFIG'], kind: 'string', default: '', description: 'Kubeconfig file; empty means in-cluster configuration' },
   { key: 'healthPort', flag: 'health-port', env: ['HEALTH_PORT'], kind: 'port', default: '8081', description: 'Port of the /healthz and /readyz endpoints' },
   { key: 'metricsPort', flag: 'metrics-port', env: ['METRICS_PORT'], kind: 'port', default: '9464', description: 'Port of the worker\'s Prometheus /metrics (0: off); the watcher serves /metrics on its health port' },
@@ -169,6 +169,11 @@ const TEMPORAL_KEYS = [
 export type TemporalSettings = Pick<Settings, (typeof TEMPORAL_KEYS)[number]>;
 /** The flags of the Temporal connection, which the CLI takes too. */
 export const TEMPORAL_FLAGS = FLAGS.filter((f) => (TEMPORAL_KEYS as readonly string[]).includes(f.key));
+
+/** The Temporal settings as the environment variables that give them, for a child process. */
+export function temporalEnvironment(settings: TemporalSettings): Record<string, string> {
+  return Object.fromEntries(TEMPORAL_FLAGS.map((definition) => [definition.env[0], String(settings[definition.key as keyof TemporalSettings])]));
+}
 
 /** The Temporal connection alone, for the CLI: the worker's flags, variables and defaults, `given` by flag name. */
 export function loadTemporalSettings(given: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Readonly<TemporalSettings> {

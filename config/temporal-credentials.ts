@@ -31,6 +31,20 @@ const RENEW_AT_SHARE = 0.6;
 // minute its pollers keep trying before the SDK stops the worker.
 const RETRY_MS = { first: 1000, max: 10_000 };
 
+/** Whether a host name (as a URL or an address gives it) is this machine's loopback. */
+export function isLoopbackHost(host: string): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host);
+}
+
+/** A secret held in a file (a mounted Secret's), without its trailing newline. */
+export function readSecretFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new TokenRequestError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
 /** Refuses to send a client secret in clear text anywhere but loopback. */
 export function checkTokenUrl(tokenUrl: string): URL {
   let url: URL;
@@ -39,20 +53,14 @@ export function checkTokenUrl(tokenUrl: string): URL {
   } catch {
     throw new TokenRequestError(`the Temporal token URL '${tokenUrl}' is not a URL`);
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new TokenRequestError(`the Temporal token URL ${url.origin} must be https (plain http only on loopback)`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) throw new TokenRequestError(`the Temporal token URL ${url.origin} must be https (plain http only on loopback)`);
   return url;
 }
 
 /** One client-credentials grant: the access token and its lifetime in seconds. */
 export async function requestToken(credentials: ClientCredentials): Promise<{ token: string; expiresInSeconds: number }> {
   const url = checkTokenUrl(credentials.tokenUrl);
-  let secret: string;
-  try {
-    secret = readFileSync(credentials.clientSecretFile, 'utf8').trim();
-  } catch (error) {
-    throw new TokenRequestError(`cannot read the Temporal client secret file ${credentials.clientSecretFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const secret = readSecretFile(credentials.clientSecretFile, 'the Temporal client secret file');
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

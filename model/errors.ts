@@ -64,3 +64,8 @@ export function httpStatus(error: unknown): number | undefined {
 
 export const isNotFound = (error: unknown) => httpStatus(error) === 404;
 export const isConflict = (error: unknown) => httpStatus(error) === 409;
+
+/** For a create that may meet its own earlier, interrupted attempt: a 409 means it is there; anything else is thrown. */
+export function ignoreConflict(error: unknown): void {
+  if (!isConflict(error)) throw error;
+}

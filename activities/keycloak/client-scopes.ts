@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type ClientScopeRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientScopeRepresentation.js';
 import type ProtocolMapperRepresentation from '@keycloak/keycloak-admin-client/lib/defs/protocolMapperRepresentation.js';
 import type { EnsureOutcome } from '../../model/provisioning';
-import { isConflict, isNotFound, keycloakNameTaken } from '../../model/errors';
+import { ignoreConflict, isConflict, isNotFound, keycloakNameTaken } from '../../model/errors';
 import { findClient } from './clients';
 import type { PlatformClients } from './platform-clients';
 import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from '../../model/labels';
@@ -33,11 +33,6 @@ export function mapperDrifted(live: ProtocolMapperRepresentation, desired: Proto
 /** A 404 on a removal means it is gone already. */
 function ignoreNotFound(error: unknown): void {
   if (!isNotFound(error)) throw error;
-}
-
-/** A 409 on an add means an earlier, interrupted attempt of this same activity got there first. */
-function alreadyThere(error: unknown): void {
-  if (!isConflict(error)) throw error;
 }
 
 /**
@@ -152,7 +147,7 @@ export async function ensureAudienceScope(
     const mappers = await admin.clientScopes.listProtocolMappers({ id: live.id! });
     const mapper = mappers.find((m) => m.name === AUDIENCE_MAPPER);
     if (!mapper) {
-      await admin.clientScopes.addProtocolMapper({ id: live.id! }, desired).catch(alreadyThere);
+      await admin.clientScopes.addProtocolMapper({ id: live.id! }, desired).catch(ignoreConflict);
       changes.push('updated');
     } else if (mapperDrifted(mapper, desired)) {
       await admin.clientScopes.updateProtocolMapper({ id: live.id!, mapperId: mapper.id! }, { ...mapper, ...desired, config: { ...mapper.config, ...desired.config } });
@@ -163,7 +158,7 @@ export async function ensureAudienceScope(
   // A scope created just now is in no default list: add it without reading the lists, which grow with every agent.
   const isRealmDefault = created ? false : (await admin.clientScopes.listDefaultClientScopes()).some((s) => s.id === live.id);
   if (scope.realmDefault && !isRealmDefault) {
-    await admin.clientScopes.addDefaultClientScope({ id: live.id! }).catch(alreadyThere);
+    await admin.clientScopes.addDefaultClientScope({ id: live.id! }).catch(ignoreConflict);
     changes.push('updated');
   } else if (!scope.realmDefault && isRealmDefault) {
     await admin.clientScopes.delDefaultClientScope({ id: live.id! }).catch(ignoreNotFound);
@@ -176,7 +171,7 @@ export async function ensureAudienceScope(
   const missingPlatformClients: string[] = [];
   for (const platformClientId of scope.platformClientIds) {
     const added = await context.platformClients.withId(admin, platformClientId, async (platformId) => {
-      await admin.clients.addDefaultClientScope({ id: platformId, clientScopeId: live.id! }).catch(alreadyThere);
+      await admin.clients.addDefaultClientScope({ id: platformId, clientScopeId: live.id! }).catch(ignoreConflict);
     });
     if (added === 'missing') missingPlatformClients.push(platformClientId);
   }

@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { Connection, Client } from '@temporalio/client';
+import type { Client, ConnectionLike } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ export function adminKubeConfig(): KubeConfig {
 }
 
 /** A client of the stack's Temporal; on the production profile over TLS with the tooling's token (role admin). */
-export async function temporalClient(): Promise<{ client: Client; connection: Connection }> {
+export async function temporalClient(): Promise<{ client: Client; connection: ConnectionLike }> {
   const client = await stackTemporalClient(testStack().temporal, 'admin');
   return { client, connection: client.connection };
 }
@@ -48,11 +48,11 @@ export function adminSecretData(form: 'service-account' | 'legacy' = 'service-ac
     : { KEYCLOAK_CLIENT_ID: keycloak.provisioner.clientId, KEYCLOAK_CLIENT_SECRET: keycloak.provisioner.clientSecret };
 }
 
-/** An admin client logged in to the master realm and pointed at the `kagenti` realm. */
-export async function keycloakAdmin(): Promise<KcAdminClient> {
+/** An admin client logged in to the master realm and pointed at `realm` (the agents' realm `kagenti` unless told). */
+export async function keycloakAdmin(realm = testStack().keycloak.realm): Promise<KcAdminClient> {
   const { keycloak } = testStack();
   const admin = new KcAdminClient({ baseUrl: keycloak.url, realmName: 'master' });
   await admin.auth({ grantType: 'password', clientId: 'admin-cli', username: keycloak.adminUsername, password: keycloak.adminPassword });
-  admin.setConfig({ realmName: keycloak.realm });
+  admin.setConfig({ realmName: realm });
   return admin;
 }

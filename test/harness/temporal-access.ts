@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { requestToken } from '../../config/temporal-credentials';
-import { STACK_TLS_SERVER_NAME } from '../../tools/stack/temporal-client';
+import { STACK_TLS_SERVER_NAME } from '../../tools/stack/production/stack-ca';
+import { temporalRealmUrls } from '../../tools/stack/state';
 import { testStack } from './stack';
+import { tokenRequest } from './tokens';
 
 /** The stack's people, one per role a person may hold on Temporal (production profile). */
 export type Person = 'approver' | 'viewer';
@@ -12,26 +13,22 @@ function access() {
   return access;
 }
 
+/** The token endpoint of the realm of who may act on Temporal. */
+export const temporalTokenUrl = () => temporalRealmUrls(access()).token;
+
 /** A person's Temporal token, as the CLI's sign-in gets it (the stack's CLI client also takes passwords). */
 export async function personToken(person: Person): Promise<string> {
-  const { tokenUrl, cliClientId, users } = access();
-  const response = await fetch(tokenUrl, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'password', client_id: cliClientId, username: users[person].username, password: users[person].password, scope: 'openid' }),
-  });
-  const body = (await response.json()) as { access_token?: string; error?: string };
-  if (!body.access_token) throw new Error(`no token for ${person}: ${body.error ?? response.status}`);
-  return body.access_token;
+  const { cliClientId, users } = access();
+  const { status, body } = await tokenRequest({ grant_type: 'password', client_id: cliClientId, username: users[person].username, password: users[person].password, scope: 'openid' }, temporalTokenUrl());
+  if (!body.access_token) throw new Error(`no token for ${person}: ${body.error ?? status}`);
+  return body.access_token as string;
 }
 
 /** A token of the stack's tooling (role admin), for the temporal CLI in tests. */
 export async function toolingToken(): Promise<string> {
-  const { tokenUrl, admin } = access();
-  return (await requestToken({ tokenUrl, clientId: admin.clientId, clientSecretFile: admin.secretFile })).token;
+  const { admin } = access();
+  return (await requestToken({ tokenUrl: temporalTokenUrl(), clientId: admin.clientId, clientSecretFile: admin.secretFile })).token;
 }
-
-/** The client secret a file of the stack holds. */
-export const secretOf = (file: string) => readFileSync(file, 'utf8').trim();
 
 /**
  * The environment that points the temporal CLI and the project's CLI at the stack's Temporal: on

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Settings } from '../../config/settings';
+import { Settings, temporalEnvironment } from '../../config/settings';
 import { tsxCommand } from '../../tools/tsx';
 import { startProvisioner, TestProvisioner } from './provisioner';
 import { appendRunLog } from './run-logs';
@@ -25,14 +25,7 @@ export function startProvisionerProcess(name: 'worker' | 'watcher', settings: Se
     env: {
       ...process.env,
       KUBECONFIG: settings.kubeconfig,
-      TEMPORAL_ADDRESS: settings.temporalAddress,
-      TEMPORAL_NAMESPACE: settings.temporalNamespace,
-      TEMPORAL_TASK_QUEUE: settings.taskQueue,
-      TEMPORAL_TLS_SERVER_CA_CERT_PATH: settings.temporalTlsCaFile,
-      TEMPORAL_TLS_SERVER_NAME: settings.temporalTlsServerName,
-      TEMPORAL_TOKEN_URL: settings.temporalTokenUrl,
-      TEMPORAL_CLIENT_ID: settings.temporalClientId,
-      TEMPORAL_CLIENT_SECRET_FILE: settings.temporalClientSecretFile,
+      ...temporalEnvironment(settings),
       OPERATOR_NAMESPACE: settings.operatorNamespace,
       RETRY_INTERVAL: String(settings.retryIntervalSeconds),
       WAYPOINT_READY_TIMEOUT: String(settings.waypointReadyTimeoutSeconds),

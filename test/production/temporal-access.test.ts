@@ -1,20 +1,20 @@
-import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { Client, Connection } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKER_CLIENT_ID } from '../../tools/keycloak/temporal-access';
-import { STACK_TLS_SERVER_NAME } from '../../tools/stack/temporal-client';
+import { grpcCode } from '../../config/temporal-connection';
+import { STACK_TLS_SERVER_NAME } from '../../tools/stack/production/stack-ca';
 import { ensureIstioFootprint } from '../../tools/local/istio-footprint';
 import { migrationWorkflowId } from '../../model/workflow-ids';
 import { provisionAgent } from '../harness/cluster';
 import { eventually } from '../harness/eventually';
 import { awaitingGate, createSidecarNamespace, progressOf, projectCli, startMigration, temporalCli } from '../harness/migration';
 import { startProvisioner, TestProvisioner } from '../harness/provisioner';
-import { adminKubeConfig, testStack } from '../harness/stack';
-import { personToken } from '../harness/temporal-access';
-import { claims } from '../harness/tokens';
+import { adminKubeConfig, keycloakAdmin, testStack } from '../harness/stack';
+import { personToken, temporalTokenUrl } from '../harness/temporal-access';
+import { claims, clientCredentialsToken } from '../harness/tokens';
 import { startProvisionerProcess, WorkerProcess } from '../harness/worker-process';
 
 // Who may act on the production profile's Temporal: its frontend serves TLS only and its authorizer
@@ -32,7 +32,7 @@ const realm = () => testStack().temporal.access!.realm;
 
 beforeAll(async () => {
   await ensureIstioFootprint(adminKubeConfig());
-  const admin = await masterAdmin(realm());
+  const admin = await keycloakAdmin(realm());
   const template = (await admin.clients.find({ clientId: WORKER_CLIENT_ID }))[0];
   clientId = `short-lived-${randomBytes(3).toString('hex')}`;
   secret = randomBytes(18).toString('base64url');
@@ -51,7 +51,7 @@ afterAll(async () => {
   worker?.child.kill('SIGTERM');
   await worker?.exited;
   await provisioner?.stop();
-  const admin = await masterAdmin(realm());
+  const admin = await keycloakAdmin(realm());
   const created = (await admin.clients.find({ clientId }))[0];
   if (created) await admin.clients.del({ id: created.id! });
 });
@@ -69,27 +69,20 @@ async function connect(token?: string): Promise<Client> {
   return new Client({ connection, namespace: temporal.namespace });
 }
 
-/** The gRPC code a call failed with. */
+/** The gRPC code a call failed with; undefined when it succeeded. */
 async function codeOf(call: Promise<unknown>): Promise<number | undefined> {
   try {
     await call;
     return undefined;
   } catch (error) {
-    for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (typeof e.code === 'number') return e.code;
-    throw error;
+    const code = grpcCode(error);
+    if (code === undefined) throw error;
+    return code;
   }
 }
 
 const PERMISSION_DENIED = 7;
 const listOnce = (client: Client) => client.workflow.list({ query: `WorkflowType = 'migrationWorkflow'`, pageSize: 1 })[Symbol.asyncIterator]().next();
-
-async function masterAdmin(realm: string): Promise<KcAdminClient> {
-  const { keycloak } = testStack();
-  const admin = new KcAdminClient({ baseUrl: keycloak.url, realmName: 'master' });
-  await admin.auth({ grantType: 'password', clientId: 'admin-cli', username: keycloak.adminUsername, password: keycloak.adminPassword });
-  admin.setConfig({ realmName: realm });
-  return admin;
-}
 
 test('the frontend serves TLS only and refuses a call without a token, or with a token of another realm', async () => {
   const { temporal, keycloak } = testStack();
@@ -100,12 +93,9 @@ test('the frontend serves TLS only and refuses a call without a token, or with a
   await anonymous.connection.close();
 
   // The provisioner's own Keycloak identity, in the agents' realm: a valid token, of keys Temporal does not trust.
-  const response = await fetch(`${keycloak.url}/realms/${keycloak.realm}/protocol/openid-connect/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: keycloak.provisioner.clientId, client_secret: keycloak.provisioner.clientSecret }),
-  });
+  const foreign = await clientCredentialsToken(keycloak.provisioner.clientId, keycloak.provisioner.clientSecret);
   // Refused as soon as it is shown: a token the server cannot verify fails even the calls it allows without one.
-  expect(await codeOf(connect(((await response.json()) as { access_token: string }).access_token))).toBe(PERMISSION_DENIED);
+  expect(await codeOf(connect(foreign.body.access_token as string))).toBe(PERMISSION_DENIED);
 });
 
 test("a viewer lists and reads a migration but its approval is refused; an approver's goes through, and the history says who sent it", async () => {
@@ -152,8 +142,7 @@ test("a worker's token writes on the project's namespace only: server-wide calls
 
 /** A token of the provisioner's client here (role worker). */
 async function workerToken(): Promise<string> {
-  const response = await fetch(testStack().temporal.access!.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }) });
-  return ((await response.json()) as { access_token: string }).access_token;
+  return (await clientCredentialsToken(clientId, secret, temporalTokenUrl())).body.access_token as string;
 }
 
 test('an expired token is refused', async () => {

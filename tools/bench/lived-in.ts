@@ -10,7 +10,7 @@ import { stackDir } from '../stack/paths';
 import { up } from '../stack/stack';
 import { stackEnvironment } from '../stack/state';
 import { stackTemporalClient } from '../stack/temporal-client';
-import { bootstrapKeycloak } from '../stack/keycloak-bootstrap';
+import { bootstrapStackKeycloak } from '../stack/keycloak-bootstrap';
 import { Arrivals } from './arrivals';
 import { cpuSeconds } from './cpu';
 import { compile } from '../compiled';
@@ -211,7 +211,7 @@ export async function livedIn(options: Options): Promise<void> {
   say(`Deleting realm ${state.keycloak.realm} with ${agents(held)} held agents' clients, making it again, restarting the provisioner ...`);
   await stopProvisioner();
   await master.realms.del({ realm: state.keycloak.realm });
-  await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret);
+  await bootstrapStackKeycloak(state);
   const recoveryStarted = performance.now();
   const recovery = await cpuOver(async () => {
     await startProvisioner();

@@ -1,5 +1,5 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
-import { isConflict } from '../../model/errors';
+import { ensureClient } from './clients';
 
 /** The client id the provisioner's identity has unless told otherwise. */
 export const PROVISIONER_CLIENT_ID = 'kagenti-provisioner';
@@ -39,17 +39,7 @@ export async function ensureProvisionerIdentity(
     implicitFlowEnabled: false,
     ...(options.secret ? { secret: options.secret } : {}),
   };
-  const find = async () => (await admin.clients.find({ clientId })).find((c) => c.clientId === clientId);
-  let client = await find();
-  if (!client) {
-    await admin.clients.create(representation).catch((error: unknown) => {
-      if (!isConflict(error)) throw error;
-    });
-    client = await find();
-  } else {
-    await admin.clients.update({ id: client.id! }, { ...client, ...representation });
-  }
-  if (!client) throw new Error(`client ${clientId} vanished right after it was created`);
+  const client = await ensureClient(admin, representation);
 
   const user = await admin.clients.getServiceAccountUser({ id: client.id! });
   const realmManagement = (await admin.clients.find({ clientId: 'realm-management' }))[0];

@@ -1,7 +1,8 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation';
 import type RoleRepresentation from '@keycloak/keycloak-admin-client/lib/defs/roleRepresentation';
-import { isConflict } from '../../model/errors';
+import { ignoreConflict } from '../../model/errors';
+import { ensureClient } from './clients';
 
 /**
  * Who may act on Temporal, kept in Keycloak: a realm of its own (the provisioner's realm-management
@@ -55,23 +56,20 @@ export interface TemporalAccessOptions {
   users?: { username: string; password: string; role: TemporalRole }[];
 }
 
-export interface TemporalAccess {
-  workerClientSecret: string;
-  uiClientSecret: string;
-}
-
 /**
  * Creates, or brings in line, Temporal's access in the realm `admin` points at: the permissions
  * client and its roles, the realm roles, the `temporal` client scope, the worker's service-account
  * client (role worker), the Web UI's sign-in client and the CLI's public client. Run by a realm or
  * master admin, once per realm; safe to run again.
  */
-export async function ensureTemporalAccess(admin: KcAdminClient, options: TemporalAccessOptions): Promise<TemporalAccess> {
+export async function ensureTemporalAccess(admin: KcAdminClient, options: TemporalAccessOptions): Promise<void> {
   const permissionsClient = await ensureClient(admin, { clientId: TEMPORAL_AUDIENCE, name: 'Temporal', description: 'Its roles are Temporal permissions', publicClient: false, standardFlowEnabled: false, serviceAccountsEnabled: false, directAccessGrantsEnabled: false });
   const permissions = rolePermissions(options.namespace);
   const clientRoles = new Map<string, RoleRepresentation>();
   for (const name of new Set(Object.values(permissions).flat())) clientRoles.set(name, await ensureClientRole(admin, permissionsClient.id!, name));
-  for (const role of TEMPORAL_ROLES) await ensureRealmRole(admin, role, permissions[role].map((name) => clientRoles.get(name)!));
+  const realmRoles = new Map<TemporalRole, RoleRepresentation>();
+  for (const role of TEMPORAL_ROLES) realmRoles.set(role, await ensureRealmRole(admin, role, permissions[role].map((name) => clientRoles.get(name)!)));
+  const grantOnly = (userId: string, role: TemporalRole) => holdOnly(admin, userId, realmRoles.get(role)!);
 
   const scopeId = await ensureTemporalScope(admin);
   const withScope = async (representation: ClientRepresentation) => {
@@ -81,12 +79,12 @@ export async function ensureTemporalAccess(admin: KcAdminClient, options: Tempor
   };
 
   const worker = await withScope({ clientId: WORKER_CLIENT_ID, name: 'Kagenti waypoint worker and watcher', publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false, directAccessGrantsEnabled: false, ...(options.workerSecret ? { secret: options.workerSecret } : {}) });
-  await grantServiceAccount(admin, worker.id!, 'worker');
+  await grantOnly((await admin.clients.getServiceAccountUser({ id: worker.id! })).id!, 'worker');
   if (options.adminClient) {
     const tooling = await withScope({ clientId: options.adminClient.clientId, name: 'Stack tooling (Temporal admin)', publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false, directAccessGrantsEnabled: false, secret: options.adminClient.secret });
-    await grantServiceAccount(admin, tooling.id!, 'admin');
+    await grantOnly((await admin.clients.getServiceAccountUser({ id: tooling.id! })).id!, 'admin');
   }
-  const ui = await withScope({ clientId: UI_CLIENT_ID, name: 'Temporal Web UI', publicClient: false, standardFlowEnabled: true, serviceAccountsEnabled: false, directAccessGrantsEnabled: false, redirectUris: [options.uiCallbackUrl], ...(options.uiSecret ? { secret: options.uiSecret } : {}) });
+  await withScope({ clientId: UI_CLIENT_ID, name: 'Temporal Web UI', publicClient: false, standardFlowEnabled: true, serviceAccountsEnabled: false, directAccessGrantsEnabled: false, redirectUris: [options.uiCallbackUrl], ...(options.uiSecret ? { secret: options.uiSecret } : {}) });
   await withScope({
     clientId: CLI_CLIENT_ID,
     name: 'Kagenti waypoint CLI',
@@ -97,53 +95,31 @@ export async function ensureTemporalAccess(admin: KcAdminClient, options: Tempor
     attributes: { 'oauth2.device.authorization.grant.enabled': 'true' },
   });
 
-  for (const user of options.users ?? []) await ensureUser(admin, user.username, user.password, user.role);
-  const secretOf = async (id: string) => (await admin.clients.getClientSecret({ id })).value!;
-  return { workerClientSecret: await secretOf(worker.id!), uiClientSecret: await secretOf(ui.id!) };
-}
-
-async function ensureClient(admin: KcAdminClient, representation: ClientRepresentation): Promise<ClientRepresentation> {
-  const find = async () => (await admin.clients.find({ clientId: representation.clientId })).find((c) => c.clientId === representation.clientId);
-  const existing = await find();
-  if (existing) {
-    await admin.clients.update({ id: existing.id! }, { ...existing, ...representation, attributes: { ...existing.attributes, ...representation.attributes } });
-    return existing;
-  }
-  await admin.clients.create(representation).catch((error: unknown) => {
-    if (!isConflict(error)) throw error;
-  });
-  const created = await find();
-  if (!created) throw new Error(`client ${representation.clientId} vanished right after it was created`);
-  return created;
+  for (const user of options.users ?? []) await grantOnly(await ensureUser(admin, user.username, user.password), user.role);
 }
 
 async function ensureClientRole(admin: KcAdminClient, clientUuid: string, name: string): Promise<RoleRepresentation> {
-  const existing = await admin.clients.findRole({ id: clientUuid, roleName: name }).catch(() => undefined);
+  const existing = await admin.clients.findRole({ id: clientUuid, roleName: name });
   if (existing) return existing;
-  await admin.clients.createRole({ id: clientUuid, name }).catch((error: unknown) => {
-    if (!isConflict(error)) throw error;
-  });
+  await admin.clients.createRole({ id: clientUuid, name }).catch(ignoreConflict);
   return admin.clients.findRole({ id: clientUuid, roleName: name }) as Promise<RoleRepresentation>;
 }
 
 /** A realm role made of exactly `composites` (extra ones are taken away). */
-async function ensureRealmRole(admin: KcAdminClient, name: string, composites: RoleRepresentation[]): Promise<void> {
-  await admin.roles.create({ name, description: `Temporal: ${name}` }).catch((error: unknown) => {
-    if (!isConflict(error)) throw error;
-  });
+async function ensureRealmRole(admin: KcAdminClient, name: string, composites: RoleRepresentation[]): Promise<RoleRepresentation> {
+  await admin.roles.create({ name, description: `Temporal: ${name}` }).catch(ignoreConflict);
   const role = (await admin.roles.findOneByName({ name }))!;
   const held = await admin.roles.getCompositeRoles({ id: role.id! });
   const missing = composites.filter((c) => !held.some((h) => h.id === c.id));
   const extra = held.filter((h) => !composites.some((c) => c.id === h.id));
   if (missing.length > 0) await admin.roles.createComposite({ roleId: role.id! }, missing);
   if (extra.length > 0) await admin.roles.delCompositeRoles({ id: role.id! }, extra);
+  return role;
 }
 
 /** The client scope whose token carries `permissions` (the permissions client's roles) and `aud: temporal`. */
 async function ensureTemporalScope(admin: KcAdminClient): Promise<string> {
-  await admin.clientScopes.create({ name: TEMPORAL_SCOPE, protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'true' } }).catch((error: unknown) => {
-    if (!isConflict(error)) throw error;
-  });
+  await admin.clientScopes.create({ name: TEMPORAL_SCOPE, protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'true' } }).catch(ignoreConflict);
   const scope = (await admin.clientScopes.findOneByName({ name: TEMPORAL_SCOPE }))!;
   const mappers = await admin.clientScopes.listProtocolMappers({ id: scope.id! });
   const wanted = [
@@ -168,30 +144,21 @@ async function ensureTemporalScope(admin: KcAdminClient): Promise<string> {
   return scope.id!;
 }
 
-async function grantServiceAccount(admin: KcAdminClient, clientUuid: string, role: TemporalRole): Promise<void> {
-  const user = await admin.clients.getServiceAccountUser({ id: clientUuid });
-  await grantOnly(admin, user.id!, role);
-}
-
 /** `userId` holds `role` and no other Temporal role. */
-async function grantOnly(admin: KcAdminClient, userId: string, role: TemporalRole): Promise<void> {
+async function holdOnly(admin: KcAdminClient, userId: string, role: RoleRepresentation): Promise<void> {
   const held = await admin.users.listRealmRoleMappings({ id: userId });
-  const other = held.filter((r) => (TEMPORAL_ROLES as readonly string[]).includes(r.name!) && r.name !== role);
+  const other = held.filter((r) => (TEMPORAL_ROLES as readonly string[]).includes(r.name!) && r.name !== role.name);
   if (other.length > 0) await admin.users.delRealmRoleMappings({ id: userId, roles: other.map((r) => ({ id: r.id!, name: r.name! })) });
-  if (!held.some((r) => r.name === role)) {
-    const wanted = (await admin.roles.findOneByName({ name: role }))!;
-    await admin.users.addRealmRoleMappings({ id: userId, roles: [{ id: wanted.id!, name: wanted.name! }] });
-  }
+  if (!held.some((r) => r.id === role.id)) await admin.users.addRealmRoleMappings({ id: userId, roles: [{ id: role.id!, name: role.name! }] });
 }
 
-async function ensureUser(admin: KcAdminClient, username: string, password: string, role: TemporalRole): Promise<void> {
+/** A person with `password`; returns their user id. */
+async function ensureUser(admin: KcAdminClient, username: string, password: string): Promise<string> {
   const find = async () => (await admin.users.find({ username, exact: true }))[0];
   if (!(await find())) {
-    await admin.users.create({ username, enabled: true, emailVerified: true, email: `${username}@example.org`, firstName: username, lastName: 'Stack' }).catch((error: unknown) => {
-      if (!isConflict(error)) throw error;
-    });
+    await admin.users.create({ username, enabled: true, emailVerified: true, email: `${username}@example.org`, firstName: username, lastName: 'Stack' }).catch(ignoreConflict);
   }
   const user = (await find())!;
   await admin.users.resetPassword({ id: user.id!, credential: { type: 'password', value: password, temporary: false } });
-  await grantOnly(admin, user.id!, role);
+  return user.id!;
 }

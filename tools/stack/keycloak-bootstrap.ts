@@ -1,9 +1,9 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { readFileSync } from 'node:fs';
-import { isConflict } from '../../model/errors';
+import { readSecretFile } from '../../config/temporal-credentials';
+import { ignoreConflict } from '../../model/errors';
 import { ensureProvisionerIdentity } from '../keycloak/provisioner-identity';
 import { ensureTemporalAccess } from '../keycloak/temporal-access';
-import type { TemporalAccessState } from './state';
+import type { StackState, TemporalAccessState } from './state';
 
 export const KAGENTI_REALM = 'kagenti';
 /** The production profile's realm of who may act on Temporal. */
@@ -22,8 +22,8 @@ export async function bootstrapKeycloak(url: string, username: string, password:
   await ensureRealm(admin, KAGENTI_REALM);
   if (temporal) await bootstrapTemporalAccess(admin, temporal.access, temporal.namespace, temporal.uiUrl);
   admin.setConfig({ realmName: KAGENTI_REALM });
-  try {
-    await admin.clients.create({
+  await admin.clients
+    .create({
       clientId: PLATFORM_CLIENT_ID,
       name: 'Kagenti platform',
       publicClient: false,
@@ -31,26 +31,27 @@ export async function bootstrapKeycloak(url: string, username: string, password:
       standardFlowEnabled: true,
       directAccessGrantsEnabled: true,
       attributes: { 'standard.token.exchange.enabled': 'true' },
-    });
-  } catch (error) {
-    if (!isConflict(error)) throw error;
-  }
+    })
+    .catch(ignoreConflict);
   await ensureProvisionerIdentity(admin, { secret: provisionerSecret });
+}
+
+/** Keycloak's bootstrap for a running stack, as recorded in its state (the Temporal realm on the production profile). */
+export function bootstrapStackKeycloak(state: StackState): Promise<void> {
+  const { access, namespace, uiUrl } = state.temporal;
+  const { url, adminUsername, adminPassword, provisioner } = state.keycloak;
+  return bootstrapKeycloak(url, adminUsername, adminPassword, provisioner.clientSecret, access ? { access, namespace, uiUrl } : undefined);
 }
 
 async function ensureRealm(admin: KcAdminClient, realm: string): Promise<void> {
   admin.setConfig({ realmName: 'master' });
-  try {
-    await admin.realms.create({ realm, enabled: true });
-  } catch (error) {
-    if (!isConflict(error)) throw error;
-  }
+  await admin.realms.create({ realm, enabled: true }).catch(ignoreConflict);
 }
 
 async function bootstrapTemporalAccess(admin: KcAdminClient, access: TemporalAccessState, namespace: string, uiUrl: string): Promise<void> {
   await ensureRealm(admin, access.realm);
   admin.setConfig({ realmName: access.realm });
-  const secret = (file: string) => readFileSync(file, 'utf8').trim();
+  const secret = (file: string) => readSecretFile(file, 'the stack\'s Temporal client secret file');
   await ensureTemporalAccess(admin, {
     namespace,
     workerSecret: secret(access.worker.secretFile),

@@ -7,7 +7,7 @@ import { KEYCLOAK_ADMIN_USERNAME } from './components/keycloak';
 import { componentSpec } from './components/specs';
 import { TEMPORAL_NAMESPACE } from './components/temporal';
 import { StackError } from './errors';
-import { bootstrapKeycloak, KAGENTI_REALM, PLATFORM_CLIENT_ID } from './keycloak-bootstrap';
+import { bootstrapStackKeycloak, KAGENTI_REALM, PLATFORM_CLIENT_ID } from './keycloak-bootstrap';
 import { PROVISIONER_CLIENT_ID } from '../keycloak/provisioner-identity';
 import { bootstrapKubernetes } from './kube-bootstrap';
 import { writeKubeconfigs, writeKubePki } from './kube-pki';
@@ -178,7 +178,7 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   const keycloak = (): Promise<void> =>
     (keycloakStarted ??= (async () => {
       await start('keycloak');
-      await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret, temporalRealm(state));
+      await bootstrapStackKeycloak(state);
     })());
   const temporal = async (): Promise<void> => {
     // Production: after Keycloak's realms exist, so the server's first read of their keys succeeds.
@@ -202,12 +202,6 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
   }
   say(`Stack up in ${((Date.now() - upStarted) / 1000).toFixed(1)} s. Temporal UI: ${state.temporal.uiUrl}`);
   return state;
-}
-
-/** The production profile's realm of who may act on Temporal, for Keycloak's bootstrap. */
-function temporalRealm(state: StackState): Parameters<typeof bootstrapKeycloak>[4] {
-  const { access, namespace, uiUrl } = state.temporal;
-  return access ? { access, namespace, uiUrl } : undefined;
 }
 
 /** What a production stack's clients need besides the common state: the CAs to trust, the database passwords. */
@@ -260,7 +254,7 @@ export async function killComponent(dir: string, name: ComponentName): Promise<v
 export async function startStoppedComponent(dir: string, name: ComponentName): Promise<void> {
   const state = runningState(dir, name);
   if (isAlive(state.components[name]!.pid)) throw new StackError(`${name} is already running (pid ${state.components[name]!.pid})`);
-  const production = profileOf(state) === 'production' ? runningProductionContext(dir) : undefined;
+  const production = profileOf(state) === 'production' ? runningProductionContext(state) : undefined;
   const ctx: StackContext = {
     dir,
     artifacts: await ensureArtifacts([profileOf(state)]),
@@ -269,7 +263,7 @@ export async function startStoppedComponent(dir: string, name: ComponentName): P
     keycloakAdminPassword: state.keycloak.adminPassword,
   };
   await startComponent(componentSpec(name, ctx, production), state, {});
-  if (name === 'keycloak') await bootstrapKeycloak(state.keycloak.url, state.keycloak.adminUsername, state.keycloak.adminPassword, state.keycloak.provisioner.clientSecret, temporalRealm(state));
+  if (name === 'keycloak') await bootstrapStackKeycloak(state);
 }
 
 /** Stops one component of a running stack and starts it again on the same ports, for tests of how clients live through a server restart. */

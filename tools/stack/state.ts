@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from './errors';
+import { STACK_TLS_SERVER_NAME } from './production/stack-ca';
 
 /**
  * The two shapes a stack comes in. `development`: Temporal's dev server on SQLite and Keycloak
@@ -133,16 +134,23 @@ export interface TemporalClientState {
 
 export interface TemporalAccessState {
   realm: string;
-  tokenUrl: string;
+  /** `<keycloak>/realms/<realm>`: the issuer; its token endpoint and keys are derived (temporalRealmUrls). */
+  realmUrl: string;
   /** The worker's and the watcher's identity (role worker). */
   worker: TemporalClientState;
   /** The stack's tooling and the tests' harness (role admin). */
   admin: TemporalClientState;
-  ui: { clientId: string; secretFile: string };
+  ui: TemporalClientState;
   /** The CLI's public client: the device flow, and on a stack passwords too. */
   cliClientId: string;
   /** People of the stack, one per role a person may hold. */
   users: Record<'approver' | 'viewer', { username: string; password: string }>;
+}
+
+/** Where the realm of who may act on Temporal issues tokens and publishes its signing keys. */
+export function temporalRealmUrls(access: TemporalAccessState): { issuer: string; token: string; keys: string } {
+  const oidc = `${access.realmUrl}/protocol/openid-connect`;
+  return { issuer: access.realmUrl, token: `${oidc}/token`, keys: `${oidc}/certs` };
 }
 
 export type PostgresRole = 'postgres' | 'temporal' | 'keycloak';
@@ -181,9 +189,9 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     KEYCLOAK_REALM: state.keycloak.realm,
     ...(state.extraCaCerts ? { NODE_EXTRA_CA_CERTS: state.extraCaCerts } : {}),
     // The production profile's Temporal: its CA (read by the temporal CLI too) and the worker's client.
-    ...(state.temporal.tls ? { TEMPORAL_TLS_SERVER_CA_CERT_PATH: state.temporal.tls.caFile, TEMPORAL_TLS_SERVER_NAME: 'localhost' } : {}),
+    ...(state.temporal.tls ? { TEMPORAL_TLS_SERVER_CA_CERT_PATH: state.temporal.tls.caFile, TEMPORAL_TLS_SERVER_NAME: STACK_TLS_SERVER_NAME } : {}),
     ...(state.temporal.access
-      ? { TEMPORAL_TOKEN_URL: state.temporal.access.tokenUrl, TEMPORAL_CLIENT_ID: state.temporal.access.worker.clientId, TEMPORAL_CLIENT_SECRET_FILE: state.temporal.access.worker.secretFile }
+      ? { TEMPORAL_TOKEN_URL: temporalRealmUrls(state.temporal.access).token, TEMPORAL_CLIENT_ID: state.temporal.access.worker.clientId, TEMPORAL_CLIENT_SECRET_FILE: state.temporal.access.worker.secretFile }
       : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { CoordinationV1Api, KubernetesObject, KubernetesObjectApi, loadAllYaml, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import type { Client, Connection } from '@temporalio/client';
+import type { Client, ConnectionLike } from '@temporalio/client';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,7 @@ function warnings(output: string[]): string[] {
 
 let rendered: KubernetesObject[];
 let temporal: Client;
-let temporalConnection: Connection;
+let temporalConnection: ConnectionLike;
 let scratch: string;
 let removeMountPoint: (() => void) | undefined;
 const processes: Record<'worker' | 'watcher', { process: WorkerProcess; pod: V1Pod; healthPort: number } | undefined> = { worker: undefined, watcher: undefined };

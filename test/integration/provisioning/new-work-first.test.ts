@@ -1,4 +1,4 @@
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, ConnectionLike, WorkflowNotFoundError } from '@temporalio/client';
 import pino from 'pino';
 import { createActivities } from '../../../activities';
 import { kubeClients } from '../../../activities/kubernetes/clients';
@@ -15,7 +15,7 @@ import { temporalClient, testStack, uniqueName } from '../../harness/stack';
 // the tests start stays queued on the server, as it does behind a busy worker.
 
 let client: Client;
-let connection: Connection;
+let connection: ConnectionLike;
 const started: string[] = [];
 
 beforeAll(async () => ({ client, connection } = await temporalClient()));

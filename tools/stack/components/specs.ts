@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { TEMPORAL_AUDIENCE } from '../../keycloak/temporal-access';
 import type { ProductionContext } from '../production/context';
-import { temporalJwksUrl } from '../production/temporal-access';
 import { StackError } from '../errors';
-import type { ComponentName } from '../state';
+import { ComponentName, temporalRealmUrls } from '../state';
 import type { ComponentSpec, StackContext } from './component';
 import { etcdComponent } from './etcd';
 import { istiodComponent } from './istiod';
@@ -45,9 +44,8 @@ export function componentSpec(name: ComponentName, ctx: StackContext, production
       return postgresqlComponent(ctx, p.postgresBin, p.postgresUser);
     }
     case 'temporal':
-      return production ? temporalServerComponent(ctx, production.passwords.temporal, production.temporalTls, { jwksUrl: temporalJwksUrl(production.temporalAccess), audience: TEMPORAL_AUDIENCE, caFile: production.keycloakTls.caFile }) : temporalComponent(ctx);
+      return production ? temporalServerComponent(ctx, production.passwords.temporal, production.temporalTls, { jwksUrl: temporalRealmUrls(production.temporalAccess).keys, audience: TEMPORAL_AUDIENCE }) : temporalComponent(ctx);
     case 'temporal-ui':
-      needsProduction(name, production);
       return temporalUiComponent(ctx, TEMPORAL_NAMESPACE, needsProduction(name, production));
     case 'keycloak':
       return production ? keycloakProductionComponent(ctx, production.keycloakTls, production.passwords.keycloak) : keycloakComponent(ctx);

@@ -2,7 +2,7 @@ import { Connection } from '@temporalio/client';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { ServingCertificate } from '../production/stack-ca';
+import { ServingCertificate, STACK_TLS_SERVER_NAME } from '../production/stack-ca';
 import type { ComponentSpec, StackContext } from './component';
 import { TEMPORAL_DYNAMIC_CONFIG } from './temporal';
 
@@ -90,8 +90,6 @@ export const JWKS_REFRESH = '15s';
 export interface TemporalServerAccess {
   jwksUrl: string;
   audience: string;
-  /** The stack's CA, which Keycloak's certificate chains to (the server fetches the keys over HTTPS). */
-  caFile: string;
 }
 
 /**
@@ -107,18 +105,19 @@ export function temporalServerComponent(ctx: StackContext, postgresPassword: str
   const dynamicConfig = Object.fromEntries(TEMPORAL_DYNAMIC_CONFIG.map(([key, value]) => [key, [{ value }]]));
   writeFileSync(join(root, 'config', 'dynamicconfig.yaml'), stringify(dynamicConfig), { mode: 0o600 });
   const address = `127.0.0.1:${ctx.ports.temporal}`;
+  const serverRootCACertificate = readFileSync(tls.caFile);
   return {
     name: 'temporal',
     process: {
       command: ctx.artifacts.temporalServer,
       args: ['--root', root, '--config', 'config', '--env', 'production', 'start', ...SERVICES.map((name) => `--service=${name}`)],
       cwd: root,
-      // Go reads its trusted CAs from here: Keycloak's, for the signing keys.
-      env: { ...process.env, SSL_CERT_FILE: access.caFile },
+      // Go reads its trusted CAs from here: the stack's, which signed Keycloak's certificate too (the keys are read over HTTPS).
+      env: { ...process.env, SSL_CERT_FILE: tls.caFile },
     },
     // GetSystemInfo is one of the two calls the authorizer allows without a token.
     ready: async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 2000, tls: { serverRootCACertificate: readFileSync(tls.caFile), serverNameOverride: 'localhost' } });
+      const connection = await Connection.connect({ address, connectTimeout: 2000, tls: { serverRootCACertificate, serverNameOverride: STACK_TLS_SERVER_NAME } });
       try {
         await connection.workflowService.getSystemInfo({});
         return true;

@@ -1,7 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { readSecretFile } from '../../../config/temporal-credentials';
 import type { ProductionContext } from '../production/context';
+import { temporalRealmUrls } from '../state';
 import { answers } from '../wait';
 import type { ComponentSpec, StackContext } from './component';
 
@@ -36,9 +38,9 @@ export function temporalUiComponent(ctx: StackContext, namespace: string, produc
           {
             label: 'Keycloak',
             type: 'oidc',
-            providerUrl: access.tokenUrl.replace(/\/protocol\/openid-connect\/token$/, ''),
+            providerUrl: temporalRealmUrls(access).issuer,
             clientId: access.ui.clientId,
-            clientSecret: readFileSync(access.ui.secretFile, 'utf8').trim(),
+            clientSecret: readSecretFile(access.ui.secretFile, 'the Web UI client secret file'),
             callbackUrl: `${origin}/auth/sso/callback`,
             scopes: ['openid', 'profile', 'email'],
           },

@@ -1,5 +1,5 @@
 import { StackError } from '../errors';
-import { readState, TemporalAccessState } from '../state';
+import type { StackState, TemporalAccessState } from '../state';
 import { findPostgres } from '../toolchain';
 import { initPostgres, readStoredPasswords, StoredPasswords } from './postgres';
 import { ensurePostgresUser, postgresUser, SystemUser } from './postgres-user';
@@ -39,10 +39,11 @@ export async function productionContext(dir: string, keycloakUrl: string): Promi
 }
 
 /** What a running production stack's start made in `dir`, only read, for one component started again. */
-export function runningProductionContext(dir: string): ProductionContext {
+export function runningProductionContext(state: StackState): ProductionContext {
+  const { dir } = state;
   const keycloakTls = servingCertificateFiles(dir, 'keycloak');
   trustCa(keycloakTls.caFile);
-  const temporalAccess = readState(dir)?.temporal.access;
+  const temporalAccess = state.temporal.access;
   if (!temporalAccess) throw new StackError(`${dir} records no Temporal access: start the stack anew`);
   return { postgresBin: findPostgres(), postgresUser: postgresUser(), passwords: readStoredPasswords(dir), keycloakTls, temporalTls: servingCertificateFiles(dir, 'temporal'), temporalAccess };
 }

@@ -4,6 +4,9 @@ import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 
+/** The name the stack's certificates carry besides 127.0.0.1 (Node warns when TLS is asked to check an IP address by name). */
+export const STACK_TLS_SERVER_NAME = 'localhost';
+
 export interface ServingCertificate {
   /** The stack's CA certificate: what clients trust (NODE_EXTRA_CA_CERTS). */
   caFile: string;
@@ -39,7 +42,7 @@ export async function writeServingCertificates<N extends string>(dir: string, na
         { name: 'basicConstraints', cA: false, critical: true },
         { name: 'keyUsage', digitalSignature: true, critical: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: STACK_TLS_SERVER_NAME }] },
       ],
     });
     const files = servingCertificateFiles(dir, name);
@@ -47,7 +50,7 @@ export async function writeServingCertificates<N extends string>(dir: string, na
     writeFileSync(files.keyFile, serving.private, { mode: 0o600 });
     written[name] = files;
   }
-  writeFileSync(servingCertificateFiles(dir, 'ca').caFile, ca.cert);
+  writeFileSync(stackCaFile(dir), ca.cert);
   return written;
 }
 
@@ -77,5 +80,9 @@ export function writeExtraCaBundle(dir: string, caFile: string, env: NodeJS.Proc
 /** The files writeServingCertificates wrote for `name`, for a server started again. */
 export function servingCertificateFiles(dir: string, name: string): ServingCertificate {
   const pki = join(dir, 'pki');
-  return { caFile: join(pki, 'stack-ca.crt'), certFile: join(pki, `${name}.crt`), keyFile: join(pki, `${name}.key`) };
+  return { caFile: stackCaFile(dir), certFile: join(pki, `${name}.crt`), keyFile: join(pki, `${name}.key`) };
+}
+
+function stackCaFile(dir: string): string {
+  return join(dir, 'pki', 'stack-ca.crt');
 }

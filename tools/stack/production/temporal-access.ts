@@ -22,7 +22,7 @@ function secretFile(dir: string, name: string): string {
 export function newTemporalAccess(dir: string, keycloakUrl: string): TemporalAccessState {
   return {
     realm: TEMPORAL_REALM,
-    tokenUrl: `${keycloakUrl}/realms/${TEMPORAL_REALM}/protocol/openid-connect/token`,
+    realmUrl: `${keycloakUrl}/realms/${TEMPORAL_REALM}`,
     worker: { clientId: WORKER_CLIENT_ID, secretFile: secretFile(dir, 'temporal-worker') },
     admin: { clientId: 'kagenti-waypoint-stack-admin', secretFile: secretFile(dir, 'temporal-admin') },
     ui: { clientId: UI_CLIENT_ID, secretFile: secretFile(dir, 'temporal-ui') },
@@ -32,9 +32,4 @@ export function newTemporalAccess(dir: string, keycloakUrl: string): TemporalAcc
       viewer: { username: 'viewer', password: newSecret() },
     },
   };
-}
-
-/** Where Temporal's authorizer reads the realm's signing keys. */
-export function temporalJwksUrl(access: TemporalAccessState): string {
-  return access.tokenUrl.replace(/\/token$/, '/certs');
 }

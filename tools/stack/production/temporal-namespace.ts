@@ -1,4 +1,5 @@
 import { msToTs } from '@temporalio/common/lib/time';
+import { grpcCode } from '../../../config/temporal-connection';
 import { SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
 import { StackError } from '../errors';
 import { INDEXED_VALUE_TYPE } from '../search-attribute-types';
@@ -6,7 +7,7 @@ import type { StackState } from '../state';
 import { stackTemporalClient } from '../temporal-client';
 import { waitUntil } from '../wait';
 
-const isAlreadyExists = (error: unknown) => (error as { code?: number }).code === 6;
+const isAlreadyExists = (error: unknown) => grpcCode(error) === 6;
 
 /**
  * What the dev server does with its flags and a real server does not: registers the namespace
