@@ -76,13 +76,41 @@ export async function requestToken(credentials: ClientCredentials): Promise<{ to
 }
 
 /**
+ * Where Keycloak publishes the signing keys of the realm whose token endpoint is `tokenUrl`;
+ * undefined for a token endpoint of another shape (no key watch then).
+ */
+export function keysUrlOf(tokenUrl: string): string | undefined {
+  return /\/protocol\/openid-connect\/token$/.test(tokenUrl) ? tokenUrl.replace(/\/token$/, '/certs') : undefined;
+}
+
+/** How often the realm's published keys are compared with the current token's. */
+const KEY_WATCH_MS = 10_000;
+
+/** The key id (`kid`) in a JWT's header. */
+function keyIdOf(token: string): string | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof header.kid === 'string' ? header.kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A process's Temporal token, kept fresh: fetched once before the first connection, then renewed
  * in the background before it expires. A failed renewal keeps the current token (still valid for a
  * while) and is retried with backoff; every failure and the recovery are logged.
+ *
+ * A key rotation that withdraws the key the current token was signed with makes Temporal refuse
+ * that token as soon as it reads the realm's keys again, minutes before the token would be
+ * renewed, and a worker refused for a minute stops. So the realm's published keys are watched,
+ * and a token whose key has left them is renewed at once.
  */
 export class TemporalTokens {
   private current = '';
   private timer: NodeJS.Timeout | undefined;
+  private keyWatch: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
   private readonly listeners: ((token: string) => void | Promise<void>)[] = [];
   private failures = 0;
 
@@ -93,6 +121,11 @@ export class TemporalTokens {
     const tokens = new TemporalTokens(credentials, log);
     const { expiresInSeconds } = await tokens.fetch();
     tokens.schedule(expiresInSeconds * RENEW_AT_SHARE * 1000);
+    const keysUrl = keysUrlOf(credentials.tokenUrl);
+    if (keysUrl) {
+      tokens.keyWatch = setInterval(() => void tokens.renewIfKeyWithdrawn(keysUrl), KEY_WATCH_MS);
+      tokens.keyWatch.unref();
+    }
     return tokens;
   }
 
@@ -108,7 +141,23 @@ export class TemporalTokens {
 
   stop(): void {
     clearTimeout(this.timer);
+    clearInterval(this.keyWatch);
     this.timer = undefined;
+    this.keyWatch = undefined;
+  }
+
+  private async renewIfKeyWithdrawn(keysUrl: string): Promise<void> {
+    const kid = keyIdOf(this.current);
+    if (!kid || this.renewing) return;
+    try {
+      const response = await fetch(keysUrl, { signal: AbortSignal.timeout(10_000) });
+      const { keys } = (await response.json()) as { keys?: { kid?: string }[] };
+      if (!response.ok || !Array.isArray(keys) || keys.some((key) => key.kid === kid)) return;
+    } catch {
+      return; // Keycloak away: the token's own renewal reports that.
+    }
+    this.log.info({ clientId: this.credentials.clientId, kid }, 'The realm no longer publishes the key of the current Temporal token: renewing it now');
+    await this.renew();
   }
 
   private async fetch(): Promise<{ expiresInSeconds: number }> {
@@ -124,7 +173,13 @@ export class TemporalTokens {
     this.timer.unref();
   }
 
-  private async renew(): Promise<void> {
+  /** One renewal at a time, whoever asks (the schedule or the key watch). */
+  private renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
     try {
       const { expiresInSeconds } = await this.fetch();
       if (this.failures > 0) this.log.info({ failures: this.failures, clientId: this.credentials.clientId }, 'Temporal token renewed again');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { temporalAccess } from '../../config/temporal-connection';
-import { checkTokenUrl, TemporalTokens, tokenHolder } from '../../config/temporal-credentials';
+import { checkTokenUrl, keysUrlOf, TemporalTokens, tokenHolder } from '../../config/temporal-credentials';
 import { loadTemporalSettings } from '../../config/settings';
 
 // A token endpoint on loopback stands in for Keycloak's here, where only the renewal schedule and
@@ -86,4 +86,9 @@ test("a token's holder is its preferred_username, else its subject", () => {
   expect(tokenHolder(jwt({ preferred_username: 'approver', sub: 'abc' }))).toBe('approver');
   expect(tokenHolder(jwt({ sub: 'abc' }))).toBe('abc');
   expect(tokenHolder('garbage')).toBeUndefined();
+});
+
+test("a Keycloak realm's keys are watched beside its token endpoint; another shape of endpoint is not watched", () => {
+  expect(keysUrlOf('https://kc.example/realms/temporal/protocol/openid-connect/token')).toBe('https://kc.example/realms/temporal/protocol/openid-connect/certs');
+  expect(keysUrlOf('https://idp.example/oauth2/token')).toBeUndefined();
 });
