@@ -1,11 +1,14 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../config/logger';
-import { loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
+import { InvalidSettingError, loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
 import { connectClient, temporalAccess } from '../config/temporal-connection';
+import { startDeviceSignIn } from '../config/person-sign-in';
 import { tokenHolder } from '../config/temporal-credentials';
 import type { MigrationInput } from '../model/migration';
+import { TEMPORAL_CLI_CLIENT_ID } from '../model/names';
 import { approve, CommandError, list, migrate, refusal, rollback, status } from './commands';
+import { deleteSession, saveSession, sessionFile, sessionToken } from './session';
 
 const USAGE = `Usage: npm run -s kwp -- <command> [namespace] [options]
        (in the image: node dist/cli/main.js <command> [namespace] [options])
@@ -25,6 +28,13 @@ Commands:
   rollback <namespace>  roll the migration back to its snapshot  [--reason TEXT] [--by NAME]
   status <namespace>    phase, wave, workloads, gates and compensations  [--json]
   list                  every migration with its state and phase
+  login                 sign in (device flow: open the page shown, sign in there) and keep the
+                        tokens for the commands above  [--client-id kagenti-waypoint-cli]
+                        needs --temporal-token-url (TEMPORAL_TOKEN_URL) of the Temporal realm
+  logout                forget them
+
+A token is taken from TEMPORAL_API_KEY, else from the sign-in kept by login (renewed when it
+is about to expire), else from --temporal-token-url with a client's secret file.
 
 Connection (the worker's flags and variables):
 ${TEMPORAL_FLAGS.map((f) => `  --${f.flag} (${f.env.join(', ')}, default ${f.default})`).join('\n')}`;
@@ -44,6 +54,7 @@ const OPTIONS = {
   comment: { type: 'string' },
   reason: { type: 'string' },
   json: { type: 'boolean' },
+  'client-id': { type: 'string' },
   ...Object.fromEntries(TEMPORAL_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -87,11 +98,18 @@ async function run(argv: string[]): Promise<string> {
   const [command, namespace, ...extra] = positionals;
   if (values.help || !command) return USAGE;
   if (extra.length > 0) throw new CommandError(`unexpected argument(s): ${extra.join(' ')}`);
-  if (command !== 'list' && !namespace) throw new CommandError(`${command} needs a namespace`);
-  if (!['migrate', 'approve', 'rollback', 'status', 'list'].includes(command)) throw new CommandError(`unknown command '${command}'\n\n${USAGE}`);
+  if (!['migrate', 'approve', 'rollback', 'status', 'list', 'login', 'logout'].includes(command)) throw new CommandError(`unknown command '${command}'\n\n${USAGE}`);
+  if (!['list', 'login', 'logout'].includes(command) && !namespace) throw new CommandError(`${command} needs a namespace`);
   // Bad input is refused before anything connects.
   const input = command === 'migrate' ? migrationInput(namespace, values) : undefined;
-  const temporal = loadTemporalSettings(values as Record<string, string | undefined>);
+  const given = loadTemporalSettings(values as Record<string, string | undefined>);
+  if (command === 'login') return login(given.temporalTokenUrl, values['client-id'] ?? TEMPORAL_CLI_CLIENT_ID);
+  if (command === 'logout') return deleteSession() ? 'Signed out.' : 'Not signed in.';
+  // A person's token: given as it is, or kept by login.
+  const temporal = { ...given, temporalApiKey: given.temporalApiKey || ((await sessionToken()) ?? '') };
+  if (!temporal.temporalApiKey && temporal.temporalTokenUrl && !temporal.temporalClientSecretFile) {
+    throw new CommandError("not signed in: run 'login' first (or set TEMPORAL_API_KEY, or --temporal-client-secret-file for a client's secret)");
+  }
   const access = await temporalAccess(temporal, createLogger('cli', 'warn', process.stderr));
   // Signed in, the CLI says who sends (the token's holder): in the approval's record and as the
   // caller's identity in the workflow's history. The server checks the token, not these names.
@@ -116,10 +134,21 @@ async function run(argv: string[]): Promise<string> {
   }
 }
 
+/** Signs a person in by the device flow and keeps their tokens for the next commands. */
+async function login(tokenUrl: string, clientId: string): Promise<string> {
+  if (!tokenUrl) throw new CommandError('login needs --temporal-token-url (TEMPORAL_TOKEN_URL): the token endpoint of the Temporal realm');
+  const signIn = await startDeviceSignIn(tokenUrl, clientId);
+  // Shown at once, while the command waits for the person.
+  console.log(`Open ${signIn.verificationUri} and sign in (code ${signIn.userCode}).`);
+  const tokens = await signIn.signedIn;
+  saveSession(tokens);
+  return `Signed in as ${tokenHolder(tokens.accessToken) ?? 'unknown'} (${sessionFile()}).`;
+}
+
 run(process.argv.slice(2)).then(
   (output) => console.log(output),
   (error: unknown) => {
-    const known = error instanceof CommandError ? error : refusal(error);
+    const known = error instanceof CommandError || error instanceof InvalidSettingError ? error : refusal(error);
     console.error(known ? `error: ${known.message}` : error);
     process.exitCode = 1;
   },

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { TEMPORAL_WORKER_CLIENT_ID } from '../model/names';
 import { TASK_QUEUE } from '../model/workflow-ids';
 
 /**
@@ -85,7 +86,7 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'temporalTlsCaFile', flag: 'temporal-tls-ca-file', env: ['TEMPORAL_TLS_SERVER_CA_CERT_PATH'], kind: 'string', default: '', description: 'CA bundle that signs the Temporal frontend\'s certificate; turns TLS on' },
   { key: 'temporalTlsServerName', flag: 'temporal-tls-server-name', env: ['TEMPORAL_TLS_SERVER_NAME'], kind: 'string', default: '', description: 'Name the frontend\'s certificate must carry, when not the address\'s host' },
   { key: 'temporalTokenUrl', flag: 'temporal-token-url', env: ['TEMPORAL_TOKEN_URL'], kind: 'string', default: '', description: 'OAuth token endpoint for a Temporal token by client credentials (Keycloak: <realm URL>/protocol/openid-connect/token); https, or http on loopback; empty: no token' },
-  { key: 'temporalClientId', flag: 'temporal-client-id', env: ['TEMPORAL_CLIENT_ID'], kind: 'string', default: 'kagenti-waypoint-worker', description: 'Client id of that grant' },
+  { key: 'temporalClientId', flag: 'temporal-client-id', env: ['TEMPORAL_CLIENT_ID'], kind: 'string', default: TEMPORAL_WORKER_CLIENT_ID, description: 'Client id of that grant' },
   { key: 'temporalClientSecretFile', flag: 'temporal-client-secret-file', env: ['TEMPORAL_CLIENT_SECRET_FILE'], kind: 'string', default: '', description: 'File holding that client\'s secret (mount it from a Secret); read for every token, so a new secret needs no restart' },
   { key: 'temporalApiKey', flag: 'temporal-api-key', env: ['TEMPORAL_API_KEY'], kind: 'string', default: '', description: 'A Temporal token to send as it is, for the CLI (prefer the variable: a flag shows in the process list); the same variable as the temporal CLI\'s; wins over --temporal-token-url' },
   { key: 'kubeconfig', flag: 'kubeconfig', env: ['KUBECONFIG'], kind: 'string', default: '', description: 'Kubeconfig file; empty means in-cluster configuration' },

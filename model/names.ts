@@ -96,6 +96,10 @@ export const SPIFFE_HELPER_CONTAINER = 'spiffe-helper';
 export const CLIENT_REGISTRATION_CONTAINER = 'kagenti-client-registration';
 export const LEGACY_CONTAINERS: ReadonlySet<string> = new Set([ENVOY_PROXY_CONTAINER, SPIFFE_HELPER_CONTAINER, CLIENT_REGISTRATION_CONTAINER]);
 
+/** Clients of the realm of who may act on Temporal: the worker's and the watcher's, and the CLI's (people sign in through it). */
+export const TEMPORAL_WORKER_CLIENT_ID = 'kagenti-waypoint-worker';
+export const TEMPORAL_CLI_CLIENT_ID = 'kagenti-waypoint-cli';
+
 /** The Keycloak admin credentials Secret; in an agent namespace it is a sidecar-mode leftover the migration's clean-up deletes (spec §8). */
 export const ADMIN_SECRET = 'keycloak-admin-secret';
 /** The operator-wide ConfigMap and the per-namespace one (spec §4). */

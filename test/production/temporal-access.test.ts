@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WORKER_CLIENT_ID } from '../../tools/keycloak/temporal-access';
+import { TEMPORAL_WORKER_CLIENT_ID } from '../../model/names';
 import { grpcCode } from '../../config/temporal-connection';
 import { STACK_TLS_SERVER_NAME } from '../../tools/stack/production/stack-ca';
 import { ensureIstioFootprint } from '../../tools/local/istio-footprint';
@@ -33,7 +33,7 @@ const realm = () => testStack().temporal.access!.realm;
 beforeAll(async () => {
   await ensureIstioFootprint(adminKubeConfig());
   const admin = await keycloakAdmin(realm());
-  const template = (await admin.clients.find({ clientId: WORKER_CLIENT_ID }))[0];
+  const template = (await admin.clients.find({ clientId: TEMPORAL_WORKER_CLIENT_ID }))[0];
   clientId = `short-lived-${randomBytes(3).toString('hex')}`;
   secret = randomBytes(18).toString('base64url');
   await admin.clients.create({ clientId, publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false, secret, attributes: { 'access.token.lifespan': '10' } });

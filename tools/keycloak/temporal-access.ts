@@ -2,6 +2,7 @@ import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/clientRepresentation';
 import type RoleRepresentation from '@keycloak/keycloak-admin-client/lib/defs/roleRepresentation';
 import { ignoreConflict } from '../../model/errors';
+import { TEMPORAL_CLI_CLIENT_ID, TEMPORAL_WORKER_CLIENT_ID } from '../../model/names';
 import { ensureClient } from './clients';
 
 /**
@@ -36,9 +37,7 @@ export const TEMPORAL_AUDIENCE = 'temporal';
 /** The client scope that puts `permissions` and the audience into a token. */
 const TEMPORAL_SCOPE = 'temporal';
 
-export const WORKER_CLIENT_ID = 'kagenti-waypoint-worker';
 export const UI_CLIENT_ID = 'temporal-ui';
-export const CLI_CLIENT_ID = 'kagenti-waypoint-cli';
 
 export interface TemporalAccessOptions {
   /** The Temporal namespace the roles are for. */
@@ -78,7 +77,7 @@ export async function ensureTemporalAccess(admin: KcAdminClient, options: Tempor
     return client;
   };
 
-  const worker = await withScope({ clientId: WORKER_CLIENT_ID, name: 'Kagenti waypoint worker and watcher', publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false, directAccessGrantsEnabled: false, ...(options.workerSecret ? { secret: options.workerSecret } : {}) });
+  const worker = await withScope({ clientId: TEMPORAL_WORKER_CLIENT_ID, name: 'Kagenti waypoint worker and watcher', publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false, directAccessGrantsEnabled: false, ...(options.workerSecret ? { secret: options.workerSecret } : {}) });
   await grantOnly((await admin.clients.getServiceAccountUser({ id: worker.id! })).id!, 'worker');
   if (options.adminClient) {
     const tooling = await withScope({ clientId: options.adminClient.clientId, name: 'Stack tooling (Temporal admin)', publicClient: false, serviceAccountsEnabled: true, standardFlowEnabled: false, directAccessGrantsEnabled: false, secret: options.adminClient.secret });
@@ -86,7 +85,7 @@ export async function ensureTemporalAccess(admin: KcAdminClient, options: Tempor
   }
   await withScope({ clientId: UI_CLIENT_ID, name: 'Temporal Web UI', publicClient: false, standardFlowEnabled: true, serviceAccountsEnabled: false, directAccessGrantsEnabled: false, redirectUris: [options.uiCallbackUrl], ...(options.uiSecret ? { secret: options.uiSecret } : {}) });
   await withScope({
-    clientId: CLI_CLIENT_ID,
+    clientId: TEMPORAL_CLI_CLIENT_ID,
     name: 'Kagenti waypoint CLI',
     publicClient: true,
     standardFlowEnabled: false,

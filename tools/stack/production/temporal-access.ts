@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_CLIENT_ID, UI_CLIENT_ID, WORKER_CLIENT_ID } from '../../keycloak/temporal-access';
+import { TEMPORAL_CLI_CLIENT_ID, TEMPORAL_WORKER_CLIENT_ID } from '../../../model/names';
+import { UI_CLIENT_ID } from '../../keycloak/temporal-access';
 import { TEMPORAL_REALM } from '../keycloak-bootstrap';
 import type { TemporalAccessState } from '../state';
 
@@ -23,10 +24,10 @@ export function newTemporalAccess(dir: string, keycloakUrl: string): TemporalAcc
   return {
     realm: TEMPORAL_REALM,
     realmUrl: `${keycloakUrl}/realms/${TEMPORAL_REALM}`,
-    worker: { clientId: WORKER_CLIENT_ID, secretFile: secretFile(dir, 'temporal-worker') },
+    worker: { clientId: TEMPORAL_WORKER_CLIENT_ID, secretFile: secretFile(dir, 'temporal-worker') },
     admin: { clientId: 'kagenti-waypoint-stack-admin', secretFile: secretFile(dir, 'temporal-admin') },
     ui: { clientId: UI_CLIENT_ID, secretFile: secretFile(dir, 'temporal-ui') },
-    cliClientId: CLI_CLIENT_ID,
+    cliClientId: TEMPORAL_CLI_CLIENT_ID,
     users: {
       approver: { username: 'approver', password: newSecret() },
       viewer: { username: 'viewer', password: newSecret() },
