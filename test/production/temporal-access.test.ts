@@ -169,5 +169,7 @@ test('the worker process and the watcher renew their tokens, and recover when re
 /** A new agent namespace gets its credentials Secret, registered by the worker process. */
 async function provisionAgentThroughWorker(): Promise<void> {
   const namespace = await provisionAgent('ttl');
-  expect(workerLog()).toMatch(new RegExp(`"namespace":"${namespace}"[^\n]*"msg":"Created Keycloak client"`));
+  // Its log line may reach this process a moment after the Secret reached the apiserver.
+  const created = new RegExp(`"namespace":"${namespace}"[^\n]*"msg":"Created Keycloak client"`);
+  await eventually(async () => (created.test(workerLog()) ? true : undefined), 10_000, `the worker process's log to name the client it created in ${namespace}`);
 }
