@@ -8,7 +8,7 @@ import { auditNowSignal } from '../../workflows/messages';
 import { prepareOperatorNamespace } from '../local/operator-namespace';
 import { stackDir } from '../stack/paths';
 import { up } from '../stack/stack';
-import { stackEnvironment } from '../stack/state';
+import { Profile, stackEnvironment } from '../stack/state';
 import { stackTemporalClient } from '../stack/temporal-client';
 import { bootstrapStackKeycloak } from '../stack/keycloak-bootstrap';
 import { Arrivals } from './arrivals';
@@ -18,7 +18,7 @@ import { counter, percentile, ProvisionerProcess, rssMiB, Runtime, startProvisio
 
 /**
  * The lived-in benchmark: a stack that already holds many namespaces, as users run it.
- *   npm run bench -- --lived-in [N] [--grow-to M] [--idle-seconds 300] [--baseline-seconds 120] [--runtime compiled|tsx]
+ *   npm run bench -- --lived-in [N] [--grow-to M] [--idle-seconds 300] [--baseline-seconds 120] [--runtime compiled|tsx] [--profile production]
  * 1. provisions N namespaces (default 1,000; every tenth with three agents), 16 created at a time,
  *    measuring Keycloak's CPU per new agent while 100 are registered;
  * 2. waits until they settle, then measures five idle minutes (CPU per process, RSS), then the same
@@ -45,6 +45,8 @@ interface Options {
   idleSeconds: number;
   baselineSeconds: number;
   runtime: Runtime;
+  /** The stack profile to start or find running in KWP_STACK_DIR (production: TLS and tokens on Temporal). */
+  profile: Profile;
 }
 
 /**
@@ -70,7 +72,7 @@ async function waitUntilQuiet(pids: () => number[]): Promise<void> {
 // RSS peaks and the stack, and read top to bottom in the order of the table it prints.
 export async function livedIn(options: Options): Promise<void> {
   const run = randomBytes(3).toString('hex');
-  const state = await up(stackDir());
+  const state = await up(stackDir(), { profile: options.profile });
   const kc = loadKubeConfig(state.kubernetes.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);

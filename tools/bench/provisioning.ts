@@ -8,7 +8,7 @@ import { prepareOperatorNamespace } from '../local/operator-namespace';
 import { REPO_ROOT, stackDir } from '../stack/paths';
 import { freePort } from '../stack/ports';
 import { up } from '../stack/stack';
-import { stackEnvironment } from '../stack/state';
+import { profileArgument, stackEnvironment } from '../stack/state';
 import { tsxCommand } from '../tsx';
 import { MANAGED_SELECTOR } from '../../model/labels';
 import { cpuReport, cpuSeconds } from './cpu';
@@ -19,7 +19,7 @@ import { percentile, rssMiB, waitHealthy } from './processes';
  * Provisioning latency and burst benchmark on the local stack, with the real worker and watcher
  * processes. Prints figures; asserts nothing.
  *   npm run bench -- [--sequential N] [--warmup N] [--burst N] [--waypoints-only] [--realm-default-scopes]
- *   npm run bench -- --lived-in [N] [--grow-to M] [--idle-seconds 300] [--baseline-seconds 120] [--runtime compiled|tsx]: see lived-in.ts
+ *   npm run bench -- --lived-in [N] [--grow-to M] [--idle-seconds 300] [--baseline-seconds 120] [--runtime compiled|tsx] [--profile production]: see lived-in.ts
  * (a) Deployment created → namespace labels and waypoint Gateway present
  * (b) Deployment created → credentials Secret present
  * The stack's real istiod programs the waypoints, as everywhere on the embedded stack.
@@ -45,7 +45,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main(): Promise<void> {
   if (args.includes('--lived-in')) {
     const held = option('lived-in', 1000);
-    return livedIn({ held: Number.isInteger(held) ? held : 1000, growTo: option('grow-to', 0), idleSeconds: option('idle-seconds', 300), baselineSeconds: option('baseline-seconds', 120), runtime: args.includes('--runtime') && args[args.indexOf('--runtime') + 1] === 'tsx' ? 'tsx' : 'compiled' });
+    return livedIn({ held: Number.isInteger(held) ? held : 1000, growTo: option('grow-to', 0), idleSeconds: option('idle-seconds', 300), baselineSeconds: option('baseline-seconds', 120), runtime: args.includes('--runtime') && args[args.indexOf('--runtime') + 1] === 'tsx' ? 'tsx' : 'compiled', profile: profileArgument(args) });
   }
   const state = await up(stackDir());
   const kc = loadKubeConfig(state.kubernetes.kubeconfig);
