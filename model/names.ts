@@ -99,6 +99,8 @@ export const LEGACY_CONTAINERS: ReadonlySet<string> = new Set([ENVOY_PROXY_CONTA
 /** Clients of the realm of who may act on Temporal: the worker's and the watcher's, and the CLI's (people sign in through it). */
 export const TEMPORAL_WORKER_CLIENT_ID = 'kagenti-waypoint-worker';
 export const TEMPORAL_CLI_CLIENT_ID = 'kagenti-waypoint-cli';
+/** The operator namespace's Secret with the worker client's secret (key `client-secret`), mounted by deploy/base. */
+export const TEMPORAL_CLIENT_SECRET = 'kagenti-waypoint-temporal-client';
 
 /** The Keycloak admin credentials Secret; in an agent namespace it is a sidecar-mode leftover the migration's clean-up deletes (spec §8). */
 export const ADMIN_SECRET = 'keycloak-admin-secret';

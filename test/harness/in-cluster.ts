@@ -13,19 +13,21 @@ const REPO = join(__dirname, '..', '..');
 
 /** Where a pod's ServiceAccount token, namespace and cluster CA are, and where client-node's loadFromCluster() reads them. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** Where the pod's files go: a tmpfs of each process's own at this path holds its mounts (the host's folder stays empty). */
+const POD_SECRETS_DIR = '/var/run/secrets';
 
 /**
- * Creates the mount point of SERVICE_ACCOUNT_DIR on this machine if it is missing (an empty folder:
- * the files are only ever mounted over it inside a process's own mount namespace). Returns a
- * function that removes the folders it created, if still empty.
+ * Creates POD_SECRETS_DIR on this machine if it is missing (an empty folder: a process's own tmpfs
+ * is only ever mounted over it inside its own mount namespace). Returns a function that removes the
+ * folders it created, if still empty.
  */
-export function ensureServiceAccountMountPoint(): () => void {
+export function ensurePodSecretsMountPoint(): () => void {
   if (process.getuid?.() !== 0) {
-    throw new Error(`in-cluster processes are run as root: each mounts its ServiceAccount files at ${SERVICE_ACCOUNT_DIR} in its own mount namespace (unshare --mount), then drops to the pod's user`);
+    throw new Error(`in-cluster processes are run as root: each mounts its pod's files under ${POD_SECRETS_DIR} in its own mount namespace (unshare --mount), then drops to the pod's user`);
   }
   const created: string[] = [];
-  for (let dir = SERVICE_ACCOUNT_DIR; !existsSync(dir); dir = dirname(dir)) created.unshift(dir);
-  mkdirSync(SERVICE_ACCOUNT_DIR, { recursive: true });
+  for (let dir = POD_SECRETS_DIR; !existsSync(dir); dir = dirname(dir)) created.unshift(dir);
+  mkdirSync(POD_SECRETS_DIR, { recursive: true });
   return () => {
     for (const dir of [...created].reverse()) {
       try {
@@ -60,6 +62,43 @@ export async function writeServiceAccountFiles(dir: string, pod: V1Pod): Promise
   writeFileSync(join(dir, 'token'), request.status!.token!, { mode: 0o644 });
   writeFileSync(join(dir, 'namespace'), namespace, { mode: 0o644 });
   writeFileSync(join(dir, 'ca.crt'), readFileSync(testStack().kubernetes.caFile), { mode: 0o644 });
+}
+
+/** A folder bind-mounted read-only in a process's own mount namespace: `source` on this machine, `target` as the process sees it. */
+export interface Mount {
+  source: string;
+  target: string;
+}
+
+/**
+ * What the kubelet puts into `container`'s Secret and ConfigMap volumes of `pod`, written into
+ * folders under `dir` as it does: each key of the object a file, read from the apiserver (a missing
+ * object fails, as the pod would not start), mode the volume's defaultMode (0644 by default).
+ */
+export async function writeVolumeFiles(dir: string, pod: V1Pod, container: V1Container): Promise<Mount[]> {
+  const namespace = pod.metadata!.namespace!;
+  const mounts: Mount[] = [];
+  for (const mount of container.volumeMounts ?? []) {
+    if (!mount.mountPath.startsWith(`${POD_SECRETS_DIR}/`)) throw new Error(`volume ${mount.name}: only mounts under ${POD_SECRETS_DIR} are supported here, not ${mount.mountPath}`);
+    const volume = pod.spec!.volumes!.find((v) => v.name === mount.name)!;
+    let files: Record<string, Buffer>;
+    if (volume.secret) {
+      const secret = await core.readNamespacedSecret({ namespace, name: volume.secret.secretName! });
+      files = Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]));
+    } else if (volume.configMap) {
+      const configMap = await core.readNamespacedConfigMap({ namespace, name: volume.configMap.name! });
+      files = Object.fromEntries(Object.entries(configMap.data ?? {}).map(([key, value]) => [key, Buffer.from(value)]));
+    } else {
+      throw new Error(`volume ${mount.name}: only Secret and ConfigMap volumes are supported here`);
+    }
+    const source = join(dir, mount.name);
+    mkdirSync(source, { recursive: true });
+    chmodSync(source, 0o755);
+    const mode = (volume.secret ?? volume.configMap)!.defaultMode ?? 0o644;
+    for (const [key, content] of Object.entries(files)) writeFileSync(join(source, key), content, { mode });
+    mounts.push({ source, target: mount.mountPath });
+  }
+  return mounts;
 }
 
 /** The environment the image sets (the Dockerfile's last stage's ENV). */
@@ -106,6 +145,8 @@ export interface InClusterProcessOptions {
   container: V1Container;
   /** Folder with token, namespace and ca.crt (writeServiceAccountFiles), mounted at SERVICE_ACCOUNT_DIR. */
   serviceAccountFiles: string;
+  /** The container's Secret and ConfigMap volumes (writeVolumeFiles). */
+  volumes?: Mount[];
   /** The process's complete environment. */
   env: Record<string, string>;
   output?: string[];
@@ -113,8 +154,9 @@ export interface InClusterProcessOptions {
 
 /**
  * Starts the container's command as the pod would run it, on this machine: in its own mount
- * namespace (`unshare --mount`, as root) where `serviceAccountFiles` is bind-mounted read-only at
- * SERVICE_ACCOUNT_DIR (the host's view of that path is unchanged), with the container's
+ * namespace (`unshare --mount`, as root), on a tmpfs of its own at /var/run/secrets, where
+ * `serviceAccountFiles` is bind-mounted read-only at SERVICE_ACCOUNT_DIR and each of `volumes` at
+ * its target (the host's view of those paths is unchanged), with the container's
  * securityContext applied as far as a process can be: the root filesystem remounted read-only,
  * the user id, no new privileges, no capabilities. Its network is the machine's (like hostNetwork).
  * The repository is bind-mounted at a folder of its own, where the process runs from, as the image's
@@ -137,20 +179,22 @@ export function startInClusterProcess(options: InClusterProcessOptions): WorkerP
   chmodSync(app, 0o755);
   const inApp = (value: string) => value.split(repo).join(app);
   const [node, args] = tsxCommand(sourceEntryPoint(container.command ?? []));
+  const mounts = [{ source: options.serviceAccountFiles, target: SERVICE_ACCOUNT_DIR }, ...(options.volumes ?? [])];
+  // Arguments: the repository, its folder, whether the root is read-only, then source/target pairs up to "--", then the command.
   const script = [
     'set -e',
-    'mount --bind "$1" "$2"',
-    'mount -o remount,bind,ro "$2"',
-    'mount --bind "$3" "$4"',
-    '[ "$5" = true ] && mount -o remount,bind,ro /',
-    'cd "$4"',
-    'shift 5',
+    `mount -t tmpfs -o mode=0755 tmpfs ${POD_SECRETS_DIR}`,
+    'repo=$1; app=$2; readonly_root=$3; shift 3',
+    'while [ "$1" != -- ]; do mkdir -p "$2"; mount --bind "$1" "$2"; mount -o remount,bind,ro "$2"; shift 2; done; shift',
+    'mount --bind "$repo" "$app"',
+    '[ "$readonly_root" = true ] && mount -o remount,bind,ro /',
+    'cd "$app"',
     'exec "$@"',
   ].join('\n');
   const child = spawn(
     'unshare',
-    ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', options.serviceAccountFiles, SERVICE_ACCOUNT_DIR, repo, app,
-      String(security.readOnlyRootFilesystem === true), 'setpriv', ...privileges, '--', inApp(node), ...args.map(inApp)],
+    ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', repo, app, String(security.readOnlyRootFilesystem === true),
+      ...mounts.flatMap((m) => [m.source, m.target]), '--', 'setpriv', ...privileges, '--', inApp(node), ...args.map(inApp)],
     { env: Object.fromEntries(Object.entries(options.env).map(([key, value]) => [key, inApp(value)])), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = options.output ?? [];
@@ -181,7 +225,7 @@ export function processView(pid: number): { uid: string; noNewPrivs: string; eff
     noNewPrivs: field('NoNewPrivs'),
     effectiveCapabilities: field('CapEff'),
     rootOptions: options('/'),
-    serviceAccountOptions: options(realpathSync(SERVICE_ACCOUNT_DIR)),
+    serviceAccountOptions: options(SERVICE_ACCOUNT_DIR.replace(POD_SECRETS_DIR, realpathSync(POD_SECRETS_DIR))),
   };
 }
 

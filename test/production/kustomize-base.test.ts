@@ -3,38 +3,45 @@ import type { Client, ConnectionLike } from '@temporalio/client';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isNotFound } from '../../../model/errors';
-import { credentialsSecretName, waypointGatewayName } from '../../../model/names';
-import { namespaceWorkflowId } from '../../../model/workflow-ids';
-import { freePort } from '../../../tools/stack/ports';
-import { prepareOperatorNamespace } from '../../../tools/local/operator-namespace';
-import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
-import { eventually } from '../../harness/eventually';
+import { isNotFound } from '../../model/errors';
+import { credentialsSecretName, TEMPORAL_CLIENT_SECRET, waypointGatewayName } from '../../model/names';
+import { namespaceWorkflowId } from '../../model/workflow-ids';
+import { freePort } from '../../tools/stack/ports';
+import { prepareOperatorNamespace } from '../../tools/local/operator-namespace';
+import { bootstrapStackKeycloak } from '../../tools/stack/keycloak-bootstrap';
+import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../harness/cluster';
+import { eventually } from '../harness/eventually';
 import {
   containerEnvironment,
-  ensureServiceAccountMountPoint,
+  ensurePodSecretsMountPoint,
   imageEnvironment,
   logLines,
   processView,
   startInClusterProcess,
   writeServiceAccountFiles,
-} from '../../harness/in-cluster';
-import { runCommand } from '../../harness/migration';
-import { adminKubeConfig, keycloakAdmin, temporalClient, testStack, uniqueName } from '../../harness/stack';
-import type { WorkerProcess } from '../../harness/worker-process';
+  writeVolumeFiles,
+} from '../harness/in-cluster';
+import { runCommand } from '../harness/migration';
+import { adminKubeConfig, keycloakAdmin, temporalClient, testStack, uniqueName } from '../harness/stack';
+import { temporalTokenUrl } from '../harness/temporal-access';
+import type { WorkerProcess } from '../harness/worker-process';
+import { STACK_TLS_SERVER_NAME } from '../../tools/stack/production/stack-ca';
 
-// deploy/base applied as a whole to the test stack's kube-apiserver with kubectl's built-in
+// deploy/base applied as a whole to the production stack's kube-apiserver with kubectl's built-in
 // kustomize, then the worker and the watcher started as the base's pods would run them: the
 // command, env and securityContext read back from the applied Deployments, the pod's
 // ServiceAccount token (TokenRequest API, bound to the pod), namespace and the cluster CA in files
-// at the standard in-cluster path, KUBERNETES_SERVICE_HOST/PORT in the environment, no kubeconfig.
-// Each process has its own mount namespace in which a scratch folder is mounted at that path, so
-// the product's own loadKubeConfig('') -> loadFromCluster() reads them, unchanged.
+// at the standard in-cluster path, KUBERNETES_SERVICE_HOST/PORT in the environment, no kubeconfig,
+// and the pod's Secret and ConfigMap volumes (the CAs, the Temporal client's secret) as files at
+// their mount paths. Each process has its own mount namespace in which scratch folders are mounted
+// at those paths, so the product's own loadKubeConfig('') -> loadFromCluster() and its Temporal
+// settings read them, unchanged. The production stack's Temporal takes TLS and tokens only: the
+// processes reach it only through what the base mounts.
 //
 // kwok plays the kubelet here: the Deployments' pods show as Running, but nothing runs in them.
 // The processes this test starts on the machine (one of each, playing the first pod of each
 // Deployment) are what runs the provisioner.
-const REPO = join(__dirname, '..', '..', '..');
+const REPO = join(__dirname, '..', '..');
 const BASE = join(REPO, 'deploy', 'base');
 const NAMESPACE = 'kagenti-system';
 const LEASE = 'kagenti-waypoint-watcher';
@@ -79,7 +86,7 @@ async function removeBase(): Promise<void> {
 }
 
 beforeAll(async () => {
-  removeMountPoint = ensureServiceAccountMountPoint();
+  removeMountPoint = ensurePodSecretsMountPoint();
   scratch = mkdtempSync(join(tmpdir(), 'kwp-kustomize-'));
   ({ client: temporal, connection: temporalConnection } = await temporalClient());
   rendered = loadAllYaml((await kubectl('kustomize', BASE)).stdout) as KubernetesObject[];
@@ -96,8 +103,25 @@ beforeAll(async () => {
   await kubectl('apply', '-k', BASE);
   console.log(`kubectl apply -k deploy/base: ${seconds(Date.now() - applied)}`);
   await kubectl('annotate', 'namespace', NAMESPACE, `${OWNER}=kustomize-base-test`);
-  // Not part of the base (docs/deploy.md): the operator config and the Keycloak admin Secret.
+  // Not part of the base (docs/deploy.md): the operator config and the Keycloak admin Secret, the
+  // CAs and the Temporal client's secret.
   await prepareOperatorNamespace(adminKubeConfig(), stack, NAMESPACE);
+  await core.createNamespacedConfigMap({ namespace: NAMESPACE, body: { metadata: { name: 'kagenti-waypoint-ca' }, data: { 'ca.crt': [...new Set([stack.temporal.tls!.caFile, stack.keycloak.caFile!])].map((file) => readFileSync(file, 'utf8')).join('') } } });
+  // The Temporal client's Secret as docs/deploy.md makes it: keycloak-identity --temporal against the
+  // stack's Temporal realm, its output applied. Then the stack's own clients as its bootstrap made
+  // them (the CLI client's password grant, which the other tests' people sign in by).
+  const access = stack.temporal.access!;
+  const identity = await runCommand(
+    'npm',
+    ['run', '-s', 'keycloak-identity', '--', '--temporal', '--realm', access.realm, '--temporal-namespace', stack.temporal.namespace, '--ui-callback', `${stack.temporal.uiUrl}/auth/sso/callback`, '--namespace', NAMESPACE],
+    { ...process.env, KEYCLOAK_URL: stack.keycloak.url, KEYCLOAK_ADMIN_USERNAME: stack.keycloak.adminUsername, KEYCLOAK_ADMIN_PASSWORD: stack.keycloak.adminPassword },
+  );
+  await bootstrapStackKeycloak(stack);
+  const [clientSecret] = loadAllYaml(identity.stdout) as (KubernetesObject & { stringData: Record<string, string> })[];
+  expect({ name: clientSecret.metadata?.name, namespace: clientSecret.metadata?.namespace }).toEqual({ name: TEMPORAL_CLIENT_SECRET, namespace: NAMESPACE });
+  // The realm's worker client kept its secret: the one the stack's own processes use.
+  expect(clientSecret.stringData['client-secret'] === readFileSync(access.worker.secretFile, 'utf8').trim()).toBe(true);
+  await objects.create(clientSecret);
 }, 120_000);
 
 afterAll(async () => {
@@ -160,6 +184,7 @@ async function startAsPod(component: 'worker' | 'watcher'): Promise<number> {
   const pod = pods.items.filter((p) => p.status?.phase === 'Running').sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!))[0];
   const files = join(scratch, component);
   await writeServiceAccountFiles(files, pod);
+  const volumes = await writeVolumeFiles(join(scratch, `${component}-volumes`), pod, container);
 
   const server = new URL(stack.kubernetes.server);
   const fromDeployment = containerEnvironment(pod, container);
@@ -167,13 +192,15 @@ async function startAsPod(component: 'worker' | 'watcher'): Promise<number> {
   const healthPort = await freePort();
   const overrides: Record<string, string> = {
     TEMPORAL_ADDRESS: stack.temporal.address, // the Deployment's temporal-frontend.temporal.svc does not resolve here
+    TEMPORAL_TLS_SERVER_NAME: STACK_TLS_SERVER_NAME, // the stack's certificate names loopback, not that Service
+    TEMPORAL_TOKEN_URL: temporalTokenUrl(), // nor does keycloak.keycloak.svc
     TEMPORAL_NAMESPACE: stack.temporal.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue, // other test files' provisioners share this Temporal
     KEYCLOAK_AUDIT_INTERVAL: '0', // an audit would wake other test files' namespaces on this queue
     HEALTH_PORT: String(healthPort), // the machine's network (hostNetwork): 8081 is not ours to take
     METRICS_PORT: String(await freePort()),
   };
-  expect(Object.keys(overrides).filter((key) => key in fromDeployment).sort()).toEqual(['HEALTH_PORT', 'TEMPORAL_ADDRESS']);
+  expect(Object.keys(overrides).filter((key) => key in fromDeployment).sort()).toEqual(['HEALTH_PORT', 'TEMPORAL_ADDRESS', 'TEMPORAL_TOKEN_URL']);
   const image = imageEnvironment(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
   expect(image).toMatchObject({ NODE_ENV: 'production' });
   const env: Record<string, string> = {
@@ -192,7 +219,7 @@ async function startAsPod(component: 'worker' | 'watcher'): Promise<number> {
     ...overrides,
   };
   const started = Date.now();
-  const proc = startInClusterProcess({ name: `${component}-${taskQueue}`, pod, container, serviceAccountFiles: files, env });
+  const proc = startInClusterProcess({ name: `${component}-${taskQueue}`, pod, container, serviceAccountFiles: files, volumes, env });
   processes[component] = { process: proc, pod, healthPort };
   const probe = container.readinessProbe!.httpGet!.path;
   try {
@@ -216,6 +243,12 @@ test('the worker and the watcher, started as pods of the applied Deployments wit
   for (const { process: proc } of [worker, watcher]) {
     const [effective] = logLines(proc.output, 'Effective settings');
     expect(effective.settings).toMatchObject({ kubeconfig: '', operatorNamespace: NAMESPACE, leaderElect: true, taskQueue, maxCachedWorkflows: 100 });
+    // Temporal over TLS with the client's token, from the files the base mounts.
+    expect(effective.settings).toMatchObject({
+      temporalTlsCaFile: '/var/run/secrets/kagenti-waypoint/ca/ca.crt',
+      temporalClientId: 'kagenti-waypoint-worker',
+      temporalClientSecretFile: '/var/run/secrets/kagenti-waypoint/temporal-client/client-secret',
+    });
     // Under the pods' securityContext, the ServiceAccount files mounted read-only where only it sees them.
     expect(processView(proc.child.pid!)).toEqual({
       uid: '1000',

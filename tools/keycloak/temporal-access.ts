@@ -59,9 +59,9 @@ export interface TemporalAccessOptions {
  * Creates, or brings in line, Temporal's access in the realm `admin` points at: the permissions
  * client and its roles, the realm roles, the `temporal` client scope, the worker's service-account
  * client (role worker), the Web UI's sign-in client and the CLI's public client. Run by a realm or
- * master admin, once per realm; safe to run again.
+ * master admin, once per realm; safe to run again. Returns the worker client's secret.
  */
-export async function ensureTemporalAccess(admin: KcAdminClient, options: TemporalAccessOptions): Promise<void> {
+export async function ensureTemporalAccess(admin: KcAdminClient, options: TemporalAccessOptions): Promise<{ workerSecret: string }> {
   const permissionsClient = await ensureClient(admin, { clientId: TEMPORAL_AUDIENCE, name: 'Temporal', description: 'Its roles are Temporal permissions', publicClient: false, standardFlowEnabled: false, serviceAccountsEnabled: false, directAccessGrantsEnabled: false });
   const permissions = rolePermissions(options.namespace);
   const clientRoles = new Map<string, RoleRepresentation>();
@@ -95,6 +95,7 @@ export async function ensureTemporalAccess(admin: KcAdminClient, options: Tempor
   });
 
   for (const user of options.users ?? []) await grantOnly(await ensureUser(admin, user.username, user.password), user.role);
+  return { workerSecret: (await admin.clients.getClientSecret({ id: worker.id! })).value! };
 }
 
 async function ensureClientRole(admin: KcAdminClient, clientUuid: string, name: string): Promise<RoleRepresentation> {

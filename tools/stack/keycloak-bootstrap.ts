@@ -2,6 +2,7 @@ import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { readSecretFile } from '../../config/temporal-credentials';
 import { ignoreConflict } from '../../model/errors';
 import { ensureProvisionerIdentity } from '../keycloak/provisioner-identity';
+import { ensureRealm } from '../keycloak/realm';
 import { ensureTemporalAccess } from '../keycloak/temporal-access';
 import type { StackState, TemporalAccessState } from './state';
 
@@ -43,14 +44,8 @@ export function bootstrapStackKeycloak(state: StackState): Promise<void> {
   return bootstrapKeycloak(url, adminUsername, adminPassword, provisioner.clientSecret, access ? { access, namespace, uiUrl } : undefined);
 }
 
-async function ensureRealm(admin: KcAdminClient, realm: string): Promise<void> {
-  admin.setConfig({ realmName: 'master' });
-  await admin.realms.create({ realm, enabled: true }).catch(ignoreConflict);
-}
-
 async function bootstrapTemporalAccess(admin: KcAdminClient, access: TemporalAccessState, namespace: string, uiUrl: string): Promise<void> {
   await ensureRealm(admin, access.realm);
-  admin.setConfig({ realmName: access.realm });
   const secret = (file: string) => readSecretFile(file, 'the stack\'s Temporal client secret file');
   await ensureTemporalAccess(admin, {
     namespace,
