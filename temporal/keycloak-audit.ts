@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { PRIORITY_KEY } from '../model/provisioning';
 import { keycloakAuditWorkflowId } from '../model/workflow-ids';
 import type { keycloakAuditWorkflow } from '../workflows/keycloak-audit-workflow';
@@ -19,4 +19,17 @@ export async function ensureKeycloakAudit(client: Client, taskQueue: string, set
     // All of its work is maintenance: its workflow tasks wait behind new agents' too.
     priority: { priorityKey: PRIORITY_KEY.maintenance },
   });
+}
+
+/**
+ * Switches the Keycloak audit of this task queue off: a running audit is told interval 0 and ends
+ * (its backlog of namespaces to wake with it); none running, nothing to do. The leading watcher
+ * calls it when it starts leading with auditing off.
+ */
+export async function switchKeycloakAuditOff(client: Client, taskQueue: string, settings: AuditSettings): Promise<void> {
+  try {
+    await client.workflow.getHandle(keycloakAuditWorkflowId(taskQueue)).signal(auditSettingsSignal, { ...settings, intervalSeconds: 0 });
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
 }

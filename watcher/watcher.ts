@@ -5,7 +5,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Settings } from '../config/settings';
 import { notifyNamespaceDeleted } from '../temporal/namespace-workflows';
 import { maintenanceGate } from '../temporal/task-queue-backlog';
-import { keepKeycloakAuditStarted } from './audit-starter';
+import { keepKeycloakAuditInLine } from './audit-keeper';
 import { InformerSet, startInformers } from './informers';
 import { namespaceNotifier } from './notifier';
 import { paceOut } from './pace-out';
@@ -108,10 +108,7 @@ export function startWatcher(kc: KubeConfig, client: Client, options: WatcherOpt
     log,
   );
 
-  const stopAudit =
-    options.keycloakAuditIntervalSeconds > 0
-      ? keepKeycloakAuditStarted(client, options.taskQueue, { intervalSeconds: options.keycloakAuditIntervalSeconds, wakesPerSecond: options.maintenancePerSecond }, log)
-      : () => {};
+  const stopAudit = keepKeycloakAuditInLine(client, options.taskQueue, { intervalSeconds: options.keycloakAuditIntervalSeconds, wakesPerSecond: options.maintenancePerSecond }, log);
 
   return {
     ready: () => informers.synced(),

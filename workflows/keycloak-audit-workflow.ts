@@ -46,9 +46,14 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
   setHandler(auditNowSignal, () => {
     auditRequested = true;
   });
-  const auditDue = () => auditRequested || (settings.intervalSeconds > 0 && Date.now() >= nextAuditAt);
+  const auditDue = () => auditRequested || Date.now() >= nextAuditAt;
 
   for (;;) {
+    // Switched off (a leading watcher with interval 0): nothing of it keeps running, its backlog included.
+    if (settings.intervalSeconds === 0) {
+      setCurrentDetails('**Keycloak audit** switched off (interval 0)');
+      return;
+    }
     if (auditDue()) {
       auditRequested = false;
       const audit = await withSummary(activities.auditKeycloak, 'Compare the Keycloak realm with the credentials Secrets in the cluster', [], keycloakOptions('maintenance'));
@@ -68,13 +73,11 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
     if (continueAsNewSuggested || historyLength > HISTORY_LIMIT) {
       await continueAsNew<typeof keycloakAuditWorkflow>({ settings, auditFirst: auditRequested, toWake });
     }
+    const switchedOff = () => settings.intervalSeconds === 0;
     if (toWake.length > 0) {
-      await condition(() => auditRequested, '1 second');
-    } else if (settings.intervalSeconds > 0) {
-      await condition(() => auditRequested || Date.now() >= nextAuditAt, Math.max(1, nextAuditAt - Date.now()));
+      await condition(() => auditRequested || switchedOff(), '1 second');
     } else {
-      // Auditing is off: only a request (or new settings) brings the next audit.
-      await condition(() => auditRequested || settings.intervalSeconds > 0);
+      await condition(() => auditRequested || switchedOff() || Date.now() >= nextAuditAt, Math.max(1, nextAuditAt - Date.now()));
     }
   }
 }

@@ -16,13 +16,13 @@ export interface NamespaceStatus {
 }
 
 export interface AuditSettings {
-  /** Seconds between audits (0: only when asked, by auditNow). */
+  /** Seconds between audits (0: switched off: a running audit ends). */
   intervalSeconds: number;
   /** Namespaces woken per second for repairs. */
   wakesPerSecond: number;
 }
 
-/** From the leading watcher: the audit's settings. Also starts the audit workflow. */
+/** From the leading watcher: the audit's settings. Also starts the audit workflow (never with interval 0). */
 export const auditSettingsSignal = defineSignal<[AuditSettings]>('auditSettings');
 /** From a person or a test: audit now, without waiting for the interval (after restoring a realm, say). */
 export const auditNowSignal = defineSignal('auditNow');

@@ -6,8 +6,10 @@ import { auditNowSignal, getStatusQuery } from '../../../workflows/messages';
 import { decode, provisionAgent, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
-import { keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
+import { adminKubeConfig, keycloakAdmin, testStack, uniqueName } from '../../harness/stack';
 import { recordHistoryWhenAsked } from '../../harness/recorded-history';
+import { createLogger } from '../../../config/logger';
+import { startWatcher, watcherOptions } from '../../../watcher/watcher';
 
 // Keycloak is not watched: the audit (one realm-wide comparison per interval) is what repairs drift
 // made there by hand, and it wakes only the namespaces that differ.
@@ -77,4 +79,24 @@ test('a client edited by hand and an audience scope taken off the platform clien
 
   await eventually(async () => ((await admin.clients.findOne({ id: client.id! }))?.fullScopeAllowed === false ? true : undefined), 20_000, 'fullScopeAllowed to be false again');
   await eventually(async () => ((await admin.clients.listDefaultClientScopes({ id: platform.id! })).some((s) => s.id === scopeId) ? true : undefined), 20_000, 'the audience scope to be a default scope of the platform client again');
+});
+
+// Last in the file: it switches this suite's audit off.
+test('a watcher started with the audit switched off (interval 0) ends the audit already running', async () => {
+  const { client, settings } = provisioner();
+  const handle = client.workflow.getHandle(keycloakAuditWorkflowId(settings.taskQueue));
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  // As after a restart of the watcher with --keycloak-audit-interval 0.
+  const log = createLogger('audit-switched-off', 'warn', { write: (line: string) => void provisioner().logs.push(line) });
+  const switchedOff = startWatcher(adminKubeConfig(), client, watcherOptions({ ...settings, keycloakAuditIntervalSeconds: 0 }, { coalesceMs: 50 }), log);
+  try {
+    const ended = await eventually(async () => {
+      const { status } = await handle.describe();
+      return status.name === 'RUNNING' ? undefined : status.name;
+    }, 15_000, 'the audit to end');
+    expect(ended).toBe('COMPLETED');
+    await recordHistoryWhenAsked(handle, 'keycloak-audit-switched-off');
+  } finally {
+    await switchedOff.stop();
+  }
 });
