@@ -13,16 +13,16 @@ const RETRY_MS = { min: 1000, max: 30_000 };
 export function keepKeycloakAuditInLine(client: Client, taskQueue: string, settings: AuditSettings, log: Logger): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const start = async (delay: number) => {
+  const putInLine = async (delay: number) => {
     try {
       if (settings.intervalSeconds > 0) await ensureKeycloakAudit(client, taskQueue, settings);
       else await switchKeycloakAuditOff(client, taskQueue, settings);
     } catch (error) {
       log.warn({ err: String(error), retryInMs: delay }, `Could not ${settings.intervalSeconds > 0 ? 'start' : 'switch off'} the Keycloak audit; retrying`);
-      if (!stopped) timer = setTimeout(() => void start(Math.min(RETRY_MS.max, delay * 2)), delay);
+      if (!stopped) timer = setTimeout(() => void putInLine(Math.min(RETRY_MS.max, delay * 2)), delay);
     }
   };
-  void start(RETRY_MS.min);
+  void putInLine(RETRY_MS.min);
   return () => {
     stopped = true;
     clearTimeout(timer);
