@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { keycloakEndpointBeside, postForm, refusalOf } from './token-endpoint';
 
 /** Where renewal failures and recoveries are told. */
 export type TokenLog = Pick<Logger, 'info' | 'error'>;
@@ -13,12 +14,6 @@ export interface ClientCredentials {
   clientSecretFile: string;
 }
 
-interface TokenResponse {
-  access_token?: string;
-  expires_in?: number;
-  error?: string;
-  error_description?: string;
-}
 
 /** A token endpoint's refusal or an unusable answer; says which endpoint, never the secret. */
 export class TokenRequestError extends Error {
@@ -61,17 +56,8 @@ export function checkTokenUrl(tokenUrl: string): URL {
 export async function requestToken(credentials: ClientCredentials): Promise<{ token: string; expiresInSeconds: number }> {
   const url = checkTokenUrl(credentials.tokenUrl);
   const secret = readSecretFile(credentials.clientSecretFile, 'the Temporal client secret file');
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: secret }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await response.json().catch(() => ({}))) as TokenResponse;
-  if (!response.ok || !body.access_token) {
-    const reason = body.error ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : `HTTP ${response.status}`;
-    throw new TokenRequestError(`${url.origin}${url.pathname} refused a token to client ${credentials.clientId} (${reason})`);
-  }
+  const { ok, status, body } = await postForm(url, { grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: secret });
+  if (!ok || !body.access_token) throw new TokenRequestError(`${url.origin}${url.pathname} refused a token to client ${credentials.clientId} (${refusalOf(body, `HTTP ${status}`)})`);
   return { token: body.access_token, expiresInSeconds: body.expires_in ?? 60 };
 }
 
@@ -80,7 +66,7 @@ export async function requestToken(credentials: ClientCredentials): Promise<{ to
  * undefined for a token endpoint of another shape (no key watch then).
  */
 export function keysUrlOf(tokenUrl: string): string | undefined {
-  return /\/protocol\/openid-connect\/token$/.test(tokenUrl) ? tokenUrl.replace(/\/token$/, '/certs') : undefined;
+  return keycloakEndpointBeside(tokenUrl, 'certs');
 }
 
 /** How often the realm's published keys are compared with the current token's. */

@@ -47,10 +47,11 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
     auditRequested = true;
   });
   const auditDue = () => auditRequested || Date.now() >= nextAuditAt;
+  const switchedOff = () => settings.intervalSeconds === 0;
 
   for (;;) {
     // Switched off (a leading watcher with interval 0): nothing of it keeps running, its backlog included.
-    if (settings.intervalSeconds === 0) {
+    if (switchedOff()) {
       setCurrentDetails('**Keycloak audit** switched off (interval 0)');
       return;
     }
@@ -73,7 +74,6 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
     if (continueAsNewSuggested || historyLength > HISTORY_LIMIT) {
       await continueAsNew<typeof keycloakAuditWorkflow>({ settings, auditFirst: auditRequested, toWake });
     }
-    const switchedOff = () => settings.intervalSeconds === 0;
     if (toWake.length > 0) {
       await condition(() => auditRequested || switchedOff(), '1 second');
     } else {
