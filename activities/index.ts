@@ -7,12 +7,13 @@ import { kubernetesActivities } from './kubernetes/activities';
 import type { KubeClients } from './kubernetes/clients';
 import { migrationActivities } from './migration/activities';
 import { keycloakActivities } from './registration/activities';
+import { upgradeActivities } from './upgrade/activities';
 
 export interface ActivityDeps {
   k8s: KubeClients;
   settings: Settings;
   log: Logger;
-  /** To wake namespace workflows (the Keycloak audit). */
+  /** To wake namespace workflows (the Keycloak audit, an upgrade) and list them. */
   temporal: Client;
 }
 
@@ -26,5 +27,6 @@ export function createActivities({ k8s, settings, log, temporal }: ActivityDeps)
     ...kubernetesActivities({ k8s, settings, log }),
     ...keycloakActivities({ ...keycloak, log, temporal }),
     ...migrationActivities({ ...keycloak, log }),
+    ...upgradeActivities({ temporal }),
   };
 }

@@ -29,6 +29,12 @@ export interface Settings {
   maintenancePerSecond: number;
   /** Workflows the worker keeps in its sticky cache; the rest are replayed from history on their next task. */
   maxCachedWorkflows: number;
+  /** The Temporal worker deployment this worker belongs to (one per install). */
+  workerDeployment: string;
+  /** This build's id in that deployment (the image's version); empty: an unversioned worker. */
+  workerBuildId: string;
+  /** A build whose workers poll for the first time becomes current by itself; otherwise a person makes it current. */
+  promoteNewBuild: boolean;
   /** Watcher replicas elect one leader through a Lease in the operator namespace; only it watches. */
   leaderElect: boolean;
   temporalAddress: string;
@@ -76,8 +82,11 @@ export const FLAGS: readonly FlagDefinition[] = [
   { key: 'keycloakConcurrency', flag: 'keycloak-concurrency', env: ['KEYCLOAK_CONCURRENCY'], kind: 'count', default: '8', description: 'Units of Keycloak work a worker runs at once (more queue in the worker, not in Keycloak)' },
   { key: 'retryIntervalSeconds', flag: 'retry-interval', env: ['RETRY_INTERVAL'], kind: 'seconds', default: '30', description: 'Seconds before a namespace in a waiting state is looked at again without any event' },
   { key: 'keycloakAuditIntervalSeconds', flag: 'keycloak-audit-interval', env: ['KEYCLOAK_AUDIT_INTERVAL'], kind: 'seconds', default: '300', description: 'Seconds between two Keycloak audits, each listing what the provisioner manages in the realm once and waking only the namespaces whose clients, scopes or Secrets differ (0: none, and a running audit ends); set on the watcher, which starts the audit' },
-  { key: 'maintenancePerSecond', flag: 'maintenance-per-second', env: ['MAINTENANCE_PER_SECOND'], kind: 'count', default: '8', description: 'Settled namespaces woken per second at most for maintenance (the audit\'s repairs, a takeover); fewer while new work is queued or the servers lag; set on the watcher' },
+  { key: 'maintenancePerSecond', flag: 'maintenance-per-second', env: ['MAINTENANCE_PER_SECOND'], kind: 'count', default: '8', description: 'Settled namespaces woken per second at most for maintenance (the audit\'s repairs, a takeover, an upgrade to a new build); fewer while new work is queued or the servers lag; set on the watcher, and on the worker for upgrades' },
   { key: 'maxCachedWorkflows', flag: 'max-cached-workflows', env: ['MAX_CACHED_WORKFLOWS'], kind: 'count', default: '100', description: 'Workflows the worker keeps in memory (about 1 MB each); a namespace left out costs nothing until its next change, when its history (one run, continued-as-new past 2,000 events) is replayed' },
+  { key: 'workerDeployment', flag: 'worker-deployment', env: ['WORKER_DEPLOYMENT'], kind: 'string', default: 'kagenti-waypoint', description: 'Temporal worker deployment of the worker (worker versioning); with --worker-build-id' },
+  { key: 'workerBuildId', flag: 'worker-build-id', env: ['WORKER_BUILD_ID'], kind: 'string', default: '', description: 'Build id of this worker in its deployment (the image\'s version); each workflow stays on the build that started it and namespaces move to a new current build between passes (docs/upgrades.md); empty: unversioned, for a build never upgraded with workflows running' },
+  { key: 'promoteNewBuild', flag: 'promote-new-build', env: ['PROMOTE_NEW_BUILD'], kind: 'boolean', default: 'true', description: 'Make this build current when its workers first poll and no build of that id was ever current; false: a person makes it current (temporal worker deployment set-current-version)' },
   { key: 'leaderElect', flag: 'leader-elect', env: ['LEADER_ELECT'], kind: 'boolean', default: 'true', description: 'Watcher replicas elect a leader through the Lease kagenti-waypoint-watcher in the operator namespace' },
   { key: 'temporalAddress', flag: 'temporal-address', env: ['TEMPORAL_ADDRESS'], kind: 'string', default: '127.0.0.1:7233', description: 'Temporal frontend host:port' },
   { key: 'temporalNamespace', flag: 'temporal-namespace', env: ['TEMPORAL_NAMESPACE'], kind: 'string', default: 'default', description: 'Temporal namespace of the workflows' },

@@ -82,4 +82,10 @@ export interface MigrationActivities {
 }
 
 /** Everything the worker registers. */
-export type Activities = KubernetesActivities & KeycloakActivities & MigrationActivities;
+/** A new build of the worker became current: what its upgrade reads. */
+export interface UpgradeActivities {
+  /** Namespaces whose workflow is still pinned to another build of the deployment (a page of them). */
+  listNamespacesOnOtherBuilds(input: { deploymentName: string; buildId: string }): Promise<string[]>;
+}
+
+export type Activities = KubernetesActivities & KeycloakActivities & MigrationActivities & UpgradeActivities;

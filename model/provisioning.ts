@@ -126,10 +126,11 @@ export type GatewayReadiness = WaypointVerdict;
  * new work too, but a pass only if the verdict is news to the workflow (a pass waiting for its
  * waypoint takes it as its cue to look again). `takeover`: a watcher that just
  * started found the namespace not settled. `audit`: the Keycloak audit found its clients, scopes or
- * Secrets out of line. The last two are maintenance, which waits behind new work for Keycloak; any
- * other reason (a person's) is new work.
+ * Secrets out of line. `upgrade`: a newer build of the worker became current; the workflow moves
+ * onto it between passes, with no pass of its own. The last three are maintenance, which waits
+ * behind new work for Keycloak; any other reason (a person's) is new work.
  */
-export type WakeReason = 'change' | 'waypoint' | 'takeover' | 'audit';
+export type WakeReason = 'change' | 'waypoint' | 'takeover' | 'audit' | 'upgrade';
 
 /** What a namespace's workflow is told: why, and with a waypoint wake, istiod's verdict as the watcher saw it. */
 export interface NamespaceWake {
@@ -146,9 +147,9 @@ export type WorkPriority = 'new' | 'maintenance';
  */
 export const PRIORITY_KEY: Record<WorkPriority, number> = { new: 2, maintenance: 4 };
 
-/** Only the provisioner's own maintenance (a takeover, an audit's repair) is maintenance; any other wake (a change, a person) is new work. */
+/** Only the provisioner's own maintenance (a takeover, an audit's repair, an upgrade) is maintenance; any other wake (a change, a person) is new work. */
 export function wakePriority(reason: WakeReason | undefined): WorkPriority {
-  return reason === 'takeover' || reason === 'audit' ? 'maintenance' : 'new';
+  return reason === 'takeover' || reason === 'audit' || reason === 'upgrade' ? 'maintenance' : 'new';
 }
 
 /** Standby: the namespace is in sidecar mode or held by its migration, and the provisioner leaves it alone. */

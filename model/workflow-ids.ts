@@ -26,3 +26,8 @@ const AUDIT_PREFIX = 'keycloak-audit/';
 export function keycloakAuditWorkflowId(taskQueue: string): string {
   return `${AUDIT_PREFIX}${taskQueue}`;
 }
+
+/** The upgrade that moves every namespace onto a build, once per time that build became current (a rollback is a new time). */
+export function buildUpgradeWorkflowId(deploymentName: string, buildId: string, currentSince: Date): string {
+  return `build-upgrade/${deploymentName}/${buildId}/${currentSince.toISOString()}`;
+}

@@ -23,6 +23,11 @@ export function createWorker(connection: NativeConnection, client: Client, setti
     // Memory is bounded by this, not by the namespaces held: a settled namespace's workflow waits on
     // the server, and is replayed from its history only when it next has work (docs/performance.md).
     maxCachedWorkflows: settings.maxCachedWorkflows,
+    // A build id makes the worker one build of its deployment: each workflow runs on the build that
+    // started it (every type is pinned, workflows/worker-version.ts), never replayed on another.
+    ...(settings.workerBuildId
+      ? { workerDeploymentOptions: { useWorkerVersioning: true, version: { deploymentName: settings.workerDeployment, buildId: settings.workerBuildId }, defaultVersioningBehavior: 'PINNED' as const } }
+      : {}),
     // Bursts of namespaces bring bursts of short tasks: let the server's feedback size the pollers.
     workflowTaskPollerBehavior: { type: 'autoscaling' },
     activityTaskPollerBehavior: { type: 'autoscaling' },

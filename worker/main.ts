@@ -6,6 +6,7 @@ import { runMain } from '../config/run-main';
 import { loadSettings } from '../config/settings';
 import { connectClient, connectWorker, temporalAccess } from '../config/temporal-connection';
 import { namespaceOfWorkflowId } from '../model/workflow-ids';
+import { keepBuildInPlace } from './build-keeper';
 import { createWorker, SHUTDOWN_FORCE_TIME } from './create-worker';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
   const client = await connectClient(settings, access);
   const worker = await createWorker(connection, client, settings, log);
   const health = await startHealthServer(settings.healthPort, () => worker.getState() === 'RUNNING');
-  log.info({ taskQueue: settings.taskQueue, temporal: settings.temporalAddress }, 'Worker started');
+  const buildKeeper = settings.workerBuildId ? keepBuildInPlace(client, settings, log) : undefined;
+  log.info({ taskQueue: settings.taskQueue, temporal: settings.temporalAddress, deployment: settings.workerBuildId ? settings.workerDeployment : undefined, buildId: settings.workerBuildId || undefined }, 'Worker started');
   let forced = false;
   try {
     await worker.run();
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
     forced = true;
     log.warn({ sdkError: (error as Error).message }, `Shutdown forced after ${SHUTDOWN_FORCE_TIME}: unfinished tasks are retried by another worker`);
   } finally {
+    buildKeeper?.stop();
     health.close();
     await client.connection.close();
     await connection.close();

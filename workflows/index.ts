@@ -2,3 +2,4 @@
 export { namespaceWorkflow } from './namespace-workflow';
 export { migrationWorkflow } from './migration/migration-workflow';
 export { keycloakAuditWorkflow } from './keycloak-audit-workflow';
+export { buildUpgradeWorkflow } from './build-upgrade-workflow';

@@ -1,7 +1,8 @@
-import { condition, continueAsNew, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, setCurrentDetails, setHandler, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { activities, keycloakOptions, withSummary } from './activity-proxies';
 import { AuditSettings, auditNowSignal, auditSettingsSignal } from './messages';
 import type { KeycloakAudit } from '../model/provisioning';
+import { continueOnTargetBuild, newerBuildIsTarget, PINNED } from './worker-version';
 
 export interface KeycloakAuditInput {
   /** The leading watcher's signal sets them anew. */
@@ -55,6 +56,8 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
       setCurrentDetails('**Keycloak audit** switched off (interval 0)');
       return;
     }
+    // A newer build of the worker is current: the audit goes on there (it looks at least once an interval).
+    if (newerBuildIsTarget()) await continueOnTargetBuild<typeof keycloakAuditWorkflow>({ settings, auditFirst: auditRequested, toWake });
     if (auditDue()) {
       auditRequested = false;
       const audit = await withSummary(activities.auditKeycloak, 'Compare the Keycloak realm with the credentials Secrets in the cluster', [], keycloakOptions('maintenance'));
@@ -81,3 +84,5 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
     }
   }
 }
+// Never replays on another build: it moves to a newer one by continuing-as-new at the top of its loop.
+setWorkflowOptions(PINNED, keycloakAuditWorkflow);

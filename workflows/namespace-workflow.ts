@@ -5,6 +5,7 @@ import {
   metricMeter,
   setCurrentDetails,
   setHandler,
+  setWorkflowOptions,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -16,13 +17,14 @@ import type { WaypointNews } from './provisioning/pass-report';
 import { writeStatusAnnotation } from './provisioning/status';
 import type { WaypointState } from '../model/waypoint-gateway';
 import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
+import { continueOnTargetBuild, newerBuildIsTarget, PINNED } from './worker-version';
 
 export interface NamespaceWorkflowInput {
   namespace: string;
   /** Continue-as-new once the history has more events than this (default 2,000). */
   historyLimit?: number;
-  /** State carried over continue-as-new. */
-  carried?: { passes: number; last?: PassOutcome; keycloak?: KeycloakSettings };
+  /** State carried over continue-as-new; `pending` false: the new run waits for work before its first pass. */
+  carried?: { passes: number; last?: PassOutcome; keycloak?: KeycloakSettings; pending?: boolean };
 }
 
 // Recorded once per pass, not on replay; exported by the worker's Prometheus endpoint.
@@ -54,11 +56,13 @@ function describe(namespace: string, outcome: PassOutcome): string {
 
 /** One namespace's provisioning: what the workflow knows between passes, and the handlers that change it. */
 class NamespaceProvisioner {
-  private pending = true;
+  private pending: boolean;
   /** Whether a signal came since the last pass, and whether any of them asked for new work. */
   private sawSignal = false;
   private urgent = false;
   private deleted = false;
+  /** An upgrade asked this run to look whether a newer build of the worker is its target. */
+  private buildCheckAsked = false;
   /** The watcher's words that istiod's verdict on the waypoint changed (`waypoint` wakes) that were news, and how many a pass has heeded. */
   private waypointWakes = 0;
   private waypointWakesHeeded = 0;
@@ -74,6 +78,7 @@ class NamespaceProvisioner {
   private lastPassEndedAt?: number;
 
   constructor(private readonly input: NamespaceWorkflowInput) {
+    this.pending = input.carried?.pending ?? true;
     this.passes = input.carried?.passes ?? 0;
     this.last = input.carried?.last;
     this.keycloak = input.carried?.keycloak;
@@ -82,6 +87,10 @@ class NamespaceProvisioner {
       // Heeded by a pass waiting for its waypoint, or weighed once the pass in progress has ended: see wantsPass.
       if (change?.reason === 'waypoint') {
         if (!change.waypoint || !sameState(change.waypoint, this.knownWaypoint)) this.waypointWakes++;
+        return;
+      }
+      if (change?.reason === 'upgrade') {
+        this.buildCheckAsked = true;
         return;
       }
       this.pending = true;
@@ -126,13 +135,23 @@ class NamespaceProvisioner {
     },
   };
 
-  /** Until a pass is wanted, the namespace is deleted, or a waiting state's retry interval passes. */
+  /**
+   * Until a pass is wanted, the namespace is deleted, or a waiting state's retry interval passes.
+   * Between passes is where the run moves to a newer build of the worker, if one is its target:
+   * it continues-as-new onto it, carrying whether a pass is wanted.
+   */
   private async waitForWork(): Promise<void> {
-    const retryAfter = this.last?.retryAfterSeconds;
-    if (retryAfter !== undefined) {
-      if (!(await condition(() => this.wantsPass() || this.deleted, `${retryAfter} seconds`))) this.pending = true;
-    } else {
-      await condition(() => this.wantsPass() || this.deleted);
+    for (;;) {
+      const retryAfter = this.last?.retryAfterSeconds;
+      const wokenOrDue = () => this.wantsPass() || this.deleted || this.buildCheckAsked;
+      if (retryAfter !== undefined) {
+        if (!(await condition(wokenOrDue, `${retryAfter} seconds`))) this.pending = true;
+      } else {
+        await condition(wokenOrDue);
+      }
+      this.buildCheckAsked = false;
+      if (newerBuildIsTarget() && !this.deleted) await this.continueOnNewerBuild();
+      if (this.wantsPass() || this.deleted) break;
     }
     if (!this.pending && !this.deleted && this.lastPassEndedAt !== undefined) {
       const early = this.lastPassEndedAt + WAYPOINT_PASS_SPACING_MS - Date.now();
@@ -180,6 +199,15 @@ class NamespaceProvisioner {
     return last;
   }
 
+  /** The next run starts on the worker build that is now the target; nothing is lost, no pass is added. */
+  private async continueOnNewerBuild(): Promise<never> {
+    return continueOnTargetBuild<typeof namespaceWorkflow>({
+      namespace: this.input.namespace,
+      historyLimit: this.input.historyLimit,
+      carried: { passes: this.passes, last: this.last, keycloak: this.keycloak, pending: this.wantsPass() },
+    });
+  }
+
   private async continueAsNewIfLong(): Promise<void> {
     const { continueAsNewSuggested, historyLength } = workflowInfo();
     if (!continueAsNewSuggested && historyLength <= (this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) return;
@@ -215,3 +243,5 @@ class NamespaceProvisioner {
 export async function namespaceWorkflow(input: NamespaceWorkflowInput): Promise<'deleted' | 'idle'> {
   return new NamespaceProvisioner(input).run();
 }
+// Never replays on another build: it moves to a newer one by continuing-as-new between passes.
+setWorkflowOptions(PINNED, namespaceWorkflow);

@@ -102,6 +102,7 @@ export function fakeActivities(cluster: FakeCluster) {
     deleteStaleKeycloakClients: call('deleteStaleKeycloakClients', () => ({ deleted: [] })),
     auditKeycloak: call('auditKeycloak', () => ({ realms: [], outOfLine: [], outOfLineCount: 0, examples: [] })),
     wakeNamespaces: async (input) => call('wakeNamespaces', () => ({ woken: input.namespaces.length }))(),
+    listNamespacesOnOtherBuilds: call('listNamespacesOnOtherBuilds', () => []),
     migrationPreflight: call('migrationPreflight', () => ({
       checks: [{ name: 'namespace', ok: true, message: 'in sidecar mode' }],
       config: cluster.config,

@@ -1,5 +1,7 @@
+import { setWorkflowOptions } from '@temporalio/workflow';
 import type { MigrationInput, MigrationResult } from '../../model/migration';
 import { Migration } from './migration';
+import { PINNED } from '../worker-version';
 
 /**
  * Moves one namespace from sidecar mode to waypoint mode, the way the reference runbook does by
@@ -11,3 +13,6 @@ import { Migration } from './migration';
 export async function migrationWorkflow(input: MigrationInput): Promise<MigrationResult> {
   return new Migration(input).run();
 }
+// A migration finishes on the build it started with, its compensations included: a person
+// approved each phase as that build runs it.
+setWorkflowOptions(PINNED, migrationWorkflow);

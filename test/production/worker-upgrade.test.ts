@@ -1,0 +1,135 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { namespaceWorkflowId } from '../../model/workflow-ids';
+import { describeDeployment, namespacesOnOtherBuilds } from '../../temporal/worker-deployment';
+import { ensureIstioFootprint } from '../../tools/local/istio-footprint';
+import { NEXT_BUILD_BUNDLE } from '../harness/bundle-fixtures';
+import { allCredentialsSecrets, createAgentDeployment, createNamespace } from '../harness/cluster';
+import { eventually } from '../harness/eventually';
+import { awaitingGate, createSidecarNamespace, projectCli, startMigration } from '../harness/migration';
+import { provisionedSuite } from '../harness/provisioned-suite';
+import { adminKubeConfig, uniqueName } from '../harness/stack';
+import { startWorkerProcess, WorkerProcess } from '../harness/worker-process';
+
+// Two builds of the worker on the real Temporal server (worker versioning needs server 1.32's
+// upgrade on continue-as-new), with the real watcher, Kubernetes, istiod and Keycloak. Build B's
+// namespace workflow differs in shape from build A's (test/fixtures/next-build): replaying one of
+// A's histories on B fails. Only a kubelet is simulated (kwok).
+const provisioner = provisionedSuite({ inProcessWorker: false });
+
+// The migration's preflight looks for Istio's data plane (ztunnel), which is played here.
+beforeAll(async () => {
+  await ensureIstioFootprint(adminKubeConfig());
+});
+
+const A = 'build-a';
+const B = 'build-b';
+
+async function createAgents(namespaces: string[]): Promise<void> {
+  await Promise.all(namespaces.map(async (ns) => {
+    await createNamespace(ns);
+    await createAgentDeployment(ns, 'agent');
+  }));
+}
+
+/** The build a workflow's run is pinned to, as the server says. */
+async function buildOf(handle: WorkflowHandle): Promise<string | undefined> {
+  const described = await handle.describe();
+  return described.raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId ?? undefined;
+}
+
+async function buildsOf(client: Client, namespaces: string[]): Promise<Record<string, string | undefined>> {
+  const builds: Record<string, string | undefined> = {};
+  for (const ns of namespaces) builds[ns] = await buildOf(client.workflow.getHandle(namespaceWorkflowId(ns)));
+  return builds;
+}
+
+/** Every workflow task that failed in any run on the task queue (a non-determinism error is one). */
+async function failedWorkflowTasks(client: Client, taskQueue: string): Promise<string[]> {
+  const failed: string[] = [];
+  for await (const execution of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    for (const event of history.events ?? []) {
+      const failure = event.workflowTaskFailedEventAttributes;
+      if (failure) failed.push(`${execution.workflowId}: ${failure.failure?.message ?? failure.cause}`);
+    }
+  }
+  return failed;
+}
+
+const stop = async (worker: WorkerProcess | undefined) => {
+  if (!worker || worker.child.exitCode !== null) return;
+  worker.child.kill('SIGTERM');
+  await worker.exited;
+};
+
+test('an upgrade from build A to build B: namespaces move to B between passes, a waiting migration finishes on A, A is drained and stopped', async () => {
+  const { settings, client } = provisioner();
+  const deployment = uniqueName('kwp');
+  const buildEnv = (buildId: string, bundle?: string) => ({
+    WORKER_DEPLOYMENT: deployment,
+    WORKER_BUILD_ID: buildId,
+    ...(bundle ? { WORKFLOW_BUNDLE_PATH: bundle } : {}),
+  });
+  const current = async () => (await describeDeployment(client, deployment))?.current;
+  const prefix = uniqueName('upg');
+  const settled = Array.from({ length: 6 }, (_, i) => `${prefix}-s${i}`);
+  let a: WorkerProcess | undefined;
+  let b: WorkerProcess | undefined;
+  try {
+    // Build A alone: it makes itself current the first time it polls.
+    a = startWorkerProcess(settings, [], buildEnv(A));
+    await eventually(async () => ((await current()) === A ? true : undefined), 60_000, 'build A to become current');
+    await createAgents(settled);
+    await allCredentialsSecrets(settled, 120_000);
+    expect(Object.values(await buildsOf(client, settled))).toEqual(settled.map(() => A));
+
+    // A migration started on A, waiting for its first approval.
+    const migrating = await createSidecarNamespace(['alpha'], 'upgm');
+    const migration = await startMigration(client, settings.taskQueue, { namespace: migrating });
+    await awaitingGate(migration, 'preflight');
+    expect(await buildOf(migration)).toBe(A);
+
+    // Build B starts beside A and makes itself current; its workers start the upgrade.
+    b = startWorkerProcess(settings, [], buildEnv(B, NEXT_BUILD_BUNDLE));
+    await eventually(async () => ((await current()) === B ? true : undefined), 60_000, 'build B to become current');
+    const upgradeFrom = Date.now();
+
+    // New agents during the upgrade are provisioned as usual, on B.
+    const fresh = [`${prefix}-n0`, `${prefix}-n1`];
+    const freshFrom = Date.now();
+    await createAgents(fresh);
+    await allCredentialsSecrets(fresh, 60_000);
+    console.log(`New agents during the upgrade: credentials Secrets in ${((Date.now() - freshFrom) / 1000).toFixed(1)} s`);
+    expect(Object.values(await buildsOf(client, fresh))).toEqual(fresh.map(() => B));
+
+    // Every settled namespace moves onto B, without a pass.
+    await eventually(async () => (Object.values(await buildsOf(client, settled)).every((build) => build === B) ? true : undefined), 120_000, 'every namespace to move onto build B');
+    console.log(`${settled.length} settled namespaces on build B ${((Date.now() - upgradeFrom) / 1000).toFixed(1)} s after it became current`);
+    for (const ns of settled) {
+      const status = await client.workflow.getHandle(namespaceWorkflowId(ns)).query<{ pending: boolean }>('getStatus');
+      expect({ ns, pending: status.pending }).toEqual({ ns, pending: false });
+    }
+
+    // The migration stayed on A, and is approved to its end there.
+    expect(await buildOf(migration)).toBe(A);
+    for (const gate of ['preflight', 'snapshot', 'prepare', 'wave-1', 'cleanup']) {
+      await awaitingGate(migration, gate);
+      await projectCli(settings.taskQueue, ['approve', migrating, '--gate', gate]);
+    }
+    expect(await migration.result()).toEqual({ outcome: 'completed' });
+    expect(await buildOf(migration)).toBe(A);
+
+    // Nothing left on A: it can be stopped, and new work goes on on B.
+    expect(await namespacesOnOtherBuilds(client, deployment, B, 100)).toEqual([]);
+    await stop(a);
+    const after = [`${prefix}-m0`];
+    await createAgents(after);
+    await allCredentialsSecrets(after, 60_000);
+
+    // No workflow task failed anywhere: no history was replayed on a build that did not start it.
+    expect(await failedWorkflowTasks(client, settings.taskQueue)).toEqual([]);
+  } finally {
+    await stop(a);
+    await stop(b);
+  }
+}, 600_000);
