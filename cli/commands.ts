@@ -4,6 +4,7 @@ import { migrationWorkflowId } from '../model/workflow-ids';
 import { MigrationPhase, MigrationState } from '../workflows/search-attributes';
 import { approveUpdate, progressQuery, rollbackUpdate } from '../workflows/migration/messages';
 import type { MigrationInput } from '../model/migration';
+import { describeDeployment, runningOnBuild, VERSIONED_TYPES } from '../temporal/worker-deployment';
 import { formatProgress } from './format';
 
 /** A command's failure that is the user's to fix: printed as one line, exit code 1. */
@@ -76,4 +77,23 @@ export async function list(client: Client): Promise<string> {
     rows.push(`${execution.workflowId.padEnd(40)} ${execution.status.name.padEnd(12)} ${state.padEnd(16)} ${phase}`);
   }
   return rows.length === 0 ? 'No migrations.' : [`${'WORKFLOW'.padEnd(40)} ${'STATUS'.padEnd(12)} ${'STATE'.padEnd(16)} PHASE`, ...rows].join('\n');
+}
+
+/**
+ * The builds of the worker deployment: which is current, and what each still runs. A build that is
+ * not current and runs nothing may be stopped (its workers' Deployment deleted).
+ */
+export async function builds(client: Client, deploymentName: string): Promise<string> {
+  const deployment = await describeDeployment(client, deploymentName);
+  if (!deployment || deployment.builds.length === 0) return `No build of worker deployment ${deploymentName} has polled yet (a worker without --worker-build-id is unversioned).`;
+  const rows: string[] = [];
+  for (const build of deployment.builds) {
+    const running = await runningOnBuild(client, deploymentName, build.buildId);
+    const total = Object.values(running).reduce((a, b) => a + b, 0);
+    const canStop = build.buildId !== deployment.current && total === 0;
+    const runs = VERSIONED_TYPES.map((type) => String(running[type]).padStart(10)).join(' ');
+    rows.push(`${build.buildId.padEnd(24)} ${build.status.padEnd(9)} ${runs}   ${canStop ? 'yes' : 'no'}`);
+  }
+  const header = `${'BUILD'.padEnd(24)} ${'STATUS'.padEnd(9)} ${'NAMESPACES'.padStart(10)} ${'MIGRATIONS'.padStart(10)} ${'AUDIT'.padStart(10)} ${'UPGRADE'.padStart(10)}   SAFE TO STOP`;
+  return [`Worker deployment ${deploymentName}; current build: ${deployment.current ?? 'none'}`, header, ...rows].join('\n');
 }

@@ -1,14 +1,16 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../config/logger';
-import { InvalidSettingError, loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
+import { FLAGS, InvalidSettingError, loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
 import { connectClient, temporalAccess } from '../config/temporal-connection';
 import { startDeviceSignIn } from '../config/person-sign-in';
 import { tokenHolder } from '../config/temporal-credentials';
 import type { MigrationInput } from '../model/migration';
 import { TEMPORAL_CLI_CLIENT_ID } from '../model/names';
-import { approve, CommandError, list, migrate, refusal, rollback, status } from './commands';
+import { approve, builds, CommandError, list, migrate, refusal, rollback, status } from './commands';
 import { deleteSession, saveSession, sessionFile, sessionToken } from './session';
+
+const DEFAULT_DEPLOYMENT = FLAGS.find((f) => f.key === 'workerDeployment')!.default;
 
 const USAGE = `Usage: npm run -s kwp -- <command> [namespace] [options]
        (in the image: node dist/cli/main.js <command> [namespace] [options])
@@ -28,6 +30,8 @@ Commands:
   rollback <namespace>  roll the migration back to its snapshot  [--reason TEXT] [--by NAME]
   status <namespace>    phase, wave, workloads, gates and compensations  [--json]
   list                  every migration with its state and phase
+  builds                the worker deployment's builds: which is current, what each still runs,
+                        which may be stopped  [--worker-deployment NAME] (default ${DEFAULT_DEPLOYMENT})
   login                 sign in (device flow: open the page shown, sign in there) and keep the
                         tokens for the commands above  [--client-id kagenti-waypoint-cli]
                         needs --temporal-token-url (TEMPORAL_TOKEN_URL) of the Temporal realm
@@ -55,6 +59,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   json: { type: 'boolean' },
   'client-id': { type: 'string' },
+  'worker-deployment': { type: 'string' },
   ...Object.fromEntries(TEMPORAL_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -98,8 +103,8 @@ async function run(argv: string[]): Promise<string> {
   const [command, namespace, ...extra] = positionals;
   if (values.help || !command) return USAGE;
   if (extra.length > 0) throw new CommandError(`unexpected argument(s): ${extra.join(' ')}`);
-  if (!['migrate', 'approve', 'rollback', 'status', 'list', 'login', 'logout'].includes(command)) throw new CommandError(`unknown command '${command}'\n\n${USAGE}`);
-  if (!['list', 'login', 'logout'].includes(command) && !namespace) throw new CommandError(`${command} needs a namespace`);
+  if (!['migrate', 'approve', 'rollback', 'status', 'list', 'builds', 'login', 'logout'].includes(command)) throw new CommandError(`unknown command '${command}'\n\n${USAGE}`);
+  if (!['list', 'builds', 'login', 'logout'].includes(command) && !namespace) throw new CommandError(`${command} needs a namespace`);
   // Bad input is refused before anything connects.
   const input = command === 'migrate' ? migrationInput(namespace, values) : undefined;
   const given = loadTemporalSettings(values as Record<string, string | undefined>);
@@ -126,6 +131,8 @@ async function run(argv: string[]): Promise<string> {
         return await rollback(client, namespace, { reason: values.reason, by });
       case 'status':
         return await status(client, namespace, Boolean(values.json));
+      case 'builds':
+        return await builds(client, values['worker-deployment'] ?? process.env.WORKER_DEPLOYMENT ?? DEFAULT_DEPLOYMENT);
       default:
         return await list(client);
     }

@@ -74,3 +74,17 @@ export async function namespacesOnOtherBuilds(client: Client, deploymentName: st
   }
   return namespaces;
 }
+
+/** The workflow types a build may still run, in the order `builds` prints them. */
+export const VERSIONED_TYPES = ['namespaceWorkflow', 'migrationWorkflow', 'keycloakAuditWorkflow', 'buildUpgradeWorkflow'] as const;
+
+/** How many runs of each type are open on a build of the deployment. */
+export async function runningOnBuild(client: Client, deploymentName: string, buildId: string): Promise<Record<(typeof VERSIONED_TYPES)[number], number>> {
+  const counts = await Promise.all(
+    VERSIONED_TYPES.map(async (type) => {
+      const query = `WorkflowType = '${type}' AND ExecutionStatus = 'Running' AND TemporalWorkerDeploymentVersion = '${deploymentVersionKey(deploymentName, buildId)}'`;
+      return [type, (await client.workflow.count(query)).count] as const;
+    }),
+  );
+  return Object.fromEntries(counts) as Record<(typeof VERSIONED_TYPES)[number], number>;
+}

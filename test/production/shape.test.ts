@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { VERSIONS } from '../../tools/stack/versions';
 import { psql } from '../../tools/stack/production/postgres';
 import { POSTGRES_BIN } from '../../tools/stack/toolchain';
 import { killComponent, startStoppedComponent } from '../../tools/stack/stack';
@@ -33,7 +34,7 @@ test('Temporal is the multi-service server on PostgreSQL with SQL visibility, ou
     const info = await connection.workflowService.getClusterInfo({});
     expect(info.persistenceStore).toBe('postgres12');
     expect(info.visibilityStore).toBe('postgres12');
-    expect(info.serverVersion).toBe('1.29.1');
+    expect(info.serverVersion).toBe(VERSIONS.temporalServer);
     const listed = await connection.operatorService.listSearchAttributes({ namespace: stack.temporal.namespace });
     expect(Object.keys(listed.customAttributes ?? {}).sort()).toEqual(expect.arrayContaining(SEARCH_ATTRIBUTES.map((k) => k.name).sort()));
   } finally {

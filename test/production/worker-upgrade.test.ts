@@ -7,6 +7,7 @@ import { allCredentialsSecrets, createAgentDeployment, createNamespace } from '.
 import { eventually } from '../harness/eventually';
 import { awaitingGate, createSidecarNamespace, projectCli, startMigration } from '../harness/migration';
 import { provisionedSuite } from '../harness/provisioned-suite';
+import { recordHistoryWhenAsked } from '../harness/recorded-history';
 import { adminKubeConfig, uniqueName } from '../harness/stack';
 import { startWorkerProcess, WorkerProcess } from '../harness/worker-process';
 
@@ -103,12 +104,22 @@ test('an upgrade from build A to build B: namespaces move to B between passes, a
     expect(Object.values(await buildsOf(client, fresh))).toEqual(fresh.map(() => B));
 
     // Every settled namespace moves onto B, without a pass.
-    await eventually(async () => (Object.values(await buildsOf(client, settled)).every((build) => build === B) ? true : undefined), 120_000, 'every namespace to move onto build B');
+    await eventually(async () => {
+      // A history replayed on a build that did not start it fails its workflow task: said at once.
+      const failed = await failedWorkflowTasks(client, settings.taskQueue);
+      if (failed.length > 0) throw new Error(`workflow tasks failed: ${failed.join('; ')}`);
+      return Object.values(await buildsOf(client, settled)).every((build) => build === B) ? true : undefined;
+    }, 120_000, 'every namespace to move onto build B');
     console.log(`${settled.length} settled namespaces on build B ${((Date.now() - upgradeFrom) / 1000).toFixed(1)} s after it became current`);
     for (const ns of settled) {
       const status = await client.workflow.getHandle(namespaceWorkflowId(ns)).query<{ pending: boolean }>('getStatus');
       expect({ ns, pending: status.pending }).toEqual({ ns, pending: false });
     }
+
+    // The project CLI says A may not be stopped yet: its migration runs there.
+    const builds = async () => (await projectCli(settings.taskQueue, ['builds', '--worker-deployment', deployment])).stdout;
+    const row = (build: string, status: string, runs: string, canStop: 'yes' | 'no') => new RegExp(`^${build}\\s+${status}\\s+${runs}\\s+${canStop}$`, 'm');
+    await eventually(async () => ((await builds()).match(row(A, 'draining', '0\\s+1\\s+0\\s+0', 'no')) ? true : undefined), 30_000, 'builds to show the migration on A');
 
     // The migration stayed on A, and is approved to its end there.
     expect(await buildOf(migration)).toBe(A);
@@ -118,9 +129,21 @@ test('an upgrade from build A to build B: namespaces move to B between passes, a
     }
     expect(await migration.result()).toEqual({ outcome: 'completed' });
     expect(await buildOf(migration)).toBe(A);
+    // The shapes this test makes: a namespace's run on A that moved onto B, and the upgrade that told it.
+    const movedRun = (await client.workflow.getHandle(namespaceWorkflowId(settled[0])).describe()).raw.workflowExecutionInfo?.firstRunId;
+    if (movedRun) await recordHistoryWhenAsked(client.workflow.getHandle(namespaceWorkflowId(settled[0]), movedRun), 'namespace-moved-to-next-build');
+    const upgrades = [];
+    for await (const upgrade of client.workflow.list({ query: `WorkflowType = 'buildUpgradeWorkflow' AND TaskQueue = '${settings.taskQueue}'` })) upgrades.push(upgrade);
+    const toB = upgrades.find((upgrade) => upgrade.workflowId.includes(`/${B}/`));
+    expect(toB).toBeDefined();
+    const upgradeToB = client.workflow.getHandle(toB!.workflowId, toB!.runId);
+    expect(await upgradeToB.result()).toEqual({ outcome: 'done', woken: expect.any(Number) });
+    await recordHistoryWhenAsked(upgradeToB, 'build-upgrade-done');
 
     // Nothing left on A: it can be stopped, and new work goes on on B.
     expect(await namespacesOnOtherBuilds(client, deployment, B, 100)).toEqual([]);
+    await eventually(async () => ((await builds()).match(row(A, '\\w+', '0\\s+0\\s+0\\s+0', 'yes')) ? true : undefined), 30_000, 'builds to say A may be stopped');
+    expect(await builds()).toMatch(row(B, 'current', '\\d+\\s+0\\s+0\\s+\\d+', 'no'));
     await stop(a);
     const after = [`${prefix}-m0`];
     await createAgents(after);
