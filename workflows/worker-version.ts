@@ -1,11 +1,15 @@
 import { allHandlersFinished, condition, makeContinueAsNewFunc, type Workflow, workflowInfo } from '@temporalio/workflow';
+import type { WorkflowDefinitionOptions } from '@temporalio/common';
 
 /**
  * Every workflow type here is pinned: a run replays only on the build that started it, so a change
  * of shape never meets an old history (docs/architecture.md, "Versioning"). The long-lived ones
  * move to a new build themselves, at a point where that is safe, by continuing-as-new onto it.
+ * An unversioned worker (no build id) declares no behaviour: the server refuses one from it.
  */
-export const PINNED = { versioningBehavior: 'PINNED' } as const;
+export function PINNED(): WorkflowDefinitionOptions {
+  return workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'PINNED' } : {};
+}
 
 /**
  * Whether another build of the worker has become the target of this run's task queue (current, or

@@ -7,7 +7,7 @@ import { testServerLauncher } from '../../tools/stack/test-server';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 /**
- * Registers search attributes on a running environment's server, as the stack does for its dev server.
+ * Registers search attributes on a running environment's server, as the stack does for its server.
  * Temporal's test server knows only its predefined Custom*Field attributes: starting or upserting with
  * any other fails with "search attribute <name> is not defined" (an upsert fails the workflow task,
  * which is retried for ever, so the workflow hangs).

@@ -30,7 +30,7 @@ function buildKey(build: GoBuild): string {
 }
 
 /** Where a build's binaries are (or will be) in the cache. */
-export function goBuildDir(build: GoBuild, cache: string): string {
+function goBuildDir(build: GoBuild, cache: string): string {
   return join(cache, 'bin', buildKey(build));
 }
 

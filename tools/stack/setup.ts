@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ensureGoBinaries, GoBuild, goBuildDir } from './build-go';
+import { ensureGoBinaries, GoBuild } from './build-go';
 import { ensureKeycloakDistribution } from './fetch-keycloak';
 import { ensureKeycloakProductionBuild, keycloakProductionHome } from './production/keycloak-build';
 import { Profile, PROFILES } from './state';
@@ -95,13 +95,10 @@ export const GO_BUILDS: Record<'temporal' | 'temporalServer' | 'temporalUi' | 'e
   },
 };
 
-/** Builds only the production profile runs: they are made when it is asked for (or by `setup`). */
-const PRODUCTION_GO_BUILDS: (keyof typeof GO_BUILDS)[] = ['temporalServer', 'temporalUi'];
-
 /**
  * Builds or fetches every server binary the stack's `profiles` need, reusing the cache: a second
  * run builds nothing. Toolchains are checked first, so a missing one is reported before any work.
- * The production profile's paths are returned either way: they exist once it has been set up.
+ * The production profile's Keycloak build is returned either way: it exists once that profile has been set up.
  */
 export async function ensureArtifacts(profiles: readonly Profile[] = PROFILES): Promise<Artifacts> {
   const production = profiles.includes('production');
@@ -124,10 +121,6 @@ export async function ensureArtifacts(profiles: readonly Profile[] = PROFILES): 
   const report: string[] = [];
   try {
     for (const [key, build] of Object.entries(GO_BUILDS)) {
-      if (!production && PRODUCTION_GO_BUILDS.includes(key as keyof typeof GO_BUILDS)) {
-        dirs[key] = goBuildDir(build, cache);
-        continue;
-      }
       const result = await ensureGoBinaries(build, go, cache);
       dirs[key] = result.dir;
       report.push(`${build.name} ${build.version} ${result.built ? `built in ${result.seconds.toFixed(0)} s` : 'cached'}`);

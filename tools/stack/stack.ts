@@ -17,7 +17,7 @@ import { checkProductionPrerequisites, ProductionContext, productionContext, run
 import { prepareDatabases } from './production/postgres';
 import { writeExtraCaBundle } from './production/stack-ca';
 import { setUpTemporalSchema } from './production/temporal-schema';
-import { registerTemporalNamespace } from './production/temporal-namespace';
+import { registerTemporalNamespace } from './temporal-namespace';
 import { say } from './progress';
 import { ensureArtifacts } from './setup';
 import { writeInjectorCertificate } from './sidecar-injector/certificate';
@@ -184,10 +184,8 @@ export async function up(dir: string, options: UpOptions = {}): Promise<StackSta
     // Production: after Keycloak's realms exist, so the server's first read of their keys succeeds.
     if (production) await keycloak();
     await start('temporal');
-    if (production) {
-      await registerTemporalNamespace(state.temporal);
-      await start('temporal-ui');
-    }
+    await registerTemporalNamespace(state.temporal);
+    await start('temporal-ui');
   };
   // Production: PostgreSQL first, with the databases and Temporal's schema, then both servers on it.
   const servers = production ? startOnPostgres(ctx, production, start, [temporal, keycloak]) : Promise.all([temporal(), keycloak()]);

@@ -4,7 +4,7 @@ import { StackError } from './errors';
 import { STACK_TLS_SERVER_NAME } from './production/stack-ca';
 
 /**
- * The two shapes a stack comes in. `development`: Temporal's dev server on SQLite and Keycloak
+ * The two shapes a stack comes in. `development`: the Temporal server on SQLite and Keycloak
  * `start-dev` in memory. `production`: what a platform team runs: PostgreSQL, the Temporal server
  * with SQL visibility and the Web UI server beside it, Keycloak in production mode over HTTPS.
  */
@@ -24,7 +24,7 @@ export const KUBERNETES_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller
 
 /** The components of each profile: the Kubernetes control plane and its servers. */
 export const PROFILE_COMPONENTS = {
-  development: [...KUBERNETES_COMPONENTS, 'temporal', 'keycloak'],
+  development: [...KUBERNETES_COMPONENTS, 'temporal', 'temporal-ui', 'keycloak'],
   production: [...KUBERNETES_COMPONENTS, 'postgresql', 'temporal', 'temporal-ui', 'keycloak'],
 } as const;
 export type ComponentName = (typeof PROFILE_COMPONENTS)[Profile][number];
@@ -34,7 +34,8 @@ export const COMPONENTS: readonly ComponentName[] = [...new Set<ComponentName>([
 
 /**
  * The production profile's Temporal server runs its four services in one process, each with a gRPC
- * and a membership port (the frontend's gRPC port is `temporal`, as the dev server's).
+ * and a membership port (the frontend's gRPC port is `temporal`); the development profile's runs the
+ * same but the internal frontend.
  */
 const TEMPORAL_SERVICE_PORTS = [
   'temporal',

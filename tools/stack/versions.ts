@@ -4,9 +4,9 @@
  */
 export const VERSIONS = {
   temporalCli: '1.5.1',
-  /** The production profile's Temporal server and Web UI server: newer than CLI 1.5.1 embeds (1.29.1, 2.42.1), for upgrade on continue-as-new (server 1.32). */
+  /** The Temporal server of both profiles: newer than the 1.29.1 CLI 1.5.1 embeds, for upgrade on continue-as-new (1.32); the Web UI server is the one CLI 1.5.1 embeds. */
   temporalServer: '1.32.0',
-  temporalUi: '2.54.1',
+  temporalUi: '2.42.1',
   /** Debian 12's PostgreSQL (package postgresql-15), which the production profile runs. */
   postgresqlMajor: 15,
   kubernetes: '1.34.4',

@@ -5,7 +5,7 @@ import { FIXTURE_BUNDLE } from '../../harness/bundle-fixtures';
 import { eventually } from '../../harness/eventually';
 import { temporalClient, testStack, uniqueName, workerConnection } from '../../harness/stack';
 
-describe('local Temporal dev server', () => {
+describe('local Temporal server (development profile)', () => {
   test('a workflow runs on a real worker and is found by a search-attribute query, also with the temporal CLI', async () => {
     const taskQueue = uniqueName('probe-queue');
     const namespaceTag = uniqueName('team');

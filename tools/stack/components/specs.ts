@@ -11,9 +11,9 @@ import { kubeApiserverComponent } from './kube-apiserver';
 import { kubeControllerManagerComponent, kubeSchedulerComponent, kwokComponent } from './kube-controllers';
 import { postgresqlComponent } from './postgresql';
 import { sidecarInjectorComponent } from './sidecar-injector';
-import { TEMPORAL_NAMESPACE, temporalComponent } from './temporal';
-import { temporalServerComponent } from './temporal-server';
-import { temporalUiComponent } from './temporal-ui';
+import { TEMPORAL_NAMESPACE } from './temporal';
+import { temporalDevelopmentServerComponent, temporalServerComponent } from './temporal-server';
+import { temporalDevelopmentUiComponent, temporalUiComponent } from './temporal-ui';
 
 const KWOK_STAGES = join(__dirname, '..', 'kwok', 'stages.yaml');
 
@@ -44,9 +44,9 @@ export function componentSpec(name: ComponentName, ctx: StackContext, production
       return postgresqlComponent(ctx, p.postgresBin, p.postgresUser);
     }
     case 'temporal':
-      return production ? temporalServerComponent(ctx, production.passwords.temporal, production.temporalTls, { jwksUrl: temporalRealmUrls(production.temporalAccess).keys, audience: TEMPORAL_AUDIENCE }) : temporalComponent(ctx);
+      return production ? temporalServerComponent(ctx, production.passwords.temporal, production.temporalTls, { jwksUrl: temporalRealmUrls(production.temporalAccess).keys, audience: TEMPORAL_AUDIENCE }) : temporalDevelopmentServerComponent(ctx);
     case 'temporal-ui':
-      return temporalUiComponent(ctx, TEMPORAL_NAMESPACE, needsProduction(name, production));
+      return production ? temporalUiComponent(ctx, TEMPORAL_NAMESPACE, production) : temporalDevelopmentUiComponent(ctx, TEMPORAL_NAMESPACE);
     case 'keycloak':
       return production ? keycloakProductionComponent(ctx, production.keycloakTls, production.passwords.keycloak) : keycloakComponent(ctx);
   }

@@ -7,8 +7,42 @@ import { temporalRealmUrls } from '../state';
 import { answers } from '../wait';
 import type { ComponentSpec, StackContext } from './component';
 
+/** Writes the UI server's configuration (config/production.yaml) under the stack folder; returns its root. */
+function writeUiConfig(ctx: StackContext, config: object): string {
+  const root = join(ctx.dir, 'temporal-ui');
+  mkdirSync(join(root, 'config'), { recursive: true, mode: 0o700 });
+  // On the production profile it holds the UI client's secret: readable by root only.
+  writeFileSync(join(root, 'config', 'production.yaml'), stringify(config), { mode: 0o600 });
+  return root;
+}
+
+function uiProcess(ctx: StackContext, root: string, env: NodeJS.ProcessEnv = process.env): ComponentSpec['process'] {
+  return { command: ctx.artifacts.temporalUi, args: ['--root', root, '--config', 'config', '--env', 'production', 'start'], cwd: root, env };
+}
+
+/** The development profile's Web UI: open to anyone on loopback, as the CLI's dev server's is. */
+export function temporalDevelopmentUiComponent(ctx: StackContext, namespace: string): ComponentSpec {
+  const port = ctx.ports['temporal-ui'];
+  const origin = `http://127.0.0.1:${port}`;
+  const root = writeUiConfig(ctx, {
+    temporalGrpcAddress: `127.0.0.1:${ctx.ports.temporal}`,
+    host: '127.0.0.1',
+    port,
+    enableUi: true,
+    defaultNamespace: namespace,
+    notifyOnNewVersion: false,
+    cors: { allowOrigins: [origin], cookieInsecure: true },
+  });
+  return {
+    name: 'temporal-ui',
+    process: uiProcess(ctx, root),
+    ready: () => answers(`${origin}/api/v1/settings`),
+    readyTimeoutMs: 60_000,
+  };
+}
+
 /**
- * The Temporal Web UI server (github.com/temporalio/ui-server, the version the CLI embeds) beside
+ * The Temporal Web UI server (github.com/temporalio/ui-server) beside
  * the production profile's Temporal server, as the temporalio/ui image runs it: its own process,
  * on loopback, reaching the frontend over TLS. People sign in through Keycloak (the realm of who
  * may act on Temporal); the UI sends each person's own token, so the frontend's authorizer decides
@@ -16,51 +50,39 @@ import type { ComponentSpec, StackContext } from './component';
  * document when it starts.
  */
 export function temporalUiComponent(ctx: StackContext, namespace: string, production: ProductionContext): ComponentSpec {
-  const root = join(ctx.dir, 'temporal-ui');
-  mkdirSync(join(root, 'config'), { recursive: true, mode: 0o700 });
   const port = ctx.ports['temporal-ui'];
   const origin = `http://127.0.0.1:${port}`;
   const { temporalAccess: access, temporalTls, keycloakTls } = production;
-  writeFileSync(
-    join(root, 'config', 'production.yaml'),
-    stringify({
-      temporalGrpcAddress: `127.0.0.1:${ctx.ports.temporal}`,
-      host: '127.0.0.1',
-      port,
-      enableUi: true,
-      defaultNamespace: namespace,
-      notifyOnNewVersion: false,
-      // Without enableHostVerification the UI server would not check the frontend's certificate at all.
-      tls: { caFile: temporalTls.caFile, enableHostVerification: true },
-      auth: {
-        enabled: true,
-        providers: [
-          {
-            label: 'Keycloak',
-            type: 'oidc',
-            providerUrl: temporalRealmUrls(access).issuer,
-            clientId: access.ui.clientId,
-            clientSecret: readSecretFile(access.ui.secretFile, 'the Web UI client secret file'),
-            callbackUrl: `${origin}/auth/sso/callback`,
-            scopes: ['openid', 'profile', 'email'],
-          },
-        ],
-      },
-      // Plain HTTP on loopback: the session cookies cannot be Secure.
-      cors: { allowOrigins: [origin], cookieInsecure: true },
-    }),
-    // It holds the UI client's secret: readable by root only.
-    { mode: 0o600 },
-  );
+  const root = writeUiConfig(ctx, {
+    temporalGrpcAddress: `127.0.0.1:${ctx.ports.temporal}`,
+    host: '127.0.0.1',
+    port,
+    enableUi: true,
+    defaultNamespace: namespace,
+    notifyOnNewVersion: false,
+    // Without enableHostVerification the UI server would not check the frontend's certificate at all.
+    tls: { caFile: temporalTls.caFile, enableHostVerification: true },
+    auth: {
+      enabled: true,
+      providers: [
+        {
+          label: 'Keycloak',
+          type: 'oidc',
+          providerUrl: temporalRealmUrls(access).issuer,
+          clientId: access.ui.clientId,
+          clientSecret: readSecretFile(access.ui.secretFile, 'the Web UI client secret file'),
+          callbackUrl: `${origin}/auth/sso/callback`,
+          scopes: ['openid', 'profile', 'email'],
+        },
+      ],
+    },
+    // Plain HTTP on loopback: the session cookies cannot be Secure.
+    cors: { allowOrigins: [origin], cookieInsecure: true },
+  });
   return {
     name: 'temporal-ui',
-    process: {
-      command: ctx.artifacts.temporalUi,
-      args: ['--root', root, '--config', 'config', '--env', 'production', 'start'],
-      cwd: root,
-      // Go reads its trusted CAs from here: the stack's, for Keycloak's discovery document.
-      env: { ...process.env, SSL_CERT_FILE: keycloakTls.caFile },
-    },
+    // Go reads its trusted CAs from here: the stack's, for Keycloak's discovery document.
+    process: uiProcess(ctx, root, { ...process.env, SSL_CERT_FILE: keycloakTls.caFile }),
     // The one API route that answers without a signed-in person.
     ready: () => answers(`${origin}/api/v1/settings`),
     readyTimeoutMs: 60_000,

@@ -1,16 +1,16 @@
 import { msToTs } from '@temporalio/common/lib/time';
-import { grpcCode } from '../../../config/temporal-connection';
-import { SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
-import { StackError } from '../errors';
-import { INDEXED_VALUE_TYPE } from '../search-attribute-types';
-import type { StackState } from '../state';
-import { stackTemporalClient } from '../temporal-client';
-import { waitUntil } from '../wait';
+import { grpcCode } from '../../config/temporal-connection';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { StackError } from './errors';
+import { INDEXED_VALUE_TYPE } from './search-attribute-types';
+import type { StackState } from './state';
+import { stackTemporalClient } from './temporal-client';
+import { waitUntil } from './wait';
 
 const isAlreadyExists = (error: unknown) => grpcCode(error) === 6;
 
 /**
- * What the dev server does with its flags and a real server does not: registers the namespace
+ * What the CLI's dev server did with its flags and a real server does not: registers the namespace
  * (retention one day) and this project's search attributes on it, each only if missing. With SQL
  * visibility a search attribute is per namespace, so the namespace comes first. Returns once the
  * server lists them all. As the stack's tooling (role admin), once Keycloak holds its client.
