@@ -30,11 +30,17 @@ import type {
 export interface KubernetesActivities {
   inspectNamespace(namespace: string): Promise<NamespaceInspection>;
   resolveProvisioningConfig(namespace: string): Promise<ProvisioningConfig>;
-  /** `seenUnset`: the pass's inspection found them not all set: patched without another read. */
-  ensureNamespaceLabels(namespace: string, seenUnset?: boolean): Promise<EnsureResult>;
+  /**
+   * `seenUnset`: the pass's inspection found them not all set: patched without another read.
+   * `passKey`: the pass, marked on the namespace with the labels (CHANGED_BY_PASS_ANNOTATION).
+   */
+  ensureNamespaceLabels(namespace: string, seenUnset?: boolean, passKey?: string): Promise<EnsureResult>;
   removeNamespaceLabels(namespace: string): Promise<EnsureResult>;
-  /** `expectNew`: no pass saw the Gateway before, so it is created without a look first. */
-  ensureWaypointGateway(namespace: string, expectNew?: boolean): Promise<GatewayEnsureResult & { drift?: string[] }>;
+  /**
+   * `expectNew`: no pass saw the Gateway before, so it is created without a look first. `passKey`:
+   * the pass, marked on a Gateway it creates; the same pass finding it in place reports `created`.
+   */
+  ensureWaypointGateway(namespace: string, expectNew?: boolean, passKey?: string): Promise<GatewayEnsureResult & { drift?: string[] }>;
   deleteWaypointGateway(namespace: string): Promise<DeleteResult>;
   /** One look at istiod's verdict (and, with `explain`, at what the scheduler says of the waypoint's pods). */
   lookAtWaypoint(namespace: string, explain?: boolean): Promise<GatewayReadiness>;

@@ -18,6 +18,12 @@ export const AGENT_POD_SELECTOR = `${TYPE_LABEL} in (${[...AGENT_TYPES].join(','
 export const REGISTRATION_INJECT_LABEL = 'kagenti.io/client-registration-inject';
 export const CREDENTIALS_ANNOTATION = 'kagenti.io/keycloak-client-credentials-secret-name';
 export const STATUS_ANNOTATION = 'kagenti.io/waypoint-provisioning-status';
+/**
+ * The pass (`<workflow id>/<run id>/<pass>`) that set a Namespace's ambient labels or created a
+ * waypoint Gateway: a retry of that pass after a crash that lost the step's result still reports
+ * the change, under the same Event key (at least once, and at most once).
+ */
+export const CHANGED_BY_PASS_ANNOTATION = 'kagenti.io/waypoint-changed-by-pass';
 export const WAYPOINT_GATEWAY_CLASS = 'istio-waypoint';
 export const WAYPOINT_FOR_LABEL = 'istio.io/waypoint-for';
 /**

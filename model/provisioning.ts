@@ -29,6 +29,8 @@ export interface NamespaceInspection {
   optedIn: boolean;
   /** The three ambient labels are on the namespace as they should be. */
   ambientLabelsSet: boolean;
+  /** The pass that set them, from the namespace's mark (CHANGED_BY_PASS_ANNOTATION). */
+  ambientLabelsSetBy?: string;
   /** Pods labelled kagenti.io/type agent or tool, by type; counted only when there is no agent workload (0 otherwise). */
   agentPods: number;
   toolPods: number;

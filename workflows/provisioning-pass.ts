@@ -123,7 +123,7 @@ async function provision(ctx: PassContext, report: PassReport, inspection: Names
     report.warn('OperatorOnlySettingIgnored', `authbridge-config sets ${keys}, which reach clients of the whole realm: only kagenti-operator-config in the operator namespace may set them; ignored`);
   }
   // Credentials do not wait for the waypoint: Keycloak has nothing to do with it (docs/provisioning.md).
-  const waypoint = { gatewayName: inspection.waypointGateway, timeoutSeconds: config.waypointReadyTimeoutSeconds, agentCount: inspection.workloads.length, expectNew: isFirstPass(ctx, inspection), labelsSet: inspection.ambientLabelsSet };
+  const waypoint = { gatewayName: inspection.waypointGateway, timeoutSeconds: config.waypointReadyTimeoutSeconds, agentCount: inspection.workloads.length, expectNew: isFirstPass(ctx, inspection), labelsSet: inspection.ambientLabelsSet, labelsSetBy: inspection.ambientLabelsSetBy };
   const [waypointReady, workloads] = await Promise.all([
     config.waypointProvisioning ? provisionWaypoint(ctx, report, waypoint) : false,
     config.clientRegistration ? registerWorkloads(ctx, report, inspection, config) : [],

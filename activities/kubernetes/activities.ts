@@ -29,8 +29,8 @@ export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients;
   return {
     inspectNamespace: inNamespace((namespace) => inspectNamespace(k8s, namespace)),
     resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace)),
-    ensureNamespaceLabels: inNamespace(async (namespace, seenUnset?: boolean) => {
-      const result = await ensureNamespaceLabels(k8s, namespace, seenUnset);
+    ensureNamespaceLabels: inNamespace(async (namespace, seenUnset?: boolean, passKey?: string) => {
+      const result = await ensureNamespaceLabels(k8s, namespace, seenUnset, passKey);
       logChange(log, result.outcome, 'Labelled Namespace for ambient mode', { namespace });
       return result;
     }),
@@ -39,8 +39,8 @@ export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients;
       logChange(log, result.outcome, 'Removed ambient labels from Namespace', { namespace });
       return result;
     }),
-    ensureWaypointGateway: inNamespace(async (namespace, expectNew?: boolean) => {
-      const result = await ensureWaypointGateway(k8s, namespace, { expectNew, clusterFacts });
+    ensureWaypointGateway: inNamespace(async (namespace, expectNew?: boolean, passKey?: string) => {
+      const result = await ensureWaypointGateway(k8s, namespace, { expectNew, clusterFacts, passKey });
       if (result.outcome !== 'unchanged') logChange(log, result.outcome, `${GATEWAY_VERB[result.outcome]} waypoint Gateway`, { namespace, ...result });
       return result;
     }),

@@ -4,7 +4,7 @@ import { isConflict, isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH, SERVER_SIDE_APPLY } from './clients';
 import { sharedRead } from './shared-read';
 import { desiredWaypointGateway, GatewayObject, gatewayDrift, isOwnGateway, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict } from '../../model/waypoint-gateway';
-import { GATEWAY_FIELD_MANAGER, GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
+import { CHANGED_BY_PASS_ANNOTATION, GATEWAY_FIELD_MANAGER, GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
 import { waypointGatewayName } from '../../model/names';
 
 const GROUP = 'gateway.networking.k8s.io';
@@ -32,7 +32,7 @@ const readGateway = (k8s: KubeClients, namespace: string) => unlessMissing(k8s.c
 export async function ensureWaypointGateway(
   k8s: KubeClients,
   namespace: string,
-  { expectNew = false, clusterFacts }: { expectNew?: boolean; clusterFacts?: GatewaySupport } = {},
+  { expectNew = false, clusterFacts, passKey }: { expectNew?: boolean; clusterFacts?: GatewaySupport; passKey?: string } = {},
 ): Promise<GatewayEnsureResult & { drift?: string[] }> {
   const missing = await (clusterFacts ? clusterFacts.missing() : missingGatewaySupport(k8s));
   if (missing) return { outcome: 'waiting', ...missing };
@@ -40,7 +40,9 @@ export async function ensureWaypointGateway(
   const desired = desiredWaypointGateway(namespace);
   const create = async (): Promise<GatewayObject | undefined> => {
     try {
-      return (await k8s.custom.createNamespacedCustomObject({ ...gatewayRef(namespace), body: desired, fieldManager: GATEWAY_FIELD_MANAGER })) as GatewayObject;
+      // The creating pass's mark, set once: istiod copies it into the waypoint's pods as they are first made, and nothing changes it after.
+      const body = passKey ? { ...desired, metadata: { ...desired.metadata, annotations: { [CHANGED_BY_PASS_ANNOTATION]: passKey } } } : desired;
+      return (await k8s.custom.createNamespacedCustomObject({ ...gatewayRef(namespace), body, fieldManager: GATEWAY_FIELD_MANAGER })) as GatewayObject;
     } catch (error) {
       if (isConflict(error)) return undefined;
       throw error;
@@ -71,7 +73,11 @@ export async function ensureWaypointGateway(
     )) as GatewayObject;
     return { outcome: 'updated', drift, readiness: waypointVerdict(repaired) };
   }
-  if (isOwnGateway(live)) return { outcome: 'unchanged', readiness: await judged(k8s, namespace, live) };
+  if (isOwnGateway(live)) {
+    // Created by this very pass in an attempt whose result was lost (a crash): still reported as created.
+    const createdByThisPass = passKey !== undefined && live.metadata?.annotations?.[CHANGED_BY_PASS_ANNOTATION] === passKey;
+    return { outcome: createdByThisPass ? 'created' : 'unchanged', readiness: await judged(k8s, namespace, live) };
+  }
   // A waypoint made by hand or by the reference operator, as it should be: a server-side apply of
   // the same fields makes them the provisioner's too, with no label or annotation that istiod would
   // copy into the waypoint's pods. Nothing istiod renders changes: its pods do not roll.

@@ -5,6 +5,7 @@ import { KubeClients, MERGE_PATCH } from './clients';
 import {
   AGENT_POD_SELECTOR,
   AGENT_TYPES,
+  CHANGED_BY_PASS_ANNOTATION,
   CREDENTIALS_ANNOTATION,
   ISTIO_INJECTION_LABEL,
   MIGRATION_ANNOTATION,
@@ -55,6 +56,7 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
     terminating: Boolean(ns.metadata?.deletionTimestamp),
     optedIn: ns.metadata?.labels?.[TYPE_LABEL] === 'agent',
     ambientLabelsSet: Object.entries(ambientLabels(namespace)).every(([key, value]) => ns.metadata?.labels?.[key] === value),
+    ambientLabelsSetBy: ns.metadata?.annotations?.[CHANGED_BY_PASS_ANNOTATION],
     agentPods: livePods.filter((p) => p.metadata?.labels?.[TYPE_LABEL] === 'agent').length,
     toolPods: livePods.filter((p) => p.metadata?.labels?.[TYPE_LABEL] === 'tool').length,
     workloads,
@@ -69,12 +71,13 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
  * Sets the three ambient labels with a merge patch that touches only those keys (spec §2).
  * `seenUnset`: the caller's own read just found them not all set, so they are patched at once.
  */
-export async function ensureNamespaceLabels(k8s: KubeClients, namespace: string, seenUnset = false): Promise<EnsureResult> {
+export async function ensureNamespaceLabels(k8s: KubeClients, namespace: string, seenUnset = false, passKey?: string): Promise<EnsureResult> {
   const desired = ambientLabels(namespace);
   const live = seenUnset ? {} : ((await k8s.core.readNamespace({ name: namespace })).metadata?.labels ?? {});
   const changed = Object.fromEntries(Object.entries(desired).filter(([key, value]) => live[key] !== value));
   if (Object.keys(changed).length === 0) return { outcome: 'unchanged' };
-  await k8s.core.patchNamespace({ name: namespace, body: { metadata: { labels: changed } } }, MERGE_PATCH);
+  const mark = passKey ? { annotations: { [CHANGED_BY_PASS_ANNOTATION]: passKey } } : {};
+  await k8s.core.patchNamespace({ name: namespace, body: { metadata: { labels: changed, ...mark } } }, MERGE_PATCH);
   return { outcome: 'updated' };
 }
 

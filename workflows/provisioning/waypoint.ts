@@ -17,9 +17,13 @@ const NEWS_LOOK_SPACING_MS = 1_000;
 async function labelNamespaceAndEnsureGateway(ctx: PassContext, report: PassReport, waypoint: Waypoint) {
   const { namespace } = ctx;
   const { gatewayName } = waypoint;
+  // A change is reported from the object's mark as well as from the step's outcome: a pass retried
+  // after a crash that lost a step's result finds its own mark and reports the change still.
   const [labels, gateway] = await Promise.all([
-    waypoint.labelsSet ? { outcome: 'unchanged' as const } : clusterStep('ensureNamespaceLabels', `Label namespace ${namespace} for ambient mode, using waypoint ${gatewayName}`, [namespace, true]),
-    clusterStep('ensureWaypointGateway', `Create or repair waypoint Gateway ${gatewayName} in ${namespace}`, [namespace, waypoint.expectNew]),
+    waypoint.labelsSet
+      ? { outcome: waypoint.labelsSetBy === ctx.eventKeyPrefix ? ('updated' as const) : ('unchanged' as const) }
+      : clusterStep('ensureNamespaceLabels', `Label namespace ${namespace} for ambient mode, using waypoint ${gatewayName}`, [namespace, true, ctx.eventKeyPrefix]),
+    clusterStep('ensureWaypointGateway', `Create or repair waypoint Gateway ${gatewayName} in ${namespace}`, [namespace, waypoint.expectNew, ctx.eventKeyPrefix]),
   ]);
   if (labels.outcome !== 'unchanged') report.namespaceChanged('AmbientLabelsSet', 'Namespace labelled for ambient mode and its waypoint');
   if (gateway.outcome === 'created') report.namespaceChanged('WaypointCreated', 'Waypoint Gateway created');
@@ -86,6 +90,8 @@ export interface Waypoint {
   expectNew: boolean;
   /** The ambient labels were in place when the pass read the namespace: not written, not read again. */
   labelsSet: boolean;
+  /** The pass that set them (the namespace's mark). */
+  labelsSetBy?: string;
 }
 
 /** Why the waypoint is not ready, as the namespace's waiting state says it. */

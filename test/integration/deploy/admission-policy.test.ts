@@ -126,7 +126,7 @@ test('the worker may not change any other label or annotation of a Namespace, no
 });
 
 test('the provisioner\'s own Namespace writes pass: the ambient labels, the status annotation, a migration\'s hold and its removal of istio-injection', async () => {
-  expect(await ensureNamespaceLabels(worker, tenant)).toEqual({ outcome: 'updated' });
+  expect(await ensureNamespaceLabels(worker, tenant, false, `ns-provisioner/${tenant}/run/0`)).toEqual({ outcome: 'updated' });
   expect(await recordNamespaceStatus(worker, tenant, '{"phase":"Ready"}')).toEqual({ outcome: 'updated' });
   expect(await holdNamespace(worker, tenant, 'migration-1')).toEqual({ outcome: 'updated' });
   expect(await removeIstioInjection(worker, tenant)).toEqual({ outcome: 'updated' });
@@ -232,7 +232,7 @@ test('the worker may not create, change or delete a Gateway that is not a waypoi
 });
 
 test("the provisioner's own Gateway writes pass: it creates, repairs and deletes the waypoint", async () => {
-  expect(await ensureWaypointGateway(worker, tenant)).toMatchObject({ outcome: 'created' });
+  expect(await ensureWaypointGateway(worker, tenant, { passKey: `ns-provisioner/${tenant}/run/0` })).toMatchObject({ outcome: 'created' });
   await custom.patchNamespacedCustomObject({ ...GATEWAYS, name: waypointGatewayName(tenant), body: { metadata: { labels: { 'istio.io/waypoint-for': 'service' } } } }, MERGE_PATCH);
   expect(await ensureWaypointGateway(worker, tenant)).toMatchObject({ outcome: 'updated' });
   const changeClass = () => workerCustom.patchNamespacedCustomObject({ ...GATEWAYS, name: waypointGatewayName(tenant), body: { spec: { gatewayClassName: 'other' } } }, MERGE_PATCH);

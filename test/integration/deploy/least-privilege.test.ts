@@ -193,7 +193,7 @@ describe("the apiserver's audit log of this run", () => {
     expect(events.filter((e) => e.user.username === worker && e.responseStatus?.code === 403).map(describeEvent)).toEqual([]);
 
     // The bodies of its patches of Namespaces and workloads: which keys they set or remove.
-    const namespaceKeys = new Set(['istio-discovery', 'istio.io/dataplane-mode', 'istio.io/use-waypoint', 'istio-injection', 'kagenti.io/waypoint-provisioning-status', 'kagenti.io/waypoint-migration']);
+    const namespaceKeys = new Set(['istio-discovery', 'istio.io/dataplane-mode', 'istio.io/use-waypoint', 'istio-injection', 'kagenti.io/waypoint-provisioning-status', 'kagenti.io/waypoint-changed-by-pass', 'kagenti.io/waypoint-migration']);
     const templatePaths = new Set(['/metadata/resourceVersion', '/spec/template/metadata', '/spec/template/metadata/labels', '/spec/template/metadata/annotations']);
     const outside: string[] = [];
     for (const e of writes) {
