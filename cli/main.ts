@@ -10,7 +10,10 @@ import { TEMPORAL_CLI_CLIENT_ID } from '../model/names';
 import { approve, builds, CommandError, list, migrate, refusal, rollback, status } from './commands';
 import { deleteSession, saveSession, sessionFile, sessionToken } from './session';
 
-const DEFAULT_DEPLOYMENT = FLAGS.find((f) => f.key === 'workerDeployment')!.default;
+const DEPLOYMENT_FLAG = FLAGS.find((f) => f.key === 'workerDeployment')!;
+const DEFAULT_DEPLOYMENT = DEPLOYMENT_FLAG.default;
+/** The worker deployment as the worker takes it: the flag, else its variables, else the default. */
+const deploymentName = (given?: string) => given ?? DEPLOYMENT_FLAG.env.map((name) => process.env[name]).find(Boolean) ?? DEFAULT_DEPLOYMENT;
 
 const USAGE = `Usage: npm run -s kwp -- <command> [namespace] [options]
        (in the image: node dist/cli/main.js <command> [namespace] [options])
@@ -132,7 +135,7 @@ async function run(argv: string[]): Promise<string> {
       case 'status':
         return await status(client, namespace, Boolean(values.json));
       case 'builds':
-        return await builds(client, values['worker-deployment'] ?? process.env.WORKER_DEPLOYMENT ?? DEFAULT_DEPLOYMENT);
+        return await builds(client, deploymentName(values['worker-deployment']));
       default:
         return await list(client);
     }
