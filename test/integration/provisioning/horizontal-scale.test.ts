@@ -34,6 +34,9 @@ test(`a ${NAMESPACES}-namespace burst spreads over two workers and survives a SI
   const leader = await eventually(async () => watchers.find((w) => printed(w, 'Became leader')), 30_000, 'a leading watcher');
   const standby = watchers.find((w) => w !== leader)!;
   await eventually(async () => (printed(leader, 'Took over') ? true : undefined), 30_000, 'the leader to take over');
+  // Both workers poll before the burst: a worker killed while it was still starting would never
+  // print the 'Worker started' that the restart is recognised by.
+  await eventually(async () => (workers.every((w) => printed(w, 'Worker started')) ? true : undefined), 60_000, 'both workers to start');
 
   const prefix = uniqueName('scale');
   const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `${prefix}-${i}`);
