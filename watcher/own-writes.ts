@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
-import { CREDENTIALS_ANNOTATION, STATUS_ANNOTATION } from '../model/labels';
+import { CHANGED_BY_PASS_ANNOTATION, CREDENTIALS_ANNOTATION, STATUS_ANNOTATION } from '../model/labels';
 import { ambientLabels, credentialsSecretName } from '../model/names';
 
 // The provisioner's own writes come back as watch events. A pass already accounts for them, so a
@@ -9,7 +9,7 @@ import { ambientLabels, credentialsSecretName } from '../model/names';
 // most of the work). These pure functions tell such echoes from real changes; anything they do not
 // recognise as an echo counts as a change, so drift is never missed.
 
-/** What of a Namespace a pass depends on: its labels and annotations, not the status annotation it writes itself. */
+/** What of a Namespace a pass depends on: its labels and annotations, not the status annotation and the pass's mark that it writes itself. */
 export interface NamespaceView {
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -19,6 +19,7 @@ export interface NamespaceView {
 export function namespaceView(ns: KubernetesObject): NamespaceView {
   const annotations = { ...(ns.metadata?.annotations ?? {}) };
   delete annotations[STATUS_ANNOTATION];
+  delete annotations[CHANGED_BY_PASS_ANNOTATION];
   return { labels: ns.metadata?.labels ?? {}, annotations, deleting: Boolean(ns.metadata?.deletionTimestamp) };
 }
 

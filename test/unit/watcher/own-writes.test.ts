@@ -8,8 +8,9 @@ describe('namespace updates', () => {
   const before = ns({ team: 'a' });
   const ambient = { 'istio-discovery': 'enabled', 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': waypointGatewayName('team1') };
 
-  test('the ambient labels set to the provisioner values, and its status annotation, are echoes', () => {
+  test('the ambient labels set to the provisioner values with the pass\'s mark, and its status annotation, are echoes', () => {
     expect(isNamespaceEcho('team1', before, ns({ team: 'a', ...ambient }))).toBe(true);
+    expect(isNamespaceEcho('team1', before, ns({ team: 'a', ...ambient }, { 'kagenti.io/waypoint-changed-by-pass': 'ns-provisioner/team1/run/0' }))).toBe(true);
     expect(isNamespaceEcho('team1', before, ns({ team: 'a' }, { 'kagenti.io/waypoint-provisioning-status': '{"phase":"Ready"}' }))).toBe(true);
   });
 
