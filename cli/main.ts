@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../config/logger';
-import { FLAGS, InvalidSettingError, loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
+import { FLAGS, InvalidSettingError, loadSetting, loadTemporalSettings, TEMPORAL_FLAGS } from '../config/settings';
 import { connectClient, temporalAccess } from '../config/temporal-connection';
 import { startDeviceSignIn } from '../config/person-sign-in';
 import { tokenHolder } from '../config/temporal-credentials';
@@ -10,10 +10,7 @@ import { TEMPORAL_CLI_CLIENT_ID } from '../model/names';
 import { approve, builds, CommandError, list, migrate, refusal, rollback, status } from './commands';
 import { deleteSession, saveSession, sessionFile, sessionToken } from './session';
 
-const DEPLOYMENT_FLAG = FLAGS.find((f) => f.key === 'workerDeployment')!;
-const DEFAULT_DEPLOYMENT = DEPLOYMENT_FLAG.default;
-/** The worker deployment as the worker takes it: the flag, else its variables, else the default. */
-const deploymentName = (given?: string) => given ?? DEPLOYMENT_FLAG.env.map((name) => process.env[name]).find(Boolean) ?? DEFAULT_DEPLOYMENT;
+const DEFAULT_DEPLOYMENT = FLAGS.find((f) => f.key === 'workerDeployment')!.default;
 
 const USAGE = `Usage: npm run -s kwp -- <command> [namespace] [options]
        (in the image: node dist/cli/main.js <command> [namespace] [options])
@@ -135,7 +132,7 @@ async function run(argv: string[]): Promise<string> {
       case 'status':
         return await status(client, namespace, Boolean(values.json));
       case 'builds':
-        return await builds(client, deploymentName(values['worker-deployment']));
+        return await builds(client, loadSetting('workerDeployment', values['worker-deployment']));
       default:
         return await list(client);
     }

@@ -164,6 +164,11 @@ function resolve(definition: FlagDefinition, fromFlag: string | undefined, env: 
   return convert(definition, definition.default, `default of --${definition.flag}`);
 }
 
+/** One setting as the worker takes it: `given` (its flag's value), else its variables, else its default. */
+export function loadSetting<K extends keyof Settings>(key: K, given: string | undefined, env: NodeJS.ProcessEnv = process.env): Settings[K] {
+  return resolve(FLAGS.find((f) => f.key === key)!, given, env) as Settings[K];
+}
+
 const TEMPORAL_KEYS = [
   'temporalAddress',
   'temporalNamespace',

@@ -49,6 +49,7 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
   });
   const auditDue = () => auditRequested || Date.now() >= nextAuditAt;
   const switchedOff = () => settings.intervalSeconds === 0;
+  const nextRun = (): KeycloakAuditInput => ({ settings, auditFirst: auditRequested, toWake });
 
   for (;;) {
     // Switched off (a leading watcher with interval 0): nothing of it keeps running, its backlog included.
@@ -57,7 +58,7 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
       return;
     }
     // A newer build of the worker is current: the audit goes on there (it looks at least once an interval).
-    if (newerBuildIsTarget()) await continueOnTargetBuild<typeof keycloakAuditWorkflow>({ settings, auditFirst: auditRequested, toWake });
+    if (newerBuildIsTarget()) await continueOnTargetBuild<typeof keycloakAuditWorkflow>(nextRun());
     if (auditDue()) {
       auditRequested = false;
       const audit = await withSummary(activities.auditKeycloak, 'Compare the Keycloak realm with the credentials Secrets in the cluster', [], keycloakOptions('maintenance'));
@@ -75,7 +76,7 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
     }
     const { continueAsNewSuggested, historyLength } = workflowInfo();
     if (continueAsNewSuggested || historyLength > HISTORY_LIMIT) {
-      await continueAsNew<typeof keycloakAuditWorkflow>({ settings, auditFirst: auditRequested, toWake });
+      await continueAsNew<typeof keycloakAuditWorkflow>(nextRun());
     }
     if (toWake.length > 0) {
       await condition(() => auditRequested || switchedOff(), '1 second');

@@ -201,22 +201,19 @@ class NamespaceProvisioner {
 
   /** The next run starts on the worker build that is now the target; nothing is lost, no pass is added. */
   private async continueOnNewerBuild(): Promise<never> {
-    return continueOnTargetBuild<typeof namespaceWorkflow>({
-      namespace: this.input.namespace,
-      historyLimit: this.input.historyLimit,
-      carried: { passes: this.passes, last: this.last, keycloak: this.keycloak, pending: this.wantsPass() },
-    });
+    return continueOnTargetBuild<typeof namespaceWorkflow>(this.nextRun(this.wantsPass()));
+  }
+
+  /** The next run's input: what this one knows; `pending` unset: the next run starts with a pass. */
+  private nextRun(pending?: boolean): NamespaceWorkflowInput {
+    return { namespace: this.input.namespace, historyLimit: this.input.historyLimit, carried: { passes: this.passes, last: this.last, keycloak: this.keycloak, pending } };
   }
 
   private async continueAsNewIfLong(): Promise<void> {
     const { continueAsNewSuggested, historyLength } = workflowInfo();
     if (!continueAsNewSuggested && historyLength <= (this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT)) return;
     await condition(allHandlersFinished);
-    await continueAsNew<typeof namespaceWorkflow>({
-      namespace: this.input.namespace,
-      historyLimit: this.input.historyLimit,
-      carried: { passes: this.passes, last: this.last, keycloak: this.keycloak },
-    });
+    await continueAsNew<typeof namespaceWorkflow>(this.nextRun());
   }
 
   /** The namespace is gone: its workloads' clients are removed with the settings last in force. */

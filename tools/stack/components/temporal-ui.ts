@@ -7,38 +7,41 @@ import { temporalRealmUrls } from '../state';
 import { answers } from '../wait';
 import type { ComponentSpec, StackContext } from './component';
 
-/** Writes the UI server's configuration (config/production.yaml) under the stack folder; returns its root. */
-function writeUiConfig(ctx: StackContext, config: object): string {
-  const root = join(ctx.dir, 'temporal-ui');
-  mkdirSync(join(root, 'config'), { recursive: true, mode: 0o700 });
-  // On the production profile it holds the UI client's secret: readable by root only.
-  writeFileSync(join(root, 'config', 'production.yaml'), stringify(config), { mode: 0o600 });
-  return root;
-}
-
-function uiProcess(ctx: StackContext, root: string, env: NodeJS.ProcessEnv = process.env): ComponentSpec['process'] {
-  return { command: ctx.artifacts.temporalUi, args: ['--root', root, '--config', 'config', '--env', 'production', 'start'], cwd: root, env };
-}
-
-/** The development profile's Web UI: open to anyone on loopback, as the CLI's dev server's is. */
-export function temporalDevelopmentUiComponent(ctx: StackContext, namespace: string): ComponentSpec {
+/**
+ * The UI server on loopback, pointed at the stack's frontend, as the temporalio/ui image runs it:
+ * its own process, configured by config/production.yaml under the stack folder. `secured` adds what
+ * the profile asks of it (TLS to the frontend, people signing in), given the UI's own origin.
+ */
+function uiComponent(ctx: StackContext, namespace: string, secured: (origin: string) => object = () => ({}), env: NodeJS.ProcessEnv = process.env): ComponentSpec {
   const port = ctx.ports['temporal-ui'];
   const origin = `http://127.0.0.1:${port}`;
-  const root = writeUiConfig(ctx, {
+  const root = join(ctx.dir, 'temporal-ui');
+  mkdirSync(join(root, 'config'), { recursive: true, mode: 0o700 });
+  const config = {
     temporalGrpcAddress: `127.0.0.1:${ctx.ports.temporal}`,
     host: '127.0.0.1',
     port,
     enableUi: true,
     defaultNamespace: namespace,
     notifyOnNewVersion: false,
+    // Plain HTTP on loopback: the session cookies cannot be Secure.
     cors: { allowOrigins: [origin], cookieInsecure: true },
-  });
+    ...secured(origin),
+  };
+  // On the production profile it holds the UI client's secret: readable by root only.
+  writeFileSync(join(root, 'config', 'production.yaml'), stringify(config), { mode: 0o600 });
   return {
     name: 'temporal-ui',
-    process: uiProcess(ctx, root),
+    process: { command: ctx.artifacts.temporalUi, args: ['--root', root, '--config', 'config', '--env', 'production', 'start'], cwd: root, env },
+    // The one API route that answers without a signed-in person.
     ready: () => answers(`${origin}/api/v1/settings`),
     readyTimeoutMs: 60_000,
   };
+}
+
+/** The development profile's Web UI: open to anyone on loopback, as the CLI's dev server's is. */
+export function temporalDevelopmentUiComponent(ctx: StackContext, namespace: string): ComponentSpec {
+  return uiComponent(ctx, namespace);
 }
 
 /**
@@ -50,16 +53,8 @@ export function temporalDevelopmentUiComponent(ctx: StackContext, namespace: str
  * document when it starts.
  */
 export function temporalUiComponent(ctx: StackContext, namespace: string, production: ProductionContext): ComponentSpec {
-  const port = ctx.ports['temporal-ui'];
-  const origin = `http://127.0.0.1:${port}`;
   const { temporalAccess: access, temporalTls, keycloakTls } = production;
-  const root = writeUiConfig(ctx, {
-    temporalGrpcAddress: `127.0.0.1:${ctx.ports.temporal}`,
-    host: '127.0.0.1',
-    port,
-    enableUi: true,
-    defaultNamespace: namespace,
-    notifyOnNewVersion: false,
+  const secured = (origin: string) => ({
     // Without enableHostVerification the UI server would not check the frontend's certificate at all.
     tls: { caFile: temporalTls.caFile, enableHostVerification: true },
     auth: {
@@ -76,15 +71,7 @@ export function temporalUiComponent(ctx: StackContext, namespace: string, produc
         },
       ],
     },
-    // Plain HTTP on loopback: the session cookies cannot be Secure.
-    cors: { allowOrigins: [origin], cookieInsecure: true },
   });
-  return {
-    name: 'temporal-ui',
-    // Go reads its trusted CAs from here: the stack's, for Keycloak's discovery document.
-    process: uiProcess(ctx, root, { ...process.env, SSL_CERT_FILE: keycloakTls.caFile }),
-    // The one API route that answers without a signed-in person.
-    ready: () => answers(`${origin}/api/v1/settings`),
-    readyTimeoutMs: 60_000,
-  };
+  // Go reads its trusted CAs from here: the stack's, for Keycloak's discovery document.
+  return uiComponent(ctx, namespace, secured, { ...process.env, SSL_CERT_FILE: keycloakTls.caFile });
 }
