@@ -54,7 +54,7 @@ export interface KubernetesActivities {
 /** Work that spans Keycloak and the cluster: registration, its clean-up, the audit. */
 export interface KeycloakActivities {
   /** Client and audience scope, then the credentials Secret, then the pod-template annotation. */
-  registerWorkload(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; newWorkload?: boolean; annotationSeen?: string | null }): Promise<WorkloadRegistration>;
+  registerWorkload(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; newWorkload?: boolean; annotationSeen?: string | null; registrationKey?: string }): Promise<WorkloadRegistration>;
   ensureKeycloakClient(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings }): Promise<KeycloakClientResult>;
   ensureClientCredentialsSecret(input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string }): Promise<{ secretName: string; outcome: EnsureResult['outcome'] }>;
   /** Deletes the namespace's managed clients (and their audience scopes) whose workload is not in `keep`. */

@@ -166,6 +166,11 @@ export interface WorkloadStatus {
   /** waiting: Keycloak could not do it this pass (the namespace's waiting state says why). */
   state: 'registered' | 'skipped' | 'failed' | 'waiting';
   detail?: string;
+  /**
+   * waiting or failed: the key its unfinished registration marks on the client and Secret it
+   * creates. The next try uses it again, so what an unfinished try made is still reported, once.
+   */
+  registrationKey?: string;
 }
 
 /** A waiting state or warning a pass found. */

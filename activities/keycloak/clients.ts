@@ -3,7 +3,7 @@ import type ClientRepresentation from '@keycloak/keycloak-admin-client/lib/defs/
 import type { EnsureOutcome } from '../../model/provisioning';
 import { isConflict, keycloakNameTaken } from '../../model/errors';
 import { clientDrift, mergeClient } from './compare';
-import { MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from '../../model/labels';
+import { CHANGED_BY_PASS_ANNOTATION, MANAGED_ATTRIBUTE, MANAGED_BY, NAMESPACE_ATTRIBUTE, WORKLOAD_ATTRIBUTE } from '../../model/labels';
 
 export async function findClient(admin: KcAdminClient, clientId: string): Promise<ClientRepresentation | undefined> {
   const found = await admin.clients.find({ clientId, first: 0, max: 2 });
@@ -36,11 +36,17 @@ function takenBy(live: ClientRepresentation, desired: ClientRepresentation): str
  * With `createFirst` (a client most likely absent), it creates without looking first. A client of
  * that id that is someone else's is reported and left alone.
  */
-export async function ensureClient(admin: KcAdminClient, desired: ClientRepresentation, createFirst = false): Promise<{ outcome: EnsureOutcome; id: string; drift: string[] }> {
+export async function ensureClient(
+  admin: KcAdminClient,
+  desired: ClientRepresentation,
+  createFirst = false,
+  passKey?: string,
+): Promise<{ outcome: EnsureOutcome; id: string; drift: string[] }> {
   let live = createFirst ? undefined : await findClient(admin, desired.clientId!);
   if (!live) {
     try {
-      const { id } = await admin.clients.create(desired);
+      // The creating pass's mark, set once (a repair merges only the attributes the provisioner sets).
+      const { id } = await admin.clients.create(passKey ? { ...desired, attributes: { ...desired.attributes, [CHANGED_BY_PASS_ANNOTATION]: passKey } } : desired);
       return { outcome: 'created', id, drift: [] };
     } catch (error) {
       if (!isConflict(error)) throw error;
@@ -51,7 +57,8 @@ export async function ensureClient(admin: KcAdminClient, desired: ClientRepresen
   const taken = takenBy(live, desired);
   if (taken) throw keycloakNameTaken(`Keycloak client ${desired.clientId} exists and is ${taken}, not ${desired.name}'s: left alone`);
   const drift = clientDrift(live, desired);
-  if (drift.length === 0) return { outcome: 'unchanged', id: live.id!, drift };
+  // Created by this very pass in an attempt whose result was lost (a crash): still reported as created.
+  if (drift.length === 0) return { outcome: passKey !== undefined && live.attributes?.[CHANGED_BY_PASS_ANNOTATION] === passKey ? 'created' : 'unchanged', id: live.id!, drift };
   await admin.clients.update({ id: live.id! }, mergeClient(live, desired));
   return { outcome: 'updated', id: live.id!, drift };
 }

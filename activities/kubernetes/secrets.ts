@@ -2,7 +2,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { AgentWorkload, EnsureOutcome } from '../../model/provisioning';
 import { isConflict, isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH } from './clients';
-import { MANAGED_BY, MANAGED_BY_LABEL } from '../../model/labels';
+import { CHANGED_BY_PASS_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL } from '../../model/labels';
 
 type Owner = Pick<AgentWorkload, 'kind' | 'name' | 'uid'>;
 
@@ -39,6 +39,7 @@ function sameContent(live: V1Secret, desired: V1Secret): boolean {
 /**
  * Writes the credentials Secret only when its content differs. The secret value never leaves this
  * call. `expectNew`: it most likely does not exist yet, so it is created without a look first.
+ * `passKey` is marked on a Secret it creates; `foundMarked`: it was in place with that mark.
  */
 export async function writeCredentialsSecret(
   k8s: KubeClients,
@@ -47,33 +48,39 @@ export async function writeCredentialsSecret(
   owner: Owner,
   clientId: string,
   clientSecret: string,
-  { expectNew = false }: { expectNew?: boolean } = {},
-): Promise<EnsureOutcome> {
+  { expectNew = false, passKey }: { expectNew?: boolean; passKey?: string } = {},
+): Promise<{ outcome: EnsureOutcome; foundMarked: boolean }> {
   const desired = desiredSecret(namespace, name, owner, clientId, clientSecret);
+  // The creating pass's mark, set once: a later repair patches only what the Secret must hold.
+  const marked: V1Secret = passKey ? { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, [CHANGED_BY_PASS_ANNOTATION]: passKey } } } : desired;
   const read = () => k8s.core.readNamespacedSecret({ namespace, name }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
   let live = expectNew ? undefined : await read();
   if (!live) {
     try {
-      await k8s.core.createNamespacedSecret({ namespace, body: desired });
-      return 'created';
+      await k8s.core.createNamespacedSecret({ namespace, body: marked });
+      return { outcome: 'created', foundMarked: false };
     } catch (createError) {
       if (!isConflict(createError)) throw createError;
       live = await read();
       if (!live) throw new Error(`Secret ${namespace}/${name} was deleted while it was being created; the next try makes it`, { cause: createError });
     }
   }
-  if (sameContent(live, desired)) return 'unchanged';
+  // Created under this very key by a try whose result was lost (a crash): still reported as created.
+  if (sameContent(live, desired)) {
+    const foundMarked = passKey !== undefined && live.metadata?.annotations?.[CHANGED_BY_PASS_ANNOTATION] === passKey;
+    return { outcome: foundMarked ? 'created' : 'unchanged', foundMarked };
+  }
   if (live.type !== desired.type) {
     // The type of a Secret is immutable: recreate it.
     await k8s.core.deleteNamespacedSecret({ namespace, name });
     await k8s.core.createNamespacedSecret({ namespace, body: desired });
-    return 'updated';
+    return { outcome: 'updated', foundMarked: false };
   }
   await k8s.core.patchNamespacedSecret(
     { namespace, name, body: { metadata: desired.metadata, data: { ...Object.fromEntries(Object.keys(live.data ?? {}).map((k) => [k, null])), ...desired.data } } },
     MERGE_PATCH,
   );
-  return 'updated';
+  return { outcome: 'updated', foundMarked: false };
 }
 
 /** A credentials Secret as the audit compares it; `clientSecret` never leaves the activity that reads it. */

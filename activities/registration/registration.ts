@@ -13,10 +13,10 @@ import { RegistrationDeps, withAdmin } from './admin-session';
 async function ensureClientAndScope(
   admin: KcAdminClient,
   platformClients: PlatformClients,
-  input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string; newWorkload?: boolean },
+  input: { namespace: string; workload: WorkloadRef; keycloak: KeycloakSettings; clientId: string; newWorkload?: boolean; registrationKey?: string },
 ): Promise<KeycloakClientResult & { id: string }> {
   const { namespace, workload, keycloak, clientId } = input;
-  const client = await ensureClient(admin, desiredClient(namespace, workload.name, clientId, keycloak), input.newWorkload);
+  const client = await ensureClient(admin, desiredClient(namespace, workload.name, clientId, keycloak), input.newWorkload, input.registrationKey);
   const result = { id: client.id, clientId, outcome: client.outcome, drift: client.drift };
   if (!keycloak.audienceScopeEnabled) return { ...result, missingPlatformClients: [] };
   const scope = await ensureAudienceScope(
@@ -60,6 +60,11 @@ export async function ensureRegistration(
     newWorkload?: boolean;
     /** The credentials annotation on its pod template as the pass read it (null: none); it is then not read again. */
     annotationSeen?: string | null;
+    /**
+     * Marked on the client and the Secret it creates: a registration of the same key finding them
+     * in place (its earlier try's result was lost) reports them created.
+     */
+    registrationKey?: string;
   },
 ): Promise<WorkloadRegistration> {
   const { namespace, workload, keycloak } = input;
@@ -72,9 +77,12 @@ export async function ensureRegistration(
   });
   const secretName = credentialsSecretName(namespace, workload.name);
   // A workload whose template names no Secret yet most likely has none: created without a look first.
-  const secret = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue, { expectNew: input.newWorkload && !input.annotationSeen });
+  const { outcome: secret, foundMarked } = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue, { expectNew: input.newWorkload && !input.annotationSeen, passKey: input.registrationKey });
   const annotation = await ensureCredentialsAnnotation(deps.k8s, namespace, workload, secretName, input.annotationSeen);
-  return { ...client, secretName, secret, annotation: annotation.outcome };
+  // The Secret was made by an earlier try of this registration, and the annotation naming it was
+  // already in place: written by that try after the Secret, and reported with it.
+  const annotatedEarlier = foundMarked && annotation.outcome === 'unchanged';
+  return { ...client, secretName, secret, annotation: annotatedEarlier ? 'updated' : annotation.outcome };
 }
 
 /**
@@ -93,7 +101,7 @@ export async function ensureClientCredentialsSecret(
     return keycloak.clientAuthType === 'client-secret' ? ((await admin.clients.getClientSecret({ id: client.id! })).value ?? '') : '';
   });
   const secretName = credentialsSecretName(namespace, workload.name);
-  const outcome = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue);
+  const { outcome } = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue);
   return { secretName, outcome };
 }
 

@@ -82,14 +82,26 @@ test('refused admin credentials are not tried again in the pass; the namespace w
 test('an unforeseen failure of Keycloak work never fails the workflow: it waits, named KeycloakWorkFailed, and tries again', async () => {
   const cluster = fakeCluster({ failuresLeft: { registerWorkload: 2 }, failureType: { registerWorkload: 'TypeError' } });
   const { activities } = fakeActivities(cluster);
+  const keys: (string | undefined)[] = [];
+  const register = activities.registerWorkload;
+  activities.registerWorkload = (input) => {
+    keys.push(input.registrationKey);
+    return register(input);
+  };
   await withWorker(env, activities, async (taskQueue) => {
     const handle = await start(taskQueue);
     const waiting = await statusWhen(handle, (s) => s.passes === 1);
     expect(waiting.last?.waiting).toEqual([{ reason: 'KeycloakWorkFailed', message: 'registerWorkload failed: TypeError (fault planted by the test)', series: expect.any(String) }]);
     await env.sleep('30 seconds');
     expect((await statusWhen(handle, (s) => s.passes === 2)).last?.phase).toBe('Ready');
+    await handle.signal(resourcesChangedSignal, { reason: 'change' });
+    await statusWhen(handle, (s) => s.passes === 3);
     await handle.signal(namespaceDeletedSignal);
     expect(await handle.result()).toBe('deleted');
+    // The second pass finishes the first pass's registration under the first pass's key (what the
+    // failed tries made is then reported once); a later registration has its own pass's key.
+    const firstPass = `${handle.workflowId}/${handle.signaledRunId}/0`;
+    expect(keys).toEqual([firstPass, firstPass, firstPass, expect.stringMatching(/\/2$/)]);
   });
 });
 

@@ -47,17 +47,25 @@ const registeredBefore = (workload: AgentWorkload, previous?: PassOutcome) =>
   previous?.workloads.some((w) => w.kind === workload.kind && w.name === workload.name && w.state === 'registered') ?? false;
 
 /**
+ * The key a registration marks on what it creates: the first unfinished try's, so a client or Secret
+ * made by a try that ended without a result (its tries used up) is reported by the one that finishes.
+ */
+const registrationKeyOf = (ctx: PassContext, workload: AgentWorkload) =>
+  ctx.previous?.workloads.find((w) => w.kind === workload.kind && w.name === workload.name && w.state !== 'registered')?.registrationKey ?? ctx.eventKeyPrefix;
+
+/**
  * Runbook steps 4–6 for one workload, in one activity: its Keycloak client and audience scope, then
  * its credentials Secret, then (only then) the pod-template annotation naming the Secret.
  */
 async function registerAndReport(ctx: PassContext, report: PassReport, workload: AgentWorkload, keycloak: KeycloakSettings, waits: KeycloakWait[]): Promise<WorkloadStatus> {
   const { namespace } = ctx;
   const ref = { kind: workload.kind, name: workload.name, uid: workload.uid, serviceAccountName: workload.serviceAccountName };
+  const registrationKey = registrationKeyOf(ctx, workload);
   try {
     const result = await withSummary(
       activities.registerWorkload,
       `Register ${workload.kind} ${namespace}/${workload.name}: Keycloak client, audience scope, credentials Secret, annotation`,
-      [{ namespace, workload: ref, keycloak, newWorkload: !registeredBefore(workload, ctx.previous), annotationSeen: workload.credentialsSecretAnnotation ?? null }],
+      [{ namespace, workload: ref, keycloak, newWorkload: !registeredBefore(workload, ctx.previous), annotationSeen: workload.credentialsSecretAnnotation ?? null, registrationKey }],
       passKeycloakOptions(ctx.priority),
     );
     if (result.outcome !== 'unchanged') {
@@ -75,14 +83,14 @@ async function registerAndReport(ctx: PassContext, report: PassReport, workload:
     const keycloakFailure = keycloakFailureOf(error);
     if (keycloakFailure) {
       waits.push(keycloakFailure);
-      return { kind: workload.kind, name: workload.name, state: 'waiting', detail: keycloakFailure.message };
+      return { kind: workload.kind, name: workload.name, state: 'waiting', detail: keycloakFailure.message, registrationKey };
     }
     const cause = nonRetryableCause(error);
     if (cause?.type === ErrorType.WorkloadGone) return { kind: workload.kind, name: workload.name, state: 'skipped', detail: 'deleted during the pass' };
     if (!cause || cause.type === ErrorType.NamespaceGone) throw error;
     // A name held by someone else is named as such: the fix is theirs (or a person's), not the workload's.
     report.workloadEvent(workload, 'Warning', cause.type === ErrorType.KeycloakNameTaken ? cause.type : 'ClientRegistrationFailed', cause.message);
-    return { kind: workload.kind, name: workload.name, state: 'failed', detail: cause.message };
+    return { kind: workload.kind, name: workload.name, state: 'failed', detail: cause.message, registrationKey };
   }
 }
 
@@ -144,5 +152,7 @@ export async function registerWorkloads(ctx: PassContext, report: PassReport, in
   };
   const [results] = await Promise.all([registrations, removeStale()]);
   if (waitingFor.length > 0) report.wait(waitingFor[0].reason, waitingFor[0].message);
+  // Recorded now, not when the waypoint's wait ends: credentials do not wait for the waypoint.
+  await report.flush();
   return results;
 }

@@ -88,10 +88,10 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
     const deployment = await apps.readNamespacedDeployment({ namespace: ns, name: 'agent' });
     // The annotation was written once: one rollout to it, so at most two ReplicaSets (before and after).
     expect(deployment.metadata?.generation).toBeLessThanOrEqual(2);
-    // The labels and the Gateway are reported exactly once, a pass retried after a kill included.
+    // Every change is reported exactly once, a pass retried after a kill included.
     const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.source?.component === 'kagenti-waypoint-provisioner');
     const count = (reason: string) => events.filter((e) => e.reason === reason).reduce((sum, e) => sum + (e.count ?? 1), 0);
-    for (const reason of ['AmbientLabelsSet', 'WaypointCreated']) expect({ ns, reason, count: count(reason) }).toEqual({ ns, reason, count: 1 });
+    for (const reason of ['AmbientLabelsSet', 'WaypointCreated', 'KeycloakClientCreated', 'CredentialsSecretCreated', 'CredentialsAnnotated']) expect({ ns, reason, count: count(reason) }).toEqual({ ns, reason, count: 1 });
   }
   // No client secret in the logs of the real worker processes (the SDK's and the workflows' lines
   // included), nor in any payload of their histories.
