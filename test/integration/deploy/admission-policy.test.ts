@@ -206,8 +206,8 @@ test('a Secret at a credentials Secret\'s name that the provisioner did not make
 test("the provisioner's own Secret writes pass, and a migration's deletion of the legacy Secrets of the namespace it holds", async () => {
   const name = credentialsSecretName(tenant, 'agent');
   const write = (value: string) => writeCredentialsSecret(worker, tenant, name, { kind: 'Deployment', name: 'agent', uid: agentUid }, `${tenant}/agent`, value);
-  expect(await write(uniqueName('client-secret'))).toBe('created');
-  expect(await write(uniqueName('client-secret'))).toBe('updated');
+  expect(await write(uniqueName('client-secret'))).toMatchObject({ outcome: 'created' });
+  expect(await write(uniqueName('client-secret'))).toMatchObject({ outcome: 'updated' });
   await asWorker.deleteNamespacedSecret({ namespace: tenant, name });
   await holdNamespace(worker, tenant, 'migration-2');
   try {
