@@ -27,6 +27,6 @@ export function createActivities({ k8s, settings, log, temporal }: ActivityDeps)
     ...kubernetesActivities({ k8s, settings, log }),
     ...keycloakActivities({ ...keycloak, log, temporal }),
     ...migrationActivities({ ...keycloak, log }),
-    ...upgradeActivities({ temporal }),
+    ...upgradeActivities({ temporal, taskQueue: settings.taskQueue }),
   };
 }

@@ -92,6 +92,8 @@ export interface MigrationActivities {
 export interface UpgradeActivities {
   /** Namespaces whose workflow is still pinned to another build of the deployment (a page of them). */
   listNamespacesOnOtherBuilds(input: { deploymentName: string; buildId: string }): Promise<string[]>;
+  /** Tells the task queue's Keycloak audit, if one runs, to move onto the current build now. */
+  moveAuditToCurrentBuild(): Promise<void>;
 }
 
 export type Activities = KubernetesActivities & KeycloakActivities & MigrationActivities & UpgradeActivities;

@@ -25,13 +25,15 @@ export type BuildUpgradeResult = { outcome: 'done' | 'superseded'; woken: number
  * started by that build's workers; a rollback to an older build is an upgrade to it). A namespace
  * workflow is pinned to the build it started on; woken with `upgrade`, it sees that its target
  * changed and continues-as-new onto the current build between two passes, with no pass of its
- * own. Wakes are maintenance: at most `wakesPerSecond`, none while new work waits. Migrations are
- * left alone: they finish on the build they started with. Ends when no namespace is on another
+ * own. Wakes are maintenance: at most `wakesPerSecond`, none while new work waits. The Keycloak
+ * audit is told to move at once (it would at its next round). Migrations are left alone: they finish on the build they started with. Ends when no namespace is on another
  * build, or when another build becomes current (whose workers start their own).
  */
 export async function buildUpgradeWorkflow(input: BuildUpgradeInput): Promise<BuildUpgradeResult> {
   const { deploymentName, buildId } = input;
   let woken = input.woken ?? 0;
+  // The audit moves at the top of its round; told now, it does not hold the old build until then.
+  if (input.woken === undefined && !newerBuildIsTarget()) await withSummary(activities.moveAuditToCurrentBuild, `Tell the Keycloak audit to move to build ${buildId}`, []);
   for (;;) {
     if (newerBuildIsTarget()) return { outcome: 'superseded', woken };
     const behind = await withSummary(activities.listNamespacesOnOtherBuilds, `List namespaces not on build ${buildId}`, [{ deploymentName, buildId }]);

@@ -1,6 +1,6 @@
 import { condition, continueAsNew, setCurrentDetails, setHandler, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { activities, keycloakOptions, withSummary } from './activity-proxies';
-import { AuditSettings, auditNowSignal, auditSettingsSignal } from './messages';
+import { AuditSettings, auditNowSignal, auditSettingsSignal, moveToCurrentBuildSignal } from './messages';
 import type { KeycloakAudit } from '../model/provisioning';
 import { continueOnTargetBuild, newerBuildIsTarget, PINNED } from './worker-version';
 
@@ -47,6 +47,10 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
   setHandler(auditNowSignal, () => {
     auditRequested = true;
   });
+  let moveAsked = false;
+  setHandler(moveToCurrentBuildSignal, () => {
+    moveAsked = true;
+  });
   const auditDue = () => auditRequested || Date.now() >= nextAuditAt;
   const switchedOff = () => settings.intervalSeconds === 0;
   const nextRun = (): KeycloakAuditInput => ({ settings, auditFirst: auditRequested, toWake });
@@ -59,6 +63,7 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
     }
     // A newer build of the worker is current: the audit goes on there (it looks at least once an interval).
     if (newerBuildIsTarget()) await continueOnTargetBuild<typeof keycloakAuditWorkflow>(nextRun());
+    moveAsked = false;
     if (auditDue()) {
       auditRequested = false;
       const audit = await withSummary(activities.auditKeycloak, 'Compare the Keycloak realm with the credentials Secrets in the cluster', [], keycloakOptions('maintenance'));
@@ -79,9 +84,9 @@ export async function keycloakAuditWorkflow(input: KeycloakAuditInput): Promise<
       await continueAsNew<typeof keycloakAuditWorkflow>(nextRun());
     }
     if (toWake.length > 0) {
-      await condition(() => auditRequested || switchedOff(), '1 second');
+      await condition(() => auditRequested || switchedOff() || moveAsked, '1 second');
     } else {
-      await condition(() => auditRequested || switchedOff() || Date.now() >= nextAuditAt, Math.max(1, nextAuditAt - Date.now()));
+      await condition(() => auditRequested || switchedOff() || moveAsked || Date.now() >= nextAuditAt, Math.max(1, nextAuditAt - Date.now()));
     }
   }
 }

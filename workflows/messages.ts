@@ -26,3 +26,5 @@ export interface AuditSettings {
 export const auditSettingsSignal = defineSignal<[AuditSettings]>('auditSettings');
 /** From a person or a test: audit now, without waiting for the interval (after restoring a realm, say). */
 export const auditNowSignal = defineSignal('auditNow');
+/** From an upgrade to a new build: the audit moves onto it now, not at the top of its next round. */
+export const moveToCurrentBuildSignal = defineSignal('moveToCurrentBuild');

@@ -103,6 +103,7 @@ export function fakeActivities(cluster: FakeCluster) {
     auditKeycloak: call('auditKeycloak', () => ({ realms: [], outOfLine: [], outOfLineCount: 0, examples: [] })),
     wakeNamespaces: async (input) => call('wakeNamespaces', () => ({ woken: input.namespaces.length }))(),
     listNamespacesOnOtherBuilds: call('listNamespacesOnOtherBuilds', () => []),
+    moveAuditToCurrentBuild: call('moveAuditToCurrentBuild', () => undefined),
     migrationPreflight: call('migrationPreflight', () => ({
       checks: [{ name: 'namespace', ok: true, message: 'in sidecar mode' }],
       config: cluster.config,

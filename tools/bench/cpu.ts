@@ -45,3 +45,13 @@ export function cpuReport(before: Record<string, number>, after: Record<string, 
   const total = used.reduce((sum, [, seconds]) => sum + seconds, 0);
   return `${used.map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`).join(', ')}; total ${total.toFixed(1)} CPU-s on ${cpus().length} cores`;
 }
+
+/** CPU seconds per process used while `work` ran, and how long it took; processes started meanwhile count from their start. */
+export async function cpuOver<T>(processes: () => Record<string, number>, work: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number>; seconds: number }> {
+  const names = processes();
+  const before = cpuSeconds(names);
+  const started = performance.now();
+  const result = await work();
+  const after = cpuSeconds({ ...names, ...processes() });
+  return { result, cpu: Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)])), seconds: (performance.now() - started) / 1000 };
+}

@@ -1,5 +1,4 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { loadKubeConfig } from '../../config/kube-config';
@@ -12,7 +11,8 @@ import { Profile, stackEnvironment } from '../stack/state';
 import { stackTemporalClient } from '../stack/temporal-client';
 import { bootstrapStackKeycloak } from '../stack/keycloak-bootstrap';
 import { Arrivals } from './arrivals';
-import { cpuSeconds } from './cpu';
+import { cpuOver as measureCpu } from './cpu';
+import { AgentNamespace, agentCount, agentsOf, HeldNamespaces, progress, say, waitUntilQuiet } from './held-namespaces';
 import { compile } from '../compiled';
 import { counter, percentile, ProvisionerProcess, rssMiB, Runtime, startProvisionerProcess, stopProcess } from './processes';
 
@@ -33,10 +33,7 @@ import { counter, percentile, ProvisionerProcess, rssMiB, Runtime, startProvisio
  * the embedded stack. Prints one table; asserts nothing.
  */
 
-const CONCURRENCY = 16;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const say = (line: string) => process.stderr.write(`${line}\n`);
-const progress = (line: string) => process.stderr.write(`  ${line}\r`);
 
 interface Options {
   held: number;
@@ -49,33 +46,12 @@ interface Options {
   profile: Profile;
 }
 
-/**
- * Waits until the control plane is quiet: the credentials annotation rolls every agent workload once,
- * and the controllers take a while to finish those rollouts after the last Secret. Idle figures are
- * taken after that, not over the tail of the fill.
- */
-async function waitUntilQuiet(pids: () => number[]): Promise<void> {
-  const started = performance.now();
-  for (;;) {
-    const named = Object.fromEntries(pids().map((pid) => [String(pid), pid]));
-    const before = cpuSeconds(named);
-    await sleep(10_000);
-    const after = cpuSeconds(named);
-    const used = Object.keys(after).reduce((sum, k) => sum + after[k] - before[k], 0);
-    progress(`waiting for the control plane to be quiet: ${used.toFixed(1)} CPU-s in the last 10 s, ${((performance.now() - started) / 1000).toFixed(0)} s so far`);
-    if (used < 0.5 || performance.now() - started > 600_000) break;
-  }
-  say('');
-}
-
 // One long function on purpose: its six numbered phases share the running worker and watcher, their
 // RSS peaks and the stack, and read top to bottom in the order of the table it prints.
 export async function livedIn(options: Options): Promise<void> {
   const run = randomBytes(3).toString('hex');
   const state = await up(stackDir(), { profile: options.profile });
   const kc = loadKubeConfig(state.kubernetes.kubeconfig);
-  const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
   const operatorNamespace = `bench-op-${run}`;
   const taskQueue = `bench-${run}`;
   await prepareOperatorNamespace(kc, state, operatorNamespace);
@@ -104,56 +80,15 @@ export async function livedIn(options: Options): Promise<void> {
     ...Object.fromEntries(Object.entries(state.components).map(([name, c]) => [name, c.pid])),
     ...Object.fromEntries(Object.values(provisioner).filter((p) => p?.child.exitCode === null).map((p) => [p!.name, p!.child.pid!])),
   });
-  const cpuOver = async <T>(work: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number>; seconds: number }> => {
-    const names = processes();
-    const before = cpuSeconds(names);
-    const started = performance.now();
-    const result = await work();
-    // Processes started meanwhile (the provisioner after a restart) count from their start.
-    const after = cpuSeconds({ ...names, ...processes() });
-    return { result, cpu: Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)])), seconds: (performance.now() - started) / 1000 };
-  };
+  const cpuOver = <T>(work: () => Promise<T>) => measureCpu(processes, work);
 
   await startProvisioner();
   say(`Worker and watcher ready (${options.runtime}); start-up RSS: worker ${startupRss.worker.toFixed(0)} MiB, watcher ${startupRss.watcher.toFixed(0)} MiB`);
 
-  const agentsOf = (i: number) => (i % 10 === 9 ? 3 : 1);
-  const createAgentNamespace = async (namespace: string, agents: number) => {
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    for (let a = 0; a < agents; a++) {
-      const name = a === 0 ? 'agent' : `agent-${a}`;
-      await apps.createNamespacedDeployment({
-        namespace,
-        body: {
-          metadata: { name },
-          spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, 'kagenti.io/type': 'agent' } }, spec: { containers: [{ name: 'agent', image: 'example.invalid/agent:1' }] } } },
-        },
-      });
-    }
-  };
-  /** Creates the namespaces 16 at a time, waits until every agent has its Secret, and returns when each was created. */
-  const provision = async (label: string, namespaces: { name: string; agents: number }[]) => {
-    const createdAt = new Map<string, number>();
-    const queue = [...namespaces];
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) {
-          createdAt.set(next.name, performance.now());
-          await createAgentNamespace(next.name, next.agents);
-        }
-      }),
-    );
-    for (const started = performance.now(); ; await sleep(500)) {
-      const done = namespaces.filter((n) => arrivals.secretsAt(n.name, n.agents) !== undefined).length;
-      progress(`${label}: ${done}/${namespaces.length} namespaces with every Secret after ${((performance.now() - started) / 1000).toFixed(0)} s`);
-      if (done === namespaces.length) break;
-      if (performance.now() - started > 1_800_000) throw new Error(`${label}: not provisioned after 30 minutes`);
-    }
-    say('');
-    return createdAt;
-  };
+  const namespaces = new HeldNamespaces(kc, arrivals);
+  const provision = (label: string, list: AgentNamespace[]) => namespaces.provision(label, list);
   const held = Array.from({ length: options.held }, (_, i) => ({ name: `bench-${run}-h${i}`, agents: agentsOf(i) }));
-  const agents = (list: { agents: number }[]) => list.reduce((sum, n) => sum + n.agents, 0);
+  const agents = agentCount;
 
   // 1. Fill, measuring Keycloak's CPU per new agent while 100 namespaces are held.
   const first = Math.min(100, held.length);
@@ -197,10 +132,7 @@ export async function livedIn(options: Options): Promise<void> {
 
   // 4. Single agents, one at a time, once the burst's rollouts are done.
   await waitUntilQuiet(controlPlane);
-  const single = async (name: string) => {
-    const created = await provision(name, [{ name, agents: 1 }]);
-    return { waypoint: arrivals.waypointAt(name)! - created.get(name)!, secret: arrivals.secretsAt(name)! - created.get(name)! };
-  };
+  const single = (name: string) => namespaces.single(name);
   const singles = [];
   for (let i = 0; i < 20; i++) singles.push(await single(`bench-${run}-s${i}`));
 

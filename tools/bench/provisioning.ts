@@ -13,6 +13,7 @@ import { tsxCommand } from '../tsx';
 import { MANAGED_SELECTOR } from '../../model/labels';
 import { cpuReport, cpuSeconds } from './cpu';
 import { livedIn } from './lived-in';
+import { upgrade } from './upgrade';
 import { percentile, rssMiB, waitHealthy } from './processes';
 
 /**
@@ -20,6 +21,7 @@ import { percentile, rssMiB, waitHealthy } from './processes';
  * processes. Prints figures; asserts nothing.
  *   npm run bench -- [--sequential N] [--warmup N] [--burst N] [--waypoints-only] [--realm-default-scopes]
  *   npm run bench -- --lived-in [N] [--grow-to M] [--idle-seconds 300] [--baseline-seconds 120] [--runtime compiled|tsx] [--profile production]: see lived-in.ts
+ *   npm run bench -- --upgrade [N] [--runtime compiled|tsx] [--profile production]: see upgrade.ts
  * (a) Deployment created → namespace labels and waypoint Gateway present
  * (b) Deployment created → credentials Secret present
  * The stack's real istiod programs the waypoints, as everywhere on the embedded stack.
@@ -43,9 +45,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // One long function on purpose: a benchmark script whose phases (warm-up, sequential, burst) share
 // one stack and one provisioner, read top to bottom in the order of what it prints.
 async function main(): Promise<void> {
+  const runtime = args.includes('--runtime') && args[args.indexOf('--runtime') + 1] === 'tsx' ? 'tsx' : 'compiled';
+  if (args.includes('--upgrade')) {
+    const held = option('upgrade', 1000);
+    return upgrade({ held: Number.isInteger(held) ? held : 1000, runtime, profile: profileArgument(args) });
+  }
   if (args.includes('--lived-in')) {
     const held = option('lived-in', 1000);
-    return livedIn({ held: Number.isInteger(held) ? held : 1000, growTo: option('grow-to', 0), idleSeconds: option('idle-seconds', 300), baselineSeconds: option('baseline-seconds', 120), runtime: args.includes('--runtime') && args[args.indexOf('--runtime') + 1] === 'tsx' ? 'tsx' : 'compiled', profile: profileArgument(args) });
+    return livedIn({ held: Number.isInteger(held) ? held : 1000, growTo: option('grow-to', 0), idleSeconds: option('idle-seconds', 300), baselineSeconds: option('baseline-seconds', 120), runtime, profile: profileArgument(args) });
   }
   const state = await up(stackDir());
   const kc = loadKubeConfig(state.kubernetes.kubeconfig);
