@@ -46,7 +46,7 @@ export interface KubernetesActivities {
   lookAtWaypoint(namespace: string, explain?: boolean): Promise<GatewayReadiness>;
   /** Looks until Programmed, refused, or the bound: the migration's wait, which no watcher wakes. */
   waitForGatewayProgrammed(namespace: string, timeoutSeconds: number): Promise<GatewayReadiness>;
-  recordNamespaceStatus(namespace: string, status: string): Promise<EnsureResult>;
+  recordNamespaceStatus(namespace: string, status: string, seen?: string | null): Promise<EnsureResult>;
   /** All Events of a pass in one activity; each is recorded once per key. */
   recordEvents(events: EventInput[]): Promise<void>;
 }

@@ -41,6 +41,8 @@ export interface NamespaceInspection {
   heldByMigration?: string;
   /** The namespace carries the status annotation: a pass finished on this namespace object before. */
   provisionedBefore: boolean;
+  /** The status annotation as read (undefined: none). */
+  statusAnnotation?: string;
   /** The name of its waypoint Gateway (`<namespace>-waypoint`, hashed past the label length limit). */
   waypointGateway: string;
 }

@@ -14,7 +14,7 @@ import { activities, keycloakOptions, withSummary } from './activity-proxies';
 import { getStatusQuery, namespaceDeletedSignal, NamespaceStatus, resourcesChangedSignal } from './messages';
 import { provisioningPass } from './provisioning-pass';
 import type { WaypointNews } from './provisioning/pass-report';
-import { writeStatusAnnotation } from './provisioning/status';
+import { StatusAnnotation } from './provisioning/status';
 import type { WaypointState } from '../model/waypoint-gateway';
 import { AgentCount, ProvisionerNamespace, ProvisionerPhase, WaypointReady } from './search-attributes';
 import { continueOnTargetBuild, newerBuildIsTarget, PINNED } from './worker-version';
@@ -175,12 +175,14 @@ class NamespaceProvisioner {
     ]);
     const info = workflowInfo();
     const started = Date.now();
+    const status = new StatusAnnotation(namespace);
     const result = await provisioningPass({
       namespace,
       previous: this.last,
       priority: this.priority,
       eventKeyPrefix: `${info.workflowId}/${info.runId}/${this.passes}`,
       waypointNews: this.waypointNews,
+      status,
     });
     this.passes++;
     this.lastPassEndedAt = Date.now();
@@ -195,7 +197,7 @@ class NamespaceProvisioner {
     ]);
     setCurrentDetails(describe(namespace, last));
     // A namespace in standby is not written to at all, not even the status annotation.
-    if (last.phase !== 'Standby') await writeStatusAnnotation(namespace, last);
+    if (last.phase !== 'Standby') await status.write(last);
     return last;
   }
 

@@ -97,6 +97,7 @@ async function tidyEmptyNamespace(ctx: PassContext, report: PassReport, config: 
  */
 async function runPass(ctx: PassContext, report: PassReport): Promise<PassResult> {
   const [inspection, config] = await readNamespaceAndConfig(ctx.namespace);
+  ctx.status.seen(inspection.statusAnnotation);
   // The settings in force are kept for the clean-up: a run started after the namespace went has no others.
   const keycloak = config.keycloak;
   if (!inspection.exists || inspection.terminating) return { outcome: DELETING, keycloak };

@@ -34,19 +34,20 @@ function takenBy(live: ClientRepresentation, desired: ClientRepresentation): str
  * Creates the client when absent, or updates the fields the provisioner owns when they drifted
  * (keeping the server's other fields). A 409 on create means another writer won: re-read and compare.
  * With `createFirst` (a client most likely absent), it creates without looking first. A client of
- * that id that is someone else's is reported and left alone.
+ * that id that is someone else's is reported and left alone. `markKey` is marked on a client it
+ * creates; one found with that mark is reported created.
  */
 export async function ensureClient(
   admin: KcAdminClient,
   desired: ClientRepresentation,
   createFirst = false,
-  passKey?: string,
+  markKey?: string,
 ): Promise<{ outcome: EnsureOutcome; id: string; drift: string[] }> {
   let live = createFirst ? undefined : await findClient(admin, desired.clientId!);
   if (!live) {
     try {
-      // The creating pass's mark, set once (a repair merges only the attributes the provisioner sets).
-      const { id } = await admin.clients.create(passKey ? { ...desired, attributes: { ...desired.attributes, [CHANGED_BY_PASS_ANNOTATION]: passKey } } : desired);
+      // The creating registration's key, set once (a repair merges only the attributes the provisioner sets).
+      const { id } = await admin.clients.create(markKey ? { ...desired, attributes: { ...desired.attributes, [CHANGED_BY_PASS_ANNOTATION]: markKey } } : desired);
       return { outcome: 'created', id, drift: [] };
     } catch (error) {
       if (!isConflict(error)) throw error;
@@ -57,8 +58,8 @@ export async function ensureClient(
   const taken = takenBy(live, desired);
   if (taken) throw keycloakNameTaken(`Keycloak client ${desired.clientId} exists and is ${taken}, not ${desired.name}'s: left alone`);
   const drift = clientDrift(live, desired);
-  // Created by this very pass in an attempt whose result was lost (a crash): still reported as created.
-  if (drift.length === 0) return { outcome: passKey !== undefined && live.attributes?.[CHANGED_BY_PASS_ANNOTATION] === passKey ? 'created' : 'unchanged', id: live.id!, drift };
+  // Created under this very key by a try whose result was lost (a crash): still reported as created.
+  if (drift.length === 0) return { outcome: markKey !== undefined && live.attributes?.[CHANGED_BY_PASS_ANNOTATION] === markKey ? 'created' : 'unchanged', id: live.id!, drift };
   await admin.clients.update({ id: live.id! }, mergeClient(live, desired));
   return { outcome: 'updated', id: live.id!, drift };
 }

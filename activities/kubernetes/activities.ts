@@ -51,7 +51,7 @@ export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients;
     }),
     lookAtWaypoint: (namespace, explain) => lookAtWaypoint(k8s, namespace, explain),
     waitForGatewayProgrammed: (namespace, timeoutSeconds) => waitForGatewayProgrammed(k8s, namespace, timeoutSeconds),
-    recordNamespaceStatus: inNamespace((namespace, status: string) => recordNamespaceStatus(k8s, namespace, status)),
+    recordNamespaceStatus: inNamespace((namespace, status: string, seen?: string | null) => recordNamespaceStatus(k8s, namespace, status, seen)),
     recordEvents: async (events) => {
       await Promise.all(events.map(recordEventUnlessGone));
     },

@@ -63,6 +63,7 @@ export async function inspectNamespace(k8s: KubeClients, namespace: string): Pro
     sidecarMode: ns.metadata?.labels?.[ISTIO_INJECTION_LABEL] === 'enabled',
     heldByMigration: ns.metadata?.annotations?.[MIGRATION_ANNOTATION],
     provisionedBefore: ns.metadata?.annotations?.[STATUS_ANNOTATION] !== undefined,
+    statusAnnotation: ns.metadata?.annotations?.[STATUS_ANNOTATION],
     waypointGateway: waypointGatewayName(namespace),
   };
 }
@@ -90,16 +91,18 @@ export async function removeNamespaceLabels(k8s: KubeClients, namespace: string)
   return { outcome: 'updated' };
 }
 
-/** Writes the status annotation on the namespace, only when it differs. */
-export async function recordNamespaceStatus(k8s: KubeClients, namespace: string, status: string): Promise<EnsureResult> {
-  let ns;
+/**
+ * Writes the status annotation on the namespace, only when it differs. `seen`: what the caller knows
+ * it holds (null: none), so the namespace is not read first; undefined: read it.
+ */
+export async function recordNamespaceStatus(k8s: KubeClients, namespace: string, status: string, seen?: string | null): Promise<EnsureResult> {
   try {
-    ns = await k8s.core.readNamespace({ name: namespace });
+    const live = seen !== undefined ? seen : (await k8s.core.readNamespace({ name: namespace })).metadata?.annotations?.[STATUS_ANNOTATION];
+    if (live === status) return { outcome: 'unchanged' };
+    await k8s.core.patchNamespace({ name: namespace, body: { metadata: { annotations: { [STATUS_ANNOTATION]: status } } } }, MERGE_PATCH);
+    return { outcome: 'updated' };
   } catch (error) {
     if (isNotFound(error)) return { outcome: 'unchanged' };
     throw error;
   }
-  if (ns.metadata?.annotations?.[STATUS_ANNOTATION] === status) return { outcome: 'unchanged' };
-  await k8s.core.patchNamespace({ name: namespace, body: { metadata: { annotations: { [STATUS_ANNOTATION]: status } } } }, MERGE_PATCH);
-  return { outcome: 'updated' };
 }

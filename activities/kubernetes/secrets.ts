@@ -39,7 +39,7 @@ function sameContent(live: V1Secret, desired: V1Secret): boolean {
 /**
  * Writes the credentials Secret only when its content differs. The secret value never leaves this
  * call. `expectNew`: it most likely does not exist yet, so it is created without a look first.
- * `passKey` is marked on a Secret it creates; `foundMarked`: it was in place with that mark.
+ * `markKey` is marked on a Secret it creates; `foundMarked`: it was in place with that mark.
  */
 export async function writeCredentialsSecret(
   k8s: KubeClients,
@@ -48,11 +48,11 @@ export async function writeCredentialsSecret(
   owner: Owner,
   clientId: string,
   clientSecret: string,
-  { expectNew = false, passKey }: { expectNew?: boolean; passKey?: string } = {},
+  { expectNew = false, markKey }: { expectNew?: boolean; markKey?: string } = {},
 ): Promise<{ outcome: EnsureOutcome; foundMarked: boolean }> {
   const desired = desiredSecret(namespace, name, owner, clientId, clientSecret);
-  // The creating pass's mark, set once: a later repair patches only what the Secret must hold.
-  const marked: V1Secret = passKey ? { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, [CHANGED_BY_PASS_ANNOTATION]: passKey } } } : desired;
+  // The creating registration's key, set once: a later repair patches only what the Secret must hold.
+  const marked: V1Secret = markKey ? { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, [CHANGED_BY_PASS_ANNOTATION]: markKey } } } : desired;
   const read = () => k8s.core.readNamespacedSecret({ namespace, name }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
   let live = expectNew ? undefined : await read();
   if (!live) {
@@ -67,7 +67,7 @@ export async function writeCredentialsSecret(
   }
   // Created under this very key by a try whose result was lost (a crash): still reported as created.
   if (sameContent(live, desired)) {
-    const foundMarked = passKey !== undefined && live.metadata?.annotations?.[CHANGED_BY_PASS_ANNOTATION] === passKey;
+    const foundMarked = markKey !== undefined && live.metadata?.annotations?.[CHANGED_BY_PASS_ANNOTATION] === markKey;
     return { outcome: foundMarked ? 'created' : 'unchanged', foundMarked };
   }
   if (live.type !== desired.type) {

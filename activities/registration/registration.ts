@@ -77,7 +77,7 @@ export async function ensureRegistration(
   });
   const secretName = credentialsSecretName(namespace, workload.name);
   // A workload whose template names no Secret yet most likely has none: created without a look first.
-  const { outcome: secret, foundMarked } = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue, { expectNew: input.newWorkload && !input.annotationSeen, passKey: input.registrationKey });
+  const { outcome: secret, foundMarked } = await writeCredentialsSecret(deps.k8s, namespace, secretName, workload, clientId, secretValue, { expectNew: input.newWorkload && !input.annotationSeen, markKey: input.registrationKey });
   const annotation = await ensureCredentialsAnnotation(deps.k8s, namespace, workload, secretName, input.annotationSeen);
   // The Secret was made by an earlier try of this registration, and the annotation naming it was
   // already in place: written by that try after the Secret, and reported with it.

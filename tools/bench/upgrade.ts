@@ -20,11 +20,11 @@ import { percentile, ProvisionerProcess, rssMiB, Runtime, startProvisionerProces
  *   npm run bench -- --upgrade [N] [--runtime compiled|tsx] [--profile production]
  * 1. the watcher and build A's worker provision N namespaces (default 1,000; every tenth with three
  *    agents), and the control plane settles;
- * 2. single agents one at a time for a minute: their latency, CPU and apiserver requests with no upgrade;
+ * 2. single agents, one every 3 s for a minute: their latency, CPU and apiserver requests with no upgrade;
  * 3. build B's worker starts (the same code under another build id: what moving a namespace costs
  *    does not depend on the change) and makes itself current; its upgrade workflow moves every
  *    namespace workflow still on A onto B, paced (--maintenance-per-second, 8 by default), while
- *    single agents keep arriving one at a time. Timed until the server's visibility shows no
+ *    single agents keep arriving, one every 3 s. Timed until the server's visibility shows no
  *    namespace workflow on A;
  * 4. then until nothing at all runs on A (the audit moves at the top of its next round), when A's
  *    worker is stopped, as `kwp builds` says it may be.
@@ -34,6 +34,8 @@ import { percentile, ProvisionerProcess, rssMiB, Runtime, startProvisionerProces
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BASELINE_MS = 60_000;
+/** One new agent every 3 s (start to start), in both phases: arrivals that leave the machine room, not a flood. */
+const ARRIVAL_MS = 3_000;
 
 interface Options {
   held: number;
@@ -67,7 +69,12 @@ export async function upgrade(options: Options): Promise<void> {
   const client = await stackTemporalClient(state.temporal, 'admin');
   const namespaces = new HeldNamespaces(kc, arrivals);
   let singles = 0;
-  const single = () => namespaces.single(`bench-${run}-s${singles++}`);
+  const single = async () => {
+    const started = performance.now();
+    const latency = await namespaces.single(`bench-${run}-s${singles++}`);
+    await sleep(Math.max(0, ARRIVAL_MS - (performance.now() - started)));
+    return latency;
+  };
 
   // 1. Build A holds N settled namespaces.
   await start('worker A', 'worker', 'a');
@@ -133,12 +140,12 @@ export async function upgrade(options: Options): Promise<void> {
     ['namespace workflows on build A when B started', `${heldOnA}`, ''],
     ['all of them moved to B (visibility shows none on A)', `${upgradeSeconds.toFixed(1)} s: ${(heldOnA / upgradeSeconds).toFixed(1)} a second`, 'bounded; paced by --maintenance-per-second (8)'],
     ['nothing left on A (the audit moved too); A stopped', drained ? `${drainedSeconds.toFixed(1)} s after B started` : `not within 30 minutes: ${JSON.stringify(onAOpen)}`, ''],
-    [`one new agent, no upgrade (${baseline.result.length}): labels + Gateway p50 / p99`, latency(baseline.result, 'waypoint'), ''],
+    [`one new agent every ${ARRIVAL_MS / 1000} s, no upgrade (${baseline.result.length}): labels + Gateway p50 / p99`, latency(baseline.result, 'waypoint'), ''],
     [`one new agent during the upgrade (${upgrade.result.length}): labels + Gateway p50 / p99`, latency(upgrade.result, 'waypoint'), 'as with no upgrade'],
     [`one new agent, no upgrade: Secret p50 / p99`, latency(baseline.result, 'secret'), ''],
     [`one new agent during the upgrade: Secret p50 / p99`, latency(upgrade.result, 'secret'), 'as with no upgrade'],
-    ['CPU-s per minute, no upgrade (single agents only)', perMinute(baseline), ''],
-    ['CPU-s per minute during the upgrade (and the single agents)', perMinute(upgrade), ''],
+    ['CPU-s per minute, no upgrade (the new agents only)', perMinute(baseline), ''],
+    ['CPU-s per minute during the upgrade (and the new agents)', perMinute(upgrade), ''],
     ['apiserver requests (all clients): no upgrade / during it', `${requestRate(baseline)} / ${requestRate(upgrade)}`, ''],
     ['worker A / worker B RSS at the end of the upgrade (now, peak)', `${rss['worker A'].now.toFixed(0)}, ${rss['worker A'].peak.toFixed(0)} / ${rss['worker B'].now.toFixed(0)}, ${rss['worker B'].peak.toFixed(0)} MiB`, ''],
   ];

@@ -3,6 +3,7 @@ import type { EventInput } from '../../model/events';
 import type { WaypointState } from '../../model/waypoint-gateway';
 import type { AgentWorkload, NamespaceInspection, Notice, PassOutcome, WorkPriority } from '../../model/provisioning';
 import { clusterStep } from '../cluster-steps';
+import type { StatusAnnotation } from './status';
 
 type Event = Omit<EventInput, 'namespace' | 'key'>;
 
@@ -19,6 +20,8 @@ export interface PassContext {
   eventKeyPrefix: string;
   /** The watcher's word on istiod's verdict, as the pass waits for its waypoint. */
   waypointNews: WaypointNews;
+  /** Writes the namespace's status annotation, knowing what it holds from the pass's own reads. */
+  status: StatusAnnotation;
 }
 
 /** How a pass learns that istiod's verdict on its waypoint changed, without reading it again and again. */

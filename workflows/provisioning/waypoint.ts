@@ -1,7 +1,6 @@
 import { sleep } from '@temporalio/workflow';
 import type { GatewayReadiness } from '../../model/provisioning';
 import { clusterStep } from '../cluster-steps';
-import { showWaiting } from './status';
 import type { PassContext, PassReport } from './pass-report';
 
 /** Istio usually programs a waypoint within this long: only a slower one is shown as waited for. */
@@ -63,7 +62,7 @@ async function waitForWaypoint(ctx: PassContext, waypoint: Waypoint, first: Gate
       slow = true;
       readiness = await look(`still not Programmed after ${SHOW_WAITING_AFTER_MS / 1000} s?`);
       if (decided(readiness)) break;
-      await showWaiting(namespace, waypoint.agentCount, { reason: 'WaypointNotReady', message: `Waiting up to ${Math.ceil(left / 1000)} s more for waypoint Gateway ${gatewayName} to be Programmed` });
+      await ctx.status.showWaiting(waypoint.agentCount, { reason: 'WaypointNotReady', message: `Waiting up to ${Math.ceil(left / 1000)} s more for waypoint Gateway ${gatewayName} to be Programmed` });
       continue;
     }
     const news = await ctx.waypointNews.next(slow ? left : Math.min(left, SHOW_WAITING_AFTER_MS - waited));

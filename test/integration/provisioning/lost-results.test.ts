@@ -57,10 +57,10 @@ test('a Keycloak client and a credentials Secret created by a pass are reported 
   expect(await ensureClient(admin, desired, true, passKey(ns, 0))).toMatchObject({ outcome: 'created' });
   expect(await ensureClient(admin, desired, false, passKey(ns, 1))).toMatchObject({ outcome: 'unchanged' });
 
-  const secret = () => writeCredentialsSecret(k8s(), ns, `creds-${ns}`.slice(0, 63), owner, `${ns}/agent`, 'not-a-real-secret', { expectNew: true, passKey: passKey(ns, 0) });
+  const secret = () => writeCredentialsSecret(k8s(), ns, `creds-${ns}`.slice(0, 63), owner, `${ns}/agent`, 'not-a-real-secret', { expectNew: true, markKey: passKey(ns, 0) });
   expect(await secret()).toEqual({ outcome: 'created', foundMarked: false });
   expect(await secret()).toEqual({ outcome: 'created', foundMarked: true });
-  expect(await writeCredentialsSecret(k8s(), ns, `creds-${ns}`.slice(0, 63), owner, `${ns}/agent`, 'not-a-real-secret', { passKey: passKey(ns, 1) })).toEqual({ outcome: 'unchanged', foundMarked: false });
+  expect(await writeCredentialsSecret(k8s(), ns, `creds-${ns}`.slice(0, 63), owner, `${ns}/agent`, 'not-a-real-secret', { markKey: passKey(ns, 1) })).toEqual({ outcome: 'unchanged', foundMarked: false });
 });
 
 test('a registration whose earlier try made everything and lost its result reports it all once, under its key', async () => {
