@@ -26,8 +26,9 @@ export type BuildUpgradeResult = { outcome: 'done' | 'superseded'; woken: number
  * workflow is pinned to the build it started on; woken with `upgrade`, it sees that its target
  * changed and continues-as-new onto the current build between two passes, with no pass of its
  * own. Wakes are maintenance: at most `wakesPerSecond`, none while new work waits. The Keycloak
- * audit is told to move at once (it would at its next round). Migrations are left alone: they finish on the build they started with. Ends when no namespace is on another
- * build, or when another build becomes current (whose workers start their own).
+ * audit is told to move at once (it would at its next round). Migrations are left alone: they
+ * finish on the build they started with. Ends when no namespace is on another build, or when
+ * another build becomes current (whose workers start their own).
  */
 export async function buildUpgradeWorkflow(input: BuildUpgradeInput): Promise<BuildUpgradeResult> {
   const { deploymentName, buildId } = input;
