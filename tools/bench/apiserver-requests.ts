@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { request, RequestOptions } from 'node:https';
+import { sumCounter } from './processes';
 
 /**
  * Requests the kube-apiserver has served so far, all clients together (its
@@ -19,5 +20,5 @@ export async function apiserverRequests(kc: KubeConfig): Promise<number> {
     req.on('error', reject);
     req.end();
   });
-  return [...body.matchAll(/^apiserver_request_total\{[^}]*\} (\d+(?:\.\d+)?(?:e\+\d+)?)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return sumCounter(body, 'apiserver_request');
 }

@@ -73,10 +73,14 @@ export function rssMiB(pid: number): { now: number; peak: number } {
   return { now: field('VmRSS'), peak: field('VmHWM') };
 }
 
+/** The sum of a Prometheus counter's series in a metrics page (`name` with or without `_total`). */
+export function sumCounter(page: string, name: string): number {
+  return [...page.matchAll(new RegExp(`^${name}(?:_total)?(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e\\+\\d+)?)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
 /** The sum of a Prometheus counter's series on a process's metrics endpoint. */
 export async function counter(port: number, path: string, name: string): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${port}${path}`)).text();
-  return [...body.matchAll(new RegExp(`^${name}(?:_total)?(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+  return sumCounter(await (await fetch(`http://127.0.0.1:${port}${path}`)).text(), name);
 }
 
 export function percentile(values: number[], p: number): number {
