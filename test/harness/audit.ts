@@ -7,7 +7,7 @@ export interface AuditEvent {
   requestURI: string;
   user: { username: string };
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string; apiGroup?: string };
-  responseStatus?: { code?: number };
+  responseStatus?: { code?: number; details?: { causes?: { reason?: string }[] } };
   /** The request's body, at Request level (the stack logs it for ServiceAccounts' writes to Namespaces and workloads). */
   requestObject?: unknown;
 }

@@ -190,7 +190,10 @@ describe("the apiserver's audit log of this run", () => {
     const writes = events.filter((e) => e.user.username === worker && WRITES.has(e.verb));
     const kinds = new Set(['namespaces', 'deployments', 'statefulsets', 'secrets', 'gateways', 'events']);
     expect(writes.filter((e) => !kinds.has(e.objectRef?.resource ?? '') || e.objectRef?.subresource).map(describeEvent)).toEqual([]);
-    expect(events.filter((e) => e.user.username === worker && e.responseStatus?.code === 403).map(describeEvent)).toEqual([]);
+    // A pass that ends as its namespace is deleted may meet the apiserver's refusal of new content in
+    // a terminating namespace (an Event): that is the namespace's life, not a right it lacks.
+    const terminating = (e: AuditEvent) => e.responseStatus?.details?.causes?.some((c) => c.reason === 'NamespaceTerminating') ?? false;
+    expect(events.filter((e) => e.user.username === worker && e.responseStatus?.code === 403 && !terminating(e)).map(describeEvent)).toEqual([]);
 
     // The bodies of its patches of Namespaces and workloads: which keys they set or remove.
     const namespaceKeys = new Set(['istio-discovery', 'istio.io/dataplane-mode', 'istio.io/use-waypoint', 'istio-injection', 'kagenti.io/waypoint-provisioning-status', 'kagenti.io/waypoint-changed-by-pass', 'kagenti.io/waypoint-migration']);
