@@ -5,6 +5,7 @@ import type { Activities } from '../model/activities';
 import { KeycloakAdminSessions } from './keycloak/admin';
 import { kubernetesActivities } from './kubernetes/activities';
 import type { KubeClients } from './kubernetes/clients';
+import { watchedOperatorObjects } from './kubernetes/operator-objects';
 import { migrationActivities } from './migration/activities';
 import { keycloakActivities } from './registration/activities';
 import { upgradeActivities } from './upgrade/activities';
@@ -22,9 +23,10 @@ export interface ActivityDeps {
  * re-run after a crash at any point; results carry names and outcomes, never secret values.
  */
 export function createActivities({ k8s, settings, log, temporal }: ActivityDeps): Activities {
-  const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions(settings.keycloakConcurrency) };
+  const operatorObjects = watchedOperatorObjects(k8s, settings.operatorNamespace);
+  const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions(settings.keycloakConcurrency), operatorObjects };
   return {
-    ...kubernetesActivities({ k8s, settings, log }),
+    ...kubernetesActivities({ k8s, settings, log, operatorObjects }),
     ...keycloakActivities({ ...keycloak, log, temporal }),
     ...migrationActivities({ ...keycloak, log }),
     ...upgradeActivities({ temporal, taskQueue: settings.taskQueue }),

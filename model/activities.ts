@@ -21,6 +21,7 @@ import type {
   WorkloadRef,
   WorkloadRegistration,
 } from './provisioning';
+import type { WaypointState } from './waypoint-gateway';
 
 // The activities as the workflows call them: the contract between the two sides. The worker's
 // factories (activities/) implement it; the workflows proxy it and know nothing else of them.
@@ -42,8 +43,11 @@ export interface KubernetesActivities {
    */
   ensureWaypointGateway(namespace: string, expectNew?: boolean, passKey?: string): Promise<GatewayEnsureResult & { drift?: string[] }>;
   deleteWaypointGateway(namespace: string): Promise<DeleteResult>;
-  /** One look at istiod's verdict (and, with `explain`, at what the scheduler says of the waypoint's pods). */
-  lookAtWaypoint(namespace: string, explain?: boolean): Promise<GatewayReadiness>;
+  /**
+   * One look at istiod's verdict (and, with `explain`, at what the scheduler says of the waypoint's
+   * pods). `reported`: the verdict the watcher saw, which a ready waypoint is taken at.
+   */
+  lookAtWaypoint(namespace: string, explain?: boolean, reported?: WaypointState | null): Promise<GatewayReadiness>;
   /** Looks until Programmed, refused, or the bound: the migration's wait, which no watcher wakes. */
   waitForGatewayProgrammed(namespace: string, timeoutSeconds: number): Promise<GatewayReadiness>;
   recordNamespaceStatus(namespace: string, status: string, seen?: string | null): Promise<EnsureResult>;

@@ -68,6 +68,8 @@ class NamespaceProvisioner {
   private waypointWakesHeeded = 0;
   /** istiod's verdict as a pass last saw it: a word saying the same is no news. */
   private knownWaypoint?: WaypointState;
+  /** istiod's verdict as the watcher's latest word carried it. */
+  private reportedWaypoint?: WaypointState;
   private passes: number;
   private last?: PassOutcome;
   /** The Keycloak settings last in force: the clean-up after deletion uses them. */
@@ -86,6 +88,7 @@ class NamespaceProvisioner {
     setHandler(resourcesChangedSignal, (change) => {
       // Heeded by a pass waiting for its waypoint, or weighed once the pass in progress has ended: see wantsPass.
       if (change?.reason === 'waypoint') {
+        this.reportedWaypoint = change.waypoint;
         if (!change.waypoint || !sameState(change.waypoint, this.knownWaypoint)) this.waypointWakes++;
         return;
       }
@@ -133,6 +136,7 @@ class NamespaceProvisioner {
       if (this.deleted) return 'deleted';
       return came ? 'news' : 'none';
     },
+    reported: () => this.reportedWaypoint,
   };
 
   /**

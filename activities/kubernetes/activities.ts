@@ -6,6 +6,7 @@ import type { EventInput } from '../../model/events';
 import { logChange } from '../log-change';
 import type { KubeClients } from './clients';
 import { resolveProvisioningConfig } from './config';
+import type { OperatorObjects } from './operator-objects';
 import { recordEvent } from './events';
 import { deleteWaypointGateway, ensureWaypointGateway, gatewaySupportCache, lookAtWaypoint, waitForGatewayProgrammed } from './gateways';
 import { inNamespace, kubernetesFailure } from './gone';
@@ -19,7 +20,7 @@ const GATEWAY_VERB = { created: 'Created', updated: 'Repaired', adopted: 'Adopte
  * fails as NamespaceGone, and one the apiserver refuses (RBAC, an admission policy) as
  * KubernetesRefused, both handled by the pass; an Event for a namespace going away is dropped.
  */
-export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients; settings: Settings; log: Logger }): KubernetesActivities {
+export function kubernetesActivities({ k8s, settings, log, operatorObjects }: { k8s: KubeClients; settings: Settings; log: Logger; operatorObjects: OperatorObjects }): KubernetesActivities {
   const recordEventUnlessGone = (event: EventInput) =>
     recordEvent(k8s, event).catch((error: unknown) => {
       const failure = kubernetesFailure(error, event.namespace);
@@ -28,7 +29,7 @@ export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients;
   const clusterFacts = gatewaySupportCache(k8s);
   return {
     inspectNamespace: inNamespace((namespace) => inspectNamespace(k8s, namespace)),
-    resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace)),
+    resolveProvisioningConfig: inNamespace((namespace) => resolveProvisioningConfig(k8s, settings, namespace, operatorObjects)),
     ensureNamespaceLabels: inNamespace(async (namespace, seenUnset?: boolean, passKey?: string) => {
       const result = await ensureNamespaceLabels(k8s, namespace, seenUnset, passKey);
       logChange(log, result.outcome, 'Labelled Namespace for ambient mode', { namespace });
@@ -49,7 +50,7 @@ export function kubernetesActivities({ k8s, settings, log }: { k8s: KubeClients;
       logChange(log, result.outcome, 'Deleted waypoint Gateway', { namespace });
       return result;
     }),
-    lookAtWaypoint: (namespace, explain) => lookAtWaypoint(k8s, namespace, explain),
+    lookAtWaypoint: (namespace, explain, reported) => lookAtWaypoint(k8s, namespace, explain, reported),
     waitForGatewayProgrammed: (namespace, timeoutSeconds) => waitForGatewayProgrammed(k8s, namespace, timeoutSeconds),
     recordNamespaceStatus: inNamespace((namespace, status: string, seen?: string | null) => recordNamespaceStatus(k8s, namespace, status, seen)),
     recordEvents: async (events) => {

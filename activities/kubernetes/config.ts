@@ -1,4 +1,4 @@
-import type { V1ConfigMap } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { Settings } from '../../config/settings';
 import type { KeycloakSettings, ProvisioningConfig } from '../../model/provisioning';
 import { APPROVED_REALMS_KEY } from '../../model/config-keys';
@@ -6,6 +6,7 @@ import type { AdminCredentials } from '../keycloak/admin';
 import { isNotFound } from '../../model/errors';
 import { ConfigKey, configValue } from '../../model/config-keys';
 import { metadataOnlyRead, type KubeClients } from './clients';
+import { readOperatorObjects, type OperatorObjects } from './operator-objects';
 import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG } from '../../model/names';
 
 
@@ -117,23 +118,28 @@ function operatorOnlyKeysSet(data: Record<string, string> | undefined, operatorD
 }
 
 /**
- * Reads the admin credentials from the operator namespace only: never from an agent namespace,
- * whose compromise must not yield realm admin (spec §4). The service-account client wins when both
- * of its keys are there; else the legacy username and password. Undefined when neither is complete.
+ * The admin credentials, from the operator namespace only: never from an agent namespace, whose
+ * compromise must not yield realm admin (spec §4). The service-account client wins when both of its
+ * keys are there; else the legacy username and password. Undefined when neither is complete.
  */
-export async function readAdminCredentials(k8s: KubeClients, operatorNamespace: string): Promise<AdminCredentials | undefined> {
-  try {
-    const secret = await k8s.core.readNamespacedSecret({ namespace: operatorNamespace, name: ADMIN_SECRET });
-    const value = (key: string) => (secret.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined);
-    const [clientId, clientSecret] = [value('KEYCLOAK_CLIENT_ID'), value('KEYCLOAK_CLIENT_SECRET')];
-    if (clientId && clientSecret) return { kind: 'service-account', clientId, clientSecret };
-    const [username, password] = [value('KEYCLOAK_ADMIN_USERNAME'), value('KEYCLOAK_ADMIN_PASSWORD')];
-    if (username && password) return { kind: 'legacy-admin', username, password };
-    return undefined;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+function adminCredentialsOf(secret: V1Secret | undefined): AdminCredentials | undefined {
+  const value = (key: string) => (secret?.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined);
+  const [clientId, clientSecret] = [value('KEYCLOAK_CLIENT_ID'), value('KEYCLOAK_CLIENT_SECRET')];
+  if (clientId && clientSecret) return { kind: 'service-account', clientId, clientSecret };
+  const [username, password] = [value('KEYCLOAK_ADMIN_USERNAME'), value('KEYCLOAK_ADMIN_PASSWORD')];
+  if (username && password) return { kind: 'legacy-admin', username, password };
+  return undefined;
+}
+
+/** The admin credentials as `operator` holds them; missing or incomplete there, read afresh. */
+export async function adminCredentials(operator: OperatorObjects): Promise<AdminCredentials | undefined> {
+  const credentials = adminCredentialsOf(await operator.adminSecret());
+  return credentials || !operator.afresh ? credentials : adminCredentials(operator.afresh);
+}
+
+/** The admin credentials, read from the operator namespace now. */
+export function readAdminCredentials(k8s: KubeClients, operatorNamespace: string): Promise<AdminCredentials | undefined> {
+  return adminCredentials(readOperatorObjects(k8s, operatorNamespace));
 }
 
 /** Whether a Secret exists, asked for its metadata only: a tenant's Secret data never reaches the worker. */
@@ -163,9 +169,18 @@ export async function keycloakSettingsOf(k8s: KubeClients, settings: Settings, n
   return new Map(entries);
 }
 
-/** Everything a pass decides on besides the namespace itself: flags, Keycloak settings, admin Secret presence. */
-export async function resolveProvisioningConfig(k8s: KubeClients, settings: Settings, namespace: string): Promise<ProvisioningConfig> {
-  const operatorData = (await readConfigMap(k8s, settings.operatorNamespace, OPERATOR_CONFIG))?.data;
+/**
+ * Everything a pass decides on besides the namespace itself: flags, Keycloak settings, admin Secret
+ * presence. The operator's ConfigMap and admin Secret come from `operator`; when what they say is
+ * not usable, they are read afresh first, so a fix a copy lags behind is not missed.
+ */
+export async function resolveProvisioningConfig(
+  k8s: KubeClients,
+  settings: Settings,
+  namespace: string,
+  operator: OperatorObjects = readOperatorObjects(k8s, settings.operatorNamespace),
+): Promise<ProvisioningConfig> {
+  const operatorData = (await operator.operatorConfig())?.data;
   let keycloak = keycloakSettings(operatorData, 'operator');
   let ignoredKeys: string[] = [];
   if (!keycloak) {
@@ -173,12 +188,14 @@ export async function resolveProvisioningConfig(k8s: KubeClients, settings: Sett
     keycloak = keycloakSettings(namespaceData, 'namespace', operatorData);
     if (keycloak) ignoredKeys = operatorOnlyKeysSet(namespaceData, operatorData);
   }
-  const [admin, adminInWorkloadNamespace] = await Promise.all([
-    readAdminCredentials(k8s, settings.operatorNamespace),
-    namespace === settings.operatorNamespace ? Promise.resolve(false) : secretExists(k8s, namespace, ADMIN_SECRET),
-  ]);
   const where = keycloak?.source === 'operator' ? `${settings.operatorNamespace}/${OPERATOR_CONFIG}` : `${namespace}/${NAMESPACE_CONFIG}`;
   const keycloakProblem = keycloak && keycloakProblemOf(keycloak, where, approvedRealms(operatorData), settings.operatorNamespace);
+  const [adminSecret, adminInWorkloadNamespace] = await Promise.all([
+    operator.adminSecret(),
+    namespace === settings.operatorNamespace ? Promise.resolve(false) : secretExists(k8s, namespace, ADMIN_SECRET),
+  ]);
+  const admin = adminCredentialsOf(adminSecret);
+  if (operator.afresh && (!keycloak || keycloakProblem || !admin)) return resolveProvisioningConfig(k8s, settings, namespace, operator.afresh);
   return {
     waypointProvisioning: settings.enableWaypointProvisioning,
     clientRegistration: settings.enableOperatorClientRegistration,

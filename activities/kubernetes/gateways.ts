@@ -3,7 +3,7 @@ import type { DeleteResult, GatewayEnsureResult, GatewayReadiness } from '../../
 import { isConflict, isNotFound } from '../../model/errors';
 import { KubeClients, MERGE_PATCH, SERVER_SIDE_APPLY } from './clients';
 import { sharedRead } from './shared-read';
-import { desiredWaypointGateway, GatewayObject, gatewayDrift, isOwnGateway, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict } from '../../model/waypoint-gateway';
+import { desiredWaypointGateway, GatewayObject, gatewayDrift, isOwnGateway, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict, type WaypointState } from '../../model/waypoint-gateway';
 import { CHANGED_BY_PASS_ANNOTATION, GATEWAY_FIELD_MANAGER, GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
 import { waypointGatewayName } from '../../model/names';
 
@@ -133,12 +133,14 @@ export async function deleteWaypointGateway(k8s: KubeClients, namespace: string)
 /**
  * The objects istiod makes for the waypoint (its Service and Deployment, named like the Gateway)
  * that already exist without istiod's label: istiod never writes over them, so the waypoint
- * cannot work. Undefined when there are none.
+ * cannot work. A taken Service keeps the Gateway unprogrammed (AddressNotAssigned), a taken
+ * Deployment leaves it Programmed with no waypoint behind it: so a waypoint istiod calls ready needs
+ * only its Deployment looked at. Undefined when there are none.
  */
-async function takenByOthers(k8s: KubeClients, namespace: string): Promise<string | undefined> {
+async function takenByOthers(k8s: KubeClients, namespace: string, ready: boolean): Promise<string | undefined> {
   const name = waypointGatewayName(namespace);
   const [service, deployment] = await Promise.all([
-    unlessMissing(k8s.core.readNamespacedService({ namespace, name })),
+    ready ? undefined : unlessMissing(k8s.core.readNamespacedService({ namespace, name })),
     unlessMissing(k8s.apps.readNamespacedDeployment({ namespace, name })),
   ]);
   const taken: string[] = [];
@@ -148,15 +150,16 @@ async function takenByOthers(k8s: KubeClients, namespace: string): Promise<strin
   return `${taken.join(' and ')} already exist${taken.length === 1 ? 's' : ''} without istiod's label ${ISTIO_MANAGED_LABEL}: istiod will not write over ${taken.length === 1 ? 'it' : 'them'}, so the waypoint cannot run. Rename or delete ${taken.length === 1 ? 'it' : 'them'}`;
 }
 
+/** A verdict, unless something of someone else's stands in the waypoint's way. */
+async function unlessTaken(k8s: KubeClients, namespace: string, verdict: GatewayReadiness): Promise<GatewayReadiness> {
+  const taken = await takenByOthers(k8s, namespace, verdict.ready);
+  return taken ? { ready: false, refused: true, reason: 'WaypointNameTaken', message: taken } : verdict;
+}
+
 /** istiod's verdict on a Gateway as read, and, once istiod has answered, whether something of someone else's stands in its way. */
 async function judged(k8s: KubeClients, namespace: string, gateway: GatewayObject): Promise<GatewayReadiness> {
-  // A taken Service keeps the Gateway unprogrammed (AddressNotAssigned), a taken Deployment leaves
-  // it Programmed with no waypoint behind it.
-  if (istiodHasAnswered(gateway)) {
-    const taken = await takenByOthers(k8s, namespace);
-    if (taken) return { ready: false, refused: true, reason: 'WaypointNameTaken', message: taken };
-  }
-  return waypointVerdict(gateway);
+  const verdict = waypointVerdict(gateway);
+  return istiodHasAnswered(gateway) ? unlessTaken(k8s, namespace, verdict) : verdict;
 }
 
 /** istiod's verdict on the waypoint, and whether something of someone else's stands in its way. */
@@ -185,9 +188,11 @@ async function unschedulable(k8s: KubeClients, namespace: string): Promise<Gatew
 /**
  * One look at the waypoint: istiod's verdict, whether someone else's Service or Deployment holds
  * its name and, with `explain` (the wait's bound passed), what the scheduler says of its pods.
- * Called when the watcher reports a new verdict, never in a loop.
+ * Called when the watcher reports a new verdict, never in a loop. `reported`: the verdict the
+ * watcher saw on the Gateway; when it is ready, the Gateway is not read again (one read, not three).
  */
-export async function lookAtWaypoint(k8s: KubeClients, namespace: string, explain = false): Promise<GatewayReadiness> {
+export async function lookAtWaypoint(k8s: KubeClients, namespace: string, explain = false, reported?: WaypointState | null): Promise<GatewayReadiness> {
+  if (reported?.ready && !explain) return unlessTaken(k8s, namespace, { ready: true, refused: false, reason: 'Programmed', message: 'istiod reported the waypoint Programmed' });
   const readiness = await readReadiness(k8s, namespace);
   if (!explain || readiness.ready || readiness.refused) return readiness;
   return (await unschedulable(k8s, namespace)) ?? readiness;

@@ -9,14 +9,16 @@ import type { KeycloakSettings } from '../../model/provisioning';
 import type { KeycloakAdminSessions } from '../keycloak/admin';
 import { keycloakFailure, KeycloakStage } from '../keycloak/failure';
 import type { KubeClients } from '../kubernetes/clients';
-import { readAdminCredentials } from '../kubernetes/config';
+import { adminCredentials } from '../kubernetes/config';
+import type { OperatorObjects } from '../kubernetes/operator-objects';
 import { recordEvent } from '../kubernetes/events';
 
-/** What the Keycloak-facing activities need: the cluster (for the admin Secret), the settings, and the token cache. */
+/** What the Keycloak-facing activities need: the cluster, the settings, the token cache, and where the admin Secret is read. */
 export interface RegistrationDeps {
   k8s: KubeClients;
   settings: Settings;
   sessions: KeycloakAdminSessions;
+  operatorObjects: OperatorObjects;
 }
 
 /**
@@ -33,12 +35,14 @@ async function warnOfLegacyCredentials(deps: RegistrationDeps, log: { warn(messa
 }
 
 /**
- * Runs `work` with an admin client, the credentials read from the operator namespace each time (so
- * a rotated Secret, or one moved from the legacy form to a service-account client, is picked up). A refused token drops the cache; the activity's retry logs in anew.
+ * Runs `work` with an admin client, the credentials taken from the operator namespace's Secret as
+ * it is now (the worker's watched copy: a rotated Secret, or one moved from the legacy form to a
+ * service-account client, is picked up). A refused token drops the cache; the activity's retry
+ * logs in anew.
  */
 export async function withAdmin<T>(deps: RegistrationDeps, keycloak: KeycloakSettings, work: (admin: KcAdminClient) => Promise<T>): Promise<T> {
   const adminSecret = `${deps.settings.operatorNamespace}/${ADMIN_SECRET}`;
-  const credentials = await readAdminCredentials(deps.k8s, deps.settings.operatorNamespace);
+  const credentials = await adminCredentials(deps.operatorObjects);
   if (!credentials) throw ApplicationFailure.retryable(`Secret ${adminSecret} ${ADMIN_SECRET_INCOMPLETE}`, KeycloakFailure.KeycloakAdminSecretMissing);
   const context = Context.current();
   if (credentials.kind === 'legacy-admin') await deps.sessions.warnOfLegacyCredentials(() => warnOfLegacyCredentials(deps, context.log));

@@ -63,8 +63,30 @@ export async function provisionerEvents(namespace: string): Promise<CoreV1Event[
   return events.items.filter((e) => e.source?.component === 'kagenti-waypoint-provisioner');
 }
 
+/**
+ * The further changes a registration's one Event lists in its message after its own (its reason
+ * names the largest), by the reason each would be reported under alone.
+ */
+const LISTED_CHANGES: [RegExp, string][] = [
+  [/^Secret \S+ created$/, 'CredentialsSecretCreated'],
+  [/^Secret \S+ updated$/, 'CredentialsSecretUpdated'],
+  [/^Pod template annotated with credentials Secret /, 'CredentialsAnnotated'],
+];
+
+/** The changes one Event reports: its reason, and the changes its message lists after the first. */
+export function changesOf(event: Pick<CoreV1Event, 'reason' | 'message'>): string[] {
+  const listed = (event.message ?? '').split('; ').slice(1);
+  return [event.reason!, ...listed.flatMap((part) => LISTED_CHANGES.filter(([pattern]) => pattern.test(part)).map(([, reason]) => reason))];
+}
+
+/** How often each change is reported by `events`, their counts included. */
+export function changeCounts(events: CoreV1Event[]): (reason: string) => number {
+  return (reason) => events.reduce((sum, e) => sum + (changesOf(e).includes(reason) ? (e.count ?? 1) : 0), 0);
+}
+
+/** The changes the provisioner's Events in `namespace` report (see changesOf). */
 export async function eventReasons(namespace: string): Promise<string[]> {
-  return (await provisionerEvents(namespace)).map((e) => e.reason!);
+  return (await provisionerEvents(namespace)).flatMap(changesOf);
 }
 
 export const decode = (value: string | undefined) => Buffer.from(value ?? '', 'base64').toString('utf8');

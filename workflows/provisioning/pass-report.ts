@@ -30,6 +30,8 @@ export interface WaypointNews {
   saw(state: WaypointState): void;
   /** Waits up to `timeoutMs` for news not yet waited for: `none` when none came, `deleted` when the namespace was deleted meanwhile. */
   next(timeoutMs: number): Promise<'news' | 'none' | 'deleted'>;
+  /** The verdict the latest word carried, as the watcher saw it on the Gateway. */
+  reported(): WaypointState | undefined;
 }
 
 /** No pass finished on the namespace before: none in this run, and (no status annotation) none in any other. */

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { ErrorType, KeycloakFailure } from '../../model/errors';
-import type { AgentWorkload, KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig, WorkloadStatus } from '../../model/provisioning';
+import type { AgentWorkload, KeycloakSettings, NamespaceInspection, PassOutcome, ProvisioningConfig, WorkloadRegistration, WorkloadStatus } from '../../model/provisioning';
 import { activities, passKeycloakOptions, withSummary } from '../activity-proxies';
 import { ADMIN_SECRET_INCOMPLETE } from '../../model/config-keys';
 import { isFirstPass, type PassContext, type PassReport } from './pass-report';
@@ -54,6 +54,19 @@ const registrationKeyOf = (ctx: PassContext, workload: AgentWorkload) =>
   ctx.previous?.workloads.find((w) => w.kind === workload.kind && w.name === workload.name && w.state !== 'registered')?.registrationKey ?? ctx.eventKeyPrefix;
 
 /**
+ * What one registration changed, the largest change first: its reason names the one Event the
+ * registration is reported by (a new workload's client, Secret and annotation are one Event, not
+ * three), and every change is in its message.
+ */
+function registrationChanges(result: WorkloadRegistration): { reason: string; message: string }[] {
+  const changes: { reason: string; message: string }[] = [];
+  if (result.outcome !== 'unchanged') changes.push({ reason: result.outcome === 'created' ? 'KeycloakClientCreated' : 'KeycloakClientUpdated', message: `Keycloak client ${result.clientId} ${result.outcome}` });
+  if (result.secret !== 'unchanged') changes.push({ reason: result.secret === 'created' ? 'CredentialsSecretCreated' : 'CredentialsSecretUpdated', message: `Secret ${result.secretName} ${result.secret}` });
+  if (result.annotation !== 'unchanged') changes.push({ reason: 'CredentialsAnnotated', message: `Pod template annotated with credentials Secret ${result.secretName}` });
+  return changes;
+}
+
+/**
  * Runbook steps 4–6 for one workload, in one activity: its Keycloak client and audience scope, then
  * its credentials Secret, then (only then) the pod-template annotation naming the Secret.
  */
@@ -68,15 +81,8 @@ async function registerAndReport(ctx: PassContext, report: PassReport, workload:
       [{ namespace, workload: ref, keycloak, newWorkload: !registeredBefore(workload, ctx.previous), annotationSeen: workload.credentialsSecretAnnotation ?? null, registrationKey }],
       passKeycloakOptions(ctx.priority),
     );
-    if (result.outcome !== 'unchanged') {
-      report.workloadEvent(workload, 'Normal', result.outcome === 'created' ? 'KeycloakClientCreated' : 'KeycloakClientUpdated', `Keycloak client ${result.clientId} ${result.outcome}`);
-    }
-    if (result.secret !== 'unchanged') {
-      report.workloadEvent(workload, 'Normal', result.secret === 'created' ? 'CredentialsSecretCreated' : 'CredentialsSecretUpdated', `Secret ${result.secretName} ${result.secret}`);
-    }
-    if (result.annotation !== 'unchanged') {
-      report.workloadEvent(workload, 'Normal', 'CredentialsAnnotated', `Pod template annotated with credentials Secret ${result.secretName}`);
-    }
+    const changed = registrationChanges(result);
+    if (changed.length > 0) report.workloadEvent(workload, 'Normal', changed[0].reason, changed.map((c) => c.message).join('; '));
     return { kind: workload.kind, name: workload.name, clientId: result.clientId, credentialsSecret: result.secretName, state: 'registered' };
   } catch (error) {
     // Keycloak failures, invalid input and deletions reach here: other failures are retried inside the activity.

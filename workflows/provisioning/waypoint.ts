@@ -1,5 +1,6 @@
 import { sleep } from '@temporalio/workflow';
 import type { GatewayReadiness } from '../../model/provisioning';
+import type { WaypointState } from '../../model/waypoint-gateway';
 import { clusterStep } from '../cluster-steps';
 import type { PassContext, PassReport } from './pass-report';
 
@@ -44,8 +45,8 @@ const decided = (readiness: GatewayReadiness) => readiness.ready || readiness.re
 async function waitForWaypoint(ctx: PassContext, waypoint: Waypoint, first: GatewayReadiness): Promise<GatewayReadiness> {
   const { namespace } = ctx;
   const { gatewayName } = waypoint;
-  const look = async (summary: string, explain = false) => {
-    const readiness = await clusterStep('lookAtWaypoint', `Look at waypoint ${gatewayName}: ${summary}`, [namespace, explain]);
+  const look = async (summary: string, explain = false, reported?: WaypointState) => {
+    const readiness = await clusterStep('lookAtWaypoint', `Look at waypoint ${gatewayName}: ${summary}`, [namespace, explain, reported ?? null]);
     ctx.waypointNews.saw(readiness);
     return readiness;
   };
@@ -72,7 +73,7 @@ async function waitForWaypoint(ctx: PassContext, waypoint: Waypoint, first: Gate
       const early = lastNewsLook + NEWS_LOOK_SPACING_MS - Date.now();
       if (early > 0) await sleep(early);
       lastNewsLook = Date.now();
-      readiness = await look('istiod reported a new verdict');
+      readiness = await look('istiod reported a new verdict', false, ctx.waypointNews.reported());
     }
   }
   return readiness;

@@ -1,5 +1,4 @@
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,8 +6,10 @@ import { join } from 'node:path';
 import { kubeClients, KubeClients, MERGE_PATCH } from '../../../activities/kubernetes/clients';
 import { resolveProvisioningConfig } from '../../../activities/kubernetes/config';
 import { recordEvent } from '../../../activities/kubernetes/events';
-import { deleteWaypointGateway, ensureWaypointGateway, waitForGatewayProgrammed } from '../../../activities/kubernetes/gateways';
+import { deleteWaypointGateway, ensureWaypointGateway, lookAtWaypoint } from '../../../activities/kubernetes/gateways';
+import { istiodHasAnswered, type GatewayObject } from '../../../model/waypoint-gateway';
 import { ensureNamespaceLabels, inspectNamespace } from '../../../activities/kubernetes/namespaces';
+import { operatorObjectWatches } from '../../../activities/kubernetes/operator-objects';
 import { listCredentialsSecrets, writeCredentialsSecret } from '../../../activities/kubernetes/secrets';
 import { ensureCredentialsAnnotation } from '../../../activities/kubernetes/workloads';
 import { loadSettings } from '../../../config/settings';
@@ -65,6 +66,25 @@ const resetSecret = async (): Promise<void> => {
 };
 const resetGateway = () => ensureWaypointGateway(admin, namespace).then(() => undefined);
 
+/**
+ * A waypoint whose Service is someone else's: istiod answers AddressNotAssigned, so a look at it
+ * reads the Service (a waypoint istiod calls ready needs only its Deployment looked at).
+ */
+const takenNamespace = `${run}-taken`;
+async function serviceTaken(): Promise<void> {
+  const name = waypointGatewayName(takenNamespace);
+  if (await admin.core.readNamespacedService({ namespace: takenNamespace, name }).then(() => true, () => false)) return;
+  await createNamespace(takenNamespace);
+  await admin.core.createNamespacedService({ namespace: takenNamespace, body: { metadata: { name }, spec: { ports: [{ port: 80 }], selector: { app: 'theirs' } } } });
+  await ensureWaypointGateway(admin, takenNamespace);
+  for (let waited = 0; waited < 30_000; waited += 200) {
+    const gateway = (await custom.getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace: takenNamespace, plural: 'gateways', name })) as GatewayObject;
+    if (istiodHasAnswered(gateway)) return;
+    await sleep(200);
+  }
+  throw new Error(`istiod did not answer for waypoint ${takenNamespace}/${name} within 30 s`);
+}
+
 /** An Event that opens a series, and one more occurrence of it (a later pass). */
 const seriesEvent = (key: string): EventInput => ({
   namespace,
@@ -77,7 +97,7 @@ const seriesEvent = (key: string): EventInput => ({
 });
 
 /** Watches `resource` as the watcher does; resolves once the apiserver accepted the watch. */
-async function watchStarts(kc: KubeConfig, resource: WatchedResource): Promise<void> {
+async function watchStarts(kc: KubeConfig, resource: Pick<WatchedResource, 'path' | 'labelSelector' | 'fieldSelector'>): Promise<void> {
   let failure: unknown;
   const controller = await new Watch(kc).watch(resource.path, { labelSelector: resource.labelSelector, fieldSelector: resource.fieldSelector }, () => undefined, (error) => {
     failure ??= error;
@@ -125,9 +145,9 @@ const PROBES: Record<string, Probe> = {
   // Pods are counted only where no agent workload is (they then decide whether it is an agent namespace).
   'kagenti-waypoint-worker:pods:list': { operation: 'inspectNamespace counts agent pods of a namespace without agent workloads', run: ({ k8s }) => inspectNamespace(k8s, accounts) },
   'kagenti-waypoint-worker:services:get': {
-    operation: "waitForGatewayProgrammed looks for someone else's Service of the waypoint's name",
-    prepare: resetGateway,
-    run: ({ k8s }) => new MockActivityEnvironment().run(waitForGatewayProgrammed, k8s, namespace, 5),
+    operation: "lookAtWaypoint looks for someone else's Service of the waypoint's name (istiod answered, not Programmed)",
+    prepare: serviceTaken,
+    run: ({ k8s }) => lookAtWaypoint(k8s, takenNamespace),
   },
   'kagenti-waypoint-worker:configmaps:get': { operation: 'resolveProvisioningConfig reads kagenti-operator-config', run: ({ k8s }) => resolveProvisioningConfig(k8s, settings, namespace) },
   'kagenti-waypoint-worker:secrets:get': {
@@ -198,6 +218,7 @@ const PROBES: Record<string, Probe> = {
     run: ({ k8s }) => deleteWaypointGateway(k8s, namespace),
   },
   'kagenti-waypoint-worker:gatewayclasses:get': { operation: 'ensureWaypointGateway checks the GatewayClass istio-waypoint', run: ({ k8s }) => ensureWaypointGateway(k8s, namespace) },
+  ...workerWatchProbes(),
   ...watcherProbes(),
   'kagenti-waypoint-watcher-leader-election:leases:get': { operation: 'leader election reads the Lease', prepare: () => deleteLease(), run: (as) => leads(as, `${run}-lease`) },
   'kagenti-waypoint-watcher-leader-election:leases:create': { operation: 'leader election creates the Lease', prepare: () => deleteLease(), run: (as) => leads(as, `${run}-lease`) },
@@ -230,6 +251,17 @@ function workloadProbes(resource: 'deployments' | 'statefulsets', kind: 'Deploym
       run: ({ k8s }) => ensureCredentialsAnnotation(k8s, namespace, { kind, name }, secretName),
     },
   };
+}
+
+/** The worker's list and watch of the operator config and admin Secret, which it keeps from a watch while passes ask for them. */
+function workerWatchProbes(): Record<string, Probe> {
+  const probes: Record<string, Probe> = {};
+  for (const [resource, which] of [['configmaps', 'config'], ['secrets', 'adminSecret']] as const) {
+    const watch = ({ k8s }: Identity) => operatorObjectWatches(k8s, operatorNamespace)[which];
+    probes[`kagenti-waypoint-worker-operator-objects:${resource}:list`] = { operation: `the worker's watched copy lists ${which}`, run: (as) => watch(as).list() };
+    probes[`kagenti-waypoint-worker-operator-objects:${resource}:watch`] = { operation: `the worker's watched copy watches ${which}`, run: (as) => watchStarts(as.kc, watch(as)) };
+  }
+  return probes;
 }
 
 /** The watcher's list and watch of each resource, through its own definitions (paths and selectors). */

@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import { audienceScopeName, credentialsSecretName } from '../../../model/names';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
-import { allCredentialsSecrets, apps, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
+import { allCredentialsSecrets, apps, changeCounts, core, createAgentDeployment, createNamespace, custom, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { keycloakAdmin, uniqueName } from '../../harness/stack';
 import { findSecrets, scanHistories } from '../../harness/secret-scan';
@@ -90,7 +90,7 @@ test(`a ${NAMESPACES}-namespace burst completes exactly once while the worker is
     expect(deployment.metadata?.generation).toBeLessThanOrEqual(2);
     // Every change is reported exactly once, a pass retried after a kill included.
     const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.source?.component === 'kagenti-waypoint-provisioner');
-    const count = (reason: string) => events.filter((e) => e.reason === reason).reduce((sum, e) => sum + (e.count ?? 1), 0);
+    const count = changeCounts(events);
     for (const reason of ['AmbientLabelsSet', 'WaypointCreated', 'KeycloakClientCreated', 'CredentialsSecretCreated', 'CredentialsAnnotated']) expect({ ns, reason, count: count(reason) }).toEqual({ ns, reason, count: 1 });
   }
   // No client secret in the logs of the real worker processes (the SDK's and the workflows' lines

@@ -1,5 +1,5 @@
 import { credentialsSecretName } from '../../../model/names';
-import { allCredentialsSecrets, core, createAgentDeployment, createNamespace, decode } from '../../harness/cluster';
+import { allCredentialsSecrets, changeCounts, core, createAgentDeployment, createNamespace, decode } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { startProvisioner, TestProvisioner } from '../../harness/provisioner';
 import { keycloakAdmin, uniqueName } from '../../harness/stack';
@@ -85,9 +85,9 @@ test(`a ${NAMESPACES}-namespace burst spreads over two workers and survives a SI
     const provisionerEvents = async () => (await core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.source?.component === 'kagenti-waypoint-provisioner');
     const events = await eventually(async () => {
       const found = await provisionerEvents();
-      return reported.every((reason) => found.some((e) => e.reason === reason)) ? found : undefined;
+      return reported.every((reason) => changeCounts(found)(reason) > 0) ? found : undefined;
     }, 30_000, `the Events of ${ns}`).catch(provisionerEvents);
-    const count = (reason: string) => events.filter((e) => e.reason === reason).reduce((sum, e) => sum + (e.count ?? 1), 0);
+    const count = changeCounts(events);
     for (const reason of reported) expect({ ns, reason, count: count(reason) }).toEqual({ ns, reason, count: 1 });
     for (const reason of ['KeycloakClientUpdated', 'CredentialsSecretUpdated']) expect({ ns, reason, count: count(reason) }).toEqual({ ns, reason, count: 0 });
   }

@@ -2,7 +2,7 @@ import { Watch } from '@kubernetes/client-node';
 import { namespaceWorkflowId } from '../../../model/workflow-ids';
 import { getStatusQuery } from '../../../workflows/messages';
 import { audienceScopeName, credentialsSecretName } from '../../../model/names';
-import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, readGateway, readSecretOrUndefined } from '../../harness/cluster';
+import { apps, core, createAgentDeployment, createNamespace, decode, eventReasons, provisionerEvents, readGateway, readSecretOrUndefined } from '../../harness/cluster';
 import { eventually } from '../../harness/eventually';
 import { provisionedSuite } from '../../harness/provisioned-suite';
 import { adminKubeConfig, keycloakAdmin, uniqueName } from '../../harness/stack';
@@ -156,6 +156,11 @@ describe('an agent Deployment in a fresh namespace is provisioned end to end', (
     const ns = await core.readNamespace({ name: namespace });
     expect(JSON.parse(ns.metadata!.annotations!['kagenti.io/waypoint-provisioning-status'])).toEqual({ phase: 'Ready', waypointReady: true, agents: 1, waiting: [] });
     expect(await eventReasons(namespace)).toEqual(expect.arrayContaining(['AmbientLabelsSet', 'WaypointCreated', 'WaypointReady', 'KeycloakClientCreated', 'CredentialsSecretCreated', 'CredentialsAnnotated']));
+    // The workload's registration is one Event, named by its largest change, that lists them all.
+    const onWorkload = (await provisionerEvents(namespace)).filter((e) => e.involvedObject.kind === 'Deployment');
+    expect(onWorkload.map((e) => [e.reason, e.message])).toEqual([
+      ['KeycloakClientCreated', `Keycloak client ${clientId} created; Secret ${credentialsSecretName(namespace, workload)} created; Pod template annotated with credentials Secret ${credentialsSecretName(namespace, workload)}`],
+    ]);
     await recordHistoryWhenAsked(handle, 'agent-provisioned');
   });
 });
