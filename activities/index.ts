@@ -5,7 +5,7 @@ import type { Activities } from '../model/activities';
 import { KeycloakAdminSessions } from './keycloak/admin';
 import { kubernetesActivities } from './kubernetes/activities';
 import type { KubeClients } from './kubernetes/clients';
-import { watchedOperatorObjects } from './kubernetes/operator-objects';
+import type { OperatorObjects } from './kubernetes/operator-objects';
 import { migrationActivities } from './migration/activities';
 import { keycloakActivities } from './registration/activities';
 import { upgradeActivities } from './upgrade/activities';
@@ -16,14 +16,15 @@ export interface ActivityDeps {
   log: Logger;
   /** To wake namespace workflows (the Keycloak audit, an upgrade) and list them. */
   temporal: Client;
+  /** Where passes read the operator config and admin Secret: the worker's watched copy (watchedOperatorObjects), whose watches its owner ends. */
+  operatorObjects: OperatorObjects;
 }
 
 /**
  * The activities the worker registers, one factory per system. Each is idempotent and safe to
  * re-run after a crash at any point; results carry names and outcomes, never secret values.
  */
-export function createActivities({ k8s, settings, log, temporal }: ActivityDeps): Activities {
-  const operatorObjects = watchedOperatorObjects(k8s, settings.operatorNamespace);
+export function createActivities({ k8s, settings, log, temporal, operatorObjects }: ActivityDeps): Activities {
   const keycloak = { k8s, settings, sessions: new KeycloakAdminSessions(settings.keycloakConcurrency), operatorObjects };
   return {
     ...kubernetesActivities({ k8s, settings, log, operatorObjects }),

@@ -3,23 +3,32 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { kubeClients } from '../activities/kubernetes/clients';
+import { watchedOperatorObjects } from '../activities/kubernetes/operator-objects';
 import type { Settings } from '../config/settings';
 import { WORKFLOW_BUNDLE } from './bundle';
 
 export const SHUTDOWN_GRACE_TIME = '10s';
 export const SHUTDOWN_FORCE_TIME = '25s';
 
+/** A worker, and how to run it: `run()` ends the worker's own watches once the worker has stopped. */
+export interface ProvisionerWorker {
+  worker: Worker;
+  run(): Promise<void>;
+}
+
 /**
  * The worker of this project: the prebundled workflows and the real activities, on the configured
  * task queue. `client` lets the Keycloak audit wake namespace workflows.
  */
-export function createWorker(connection: NativeConnection, client: Client, settings: Settings, log: Logger): Promise<Worker> {
-  return Worker.create({
+export async function createWorker(connection: NativeConnection, client: Client, settings: Settings, log: Logger): Promise<ProvisionerWorker> {
+  const k8s = kubeClients(settings.kubeconfig);
+  const operatorObjects = watchedOperatorObjects(k8s, settings.operatorNamespace);
+  const worker = await Worker.create({
     connection,
     namespace: settings.temporalNamespace,
     taskQueue: settings.taskQueue,
     workflowBundle: { codePath: WORKFLOW_BUNDLE },
-    activities: createActivities({ k8s: kubeClients(settings.kubeconfig), settings, log, temporal: client }),
+    activities: createActivities({ k8s, settings, log, temporal: client, operatorObjects }),
     // Memory is bounded by this, not by the namespaces held: a settled namespace's workflow waits on
     // the server, and is replayed from its history only when it next has work (docs/performance.md).
     maxCachedWorkflows: settings.maxCachedWorkflows,
@@ -39,4 +48,5 @@ export function createWorker(connection: NativeConnection, client: Client, setti
     shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     shutdownForceTime: SHUTDOWN_FORCE_TIME,
   });
+  return { worker, run: () => worker.run().finally(() => operatorObjects.close()) };
 }

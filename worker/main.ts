@@ -55,13 +55,13 @@ async function main(): Promise<void> {
   const access = await temporalAccess(settings, log);
   const connection = await connectWorker(settings, access);
   const client = await connectClient(settings, access);
-  const worker = await createWorker(connection, client, settings, log);
+  const { worker, run } = await createWorker(connection, client, settings, log);
   const health = await startHealthServer(settings.healthPort, () => worker.getState() === 'RUNNING');
   const buildKeeper = settings.workerBuildId ? keepBuildInPlace(client, settings, log) : undefined;
   log.info({ taskQueue: settings.taskQueue, temporal: settings.temporalAddress, deployment: settings.workerBuildId ? settings.workerDeployment : undefined, buildId: settings.workerBuildId || undefined }, 'Worker started');
   let forced = false;
   try {
-    await worker.run();
+    await run();
   } catch (error) {
     // A shutdown that reached SHUTDOWN_FORCE_TIME ends with the SDK's error of the moment (its
     // GracefulShutdownPeriodExpiredError, or an IllegalStateError from disposing workflows still in

@@ -114,6 +114,10 @@ class WatchedObject<T extends KubernetesObject> {
     setTimeout(check, this.idleMs).unref();
   }
 
+  close(): void {
+    this.stop(false);
+  }
+
   private stop(failed: boolean): void {
     const informer = this.current?.informer;
     this.current = undefined;
@@ -133,10 +137,19 @@ const IDLE_MS = 60_000;
  * withAdmin): a fix is never missed, and only a change between two usable settings can reach a
  * pass that late.
  */
-export function watchedOperatorObjects(k8s: KubeClients, operatorNamespace: string, idleMs = IDLE_MS): OperatorObjects {
+export function watchedOperatorObjects(k8s: KubeClients, operatorNamespace: string, idleMs = IDLE_MS): OperatorObjects & { close(): void } {
   const afresh = readOperatorObjects(k8s, operatorNamespace);
   const watches = operatorObjectWatches(k8s, operatorNamespace);
   const config = new WatchedObject(k8s.kc, operatorNamespace, watches.config, afresh.operatorConfig, idleMs);
   const adminSecret = new WatchedObject(k8s.kc, operatorNamespace, watches.adminSecret, afresh.adminSecret, idleMs);
-  return { operatorConfig: () => config.get(), adminSecret: () => adminSecret.get(), afresh };
+  return {
+    operatorConfig: () => config.get(),
+    adminSecret: () => adminSecret.get(),
+    afresh,
+    /** Ends both watches (an open one keeps the process alive); an ask after this opens them again. */
+    close() {
+      config.close();
+      adminSecret.close();
+    },
+  };
 }

@@ -94,8 +94,9 @@ export async function startProvisioner(options: ProvisionerOptions = {}): Promis
   const client = await connectClient(settings, access);
   const clientConnection = client.connection;
   const connection = options.inProcessWorker === false ? undefined : await connectWorker(settings, access);
-  const worker = connection ? await createWorker(connection, client, settings, log) : undefined;
-  const running = worker?.run();
+  const created = connection ? await createWorker(connection, client, settings, log) : undefined;
+  const worker = created?.worker;
+  const running = created?.run();
   const watcherKubeConfig = adminKubeConfig();
   if (options.watcherKubeconfig) watcherKubeConfig.loadFromFile(options.watcherKubeconfig);
   const watcher = options.inProcessWatcher === false ? undefined : startWatcher(watcherKubeConfig, client, watcherOptions(settings, { coalesceMs: 50 }), log);

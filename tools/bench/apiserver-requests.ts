@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { request, RequestOptions } from 'node:https';
+import { cpuOver } from './cpu';
 import { sumCounter } from './processes';
 
 /**
@@ -21,4 +22,11 @@ export async function apiserverRequests(kc: KubeConfig): Promise<number> {
     req.end();
   });
   return sumCounter(body, 'apiserver_request');
+}
+
+/** What `work` cost: CPU seconds per process (cpuOver) and the apiserver's requests, all clients together. */
+export async function costOver<T>(kc: KubeConfig, processes: () => Record<string, number>, work: () => Promise<T>) {
+  const requestsBefore = await apiserverRequests(kc);
+  const measurement = await cpuOver(processes, work);
+  return { ...measurement, requests: (await apiserverRequests(kc)) - requestsBefore };
 }

@@ -8,9 +8,8 @@ import { stackDir } from '../stack/paths';
 import { up } from '../stack/stack';
 import { Profile, stackEnvironment } from '../stack/state';
 import { stackTemporalClient } from '../stack/temporal-client';
-import { apiserverRequests } from './apiserver-requests';
+import { costOver } from './apiserver-requests';
 import { Arrivals } from './arrivals';
-import { cpuOver } from './cpu';
 import { agentCount, agentsOf, HeldNamespaces, progress, say, waitUntilQuiet } from './held-namespaces';
 import { percentile, ProvisionerProcess, rssMiB, Runtime, startProvisionerProcess, stopProcess } from './processes';
 
@@ -85,11 +84,7 @@ export async function upgrade(options: Options): Promise<void> {
   await waitUntilQuiet(controlPlane);
 
   // 2. Single agents with no upgrade, for comparison.
-  const measured = async <T>(work: () => Promise<T>) => {
-    const requestsBefore = await apiserverRequests(kc);
-    const measurement = await cpuOver(processes, work);
-    return { ...measurement, requests: (await apiserverRequests(kc)) - requestsBefore };
-  };
+  const measured = <T>(work: () => Promise<T>) => costOver(kc, processes, work);
   const baseline = await measured(async () => {
     const latencies = [];
     for (const started = performance.now(); performance.now() - started < BASELINE_MS; ) latencies.push(await single());

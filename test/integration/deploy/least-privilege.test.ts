@@ -157,10 +157,15 @@ describe("the apiserver's audit log of this run", () => {
       (migrated.includes(namespace) && ['agent-client-registration', ADMIN_SECRET].includes(name)) ||
       (namespace === operatorNamespace && migrated.some((n) => name === snapshotSecretName(n)));
     const listed = (e: AuditEvent) => {
-      const { labelSelector } = selectorsOf(e);
+      const { labelSelector, fieldSelector } = selectorsOf(e);
       // The Keycloak audit's list of its credentials Secrets, cluster-wide, by label; a migration's
-      // snapshot lists the Secrets of the namespace it holds (their names; the legacy ones in full).
-      return (!e.objectRef?.namespace && labelSelector === 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner') || migrated.includes(e.objectRef?.namespace ?? '');
+      // snapshot lists the Secrets of the namespace it holds (their names; the legacy ones in full);
+      // the worker's watched copy of the admin Secret, by name, in the operator namespace.
+      return (
+        (!e.objectRef?.namespace && labelSelector === 'app.kubernetes.io/managed-by=kagenti-waypoint-provisioner') ||
+        migrated.includes(e.objectRef?.namespace ?? '') ||
+        (e.objectRef?.namespace === operatorNamespace && fieldSelector === `metadata.name=${ADMIN_SECRET}`)
+      );
     };
     const touched = events.filter((e) => e.user.username === worker && e.objectRef?.resource === 'secrets');
     const foreign = touched.filter((e) => {

@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { createActivities } from '../../../activities';
+import { readOperatorObjects } from '../../../activities/kubernetes/operator-objects';
 import { ensureClient } from '../../../activities/keycloak/clients';
 import { desiredClient } from '../../../activities/keycloak/desired';
 import { ensureWaypointGateway } from '../../../activities/kubernetes/gateways';
@@ -72,7 +73,7 @@ test('a registration whose earlier try made everything and lost its result repor
   await k8s().core.createNamespacedSecret({ namespace: operatorNamespace, body: { metadata: { name: ADMIN_SECRET }, stringData: adminSecretData() } });
   const settings = { ...loadSettings([], {}), kubeconfig: testStack().kubernetes.kubeconfig, operatorNamespace };
   const { client } = await temporalClient();
-  const { registerWorkload } = createActivities({ k8s: k8s(), settings, log: pino({ level: 'silent' }), temporal: client });
+  const { registerWorkload } = createActivities({ k8s: k8s(), settings, log: pino({ level: 'silent' }), temporal: client, operatorObjects: readOperatorObjects(k8s(), operatorNamespace) });
   const keycloak = { ...keycloakSettings, url: testStack().keycloak.url, realm: testStack().keycloak.realm };
   const workload = { kind: 'Deployment' as const, name: 'agent', uid: deployment.metadata!.uid!, serviceAccountName: deployment.spec?.template.spec?.serviceAccountName ?? 'default' };
   const register = (input: { registrationKey: string; annotationSeen: string | null; newWorkload: boolean }) =>

@@ -1,6 +1,7 @@
 import { Client, ConnectionLike, WorkflowNotFoundError } from '@temporalio/client';
 import pino from 'pino';
 import { createActivities } from '../../../activities';
+import { readOperatorObjects } from '../../../activities/kubernetes/operator-objects';
 import { kubeClients } from '../../../activities/kubernetes/clients';
 import { loadSettings } from '../../../config/settings';
 import { PRIORITY_KEY } from '../../../model/provisioning';
@@ -71,7 +72,8 @@ test("a new agent's workflow task is served ahead of maintenance queued before i
 test("the audit's wakes wait while new work is queued, and go once it is served", async () => {
   const taskQueue = uniqueName('gate');
   const settings = { ...loadSettings([], {}), kubeconfig: testStack().kubernetes.kubeconfig, taskQueue };
-  const activities = createActivities({ k8s: kubeClients(settings.kubeconfig), settings, log: pino({ level: 'silent' }), temporal: client });
+  const k8s = kubeClients(settings.kubeconfig);
+  const activities = createActivities({ k8s, settings, log: pino({ level: 'silent' }), temporal: client, operatorObjects: readOperatorObjects(k8s, settings.operatorNamespace) });
 
   // A new agent's first pass waits on the server for a worker.
   const newAgent = uniqueName('queued-agent');
