@@ -1,6 +1,7 @@
 import { loadKubeConfig } from '../../config/kube-config';
 export { metadataOnlyList, metadataOnlyRead } from '../../config/kube-config';
 import { ApisApi, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { isNotFound } from '../../model/errors';
 
 /** The typed Kubernetes APIs the activities use, built once per worker process. */
 export interface KubeClients {
@@ -28,3 +29,6 @@ export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergeP
 /** A server-side apply: the fields sent become the field manager's (with `force`, taken from others). */
 export const SERVER_SIDE_APPLY = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 
+
+/** A read's object, or undefined when it does not exist. */
+export const unlessMissing = <T>(read: Promise<T>): Promise<T | undefined> => read.catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));

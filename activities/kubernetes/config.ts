@@ -5,19 +5,12 @@ import { APPROVED_REALMS_KEY } from '../../model/config-keys';
 import type { AdminCredentials } from '../keycloak/admin';
 import { isNotFound } from '../../model/errors';
 import { ConfigKey, configValue } from '../../model/config-keys';
-import { metadataOnlyRead, type KubeClients } from './clients';
+import { metadataOnlyRead, unlessMissing, type KubeClients } from './clients';
 import { readOperatorObjects, type OperatorObjects } from './operator-objects';
 import { ADMIN_SECRET, NAMESPACE_CONFIG, OPERATOR_CONFIG } from '../../model/names';
 
 
-async function readConfigMap(k8s: KubeClients, namespace: string, name: string): Promise<V1ConfigMap | undefined> {
-  try {
-    return await k8s.core.readNamespacedConfigMap({ namespace, name });
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
+const readConfigMap = (k8s: KubeClients, namespace: string, name: string): Promise<V1ConfigMap | undefined> => unlessMissing(k8s.core.readNamespacedConfigMap({ namespace, name }));
 
 /** Why KEYCLOAK_URL cannot be used, or undefined when it is an http(s) URL. */
 export function keycloakUrlProblem(url: string): string | undefined {

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { DeleteResult, GatewayEnsureResult, GatewayReadiness } from '../../model/provisioning';
 import { isConflict, isNotFound } from '../../model/errors';
-import { KubeClients, MERGE_PATCH, SERVER_SIDE_APPLY } from './clients';
+import { KubeClients, MERGE_PATCH, SERVER_SIDE_APPLY, unlessMissing } from './clients';
 import { sharedRead } from './shared-read';
 import { desiredWaypointGateway, GatewayObject, gatewayDrift, isOwnGateway, isSomeoneElsesGateway, istiodHasAnswered, waypointVerdict, type WaypointState } from '../../model/waypoint-gateway';
 import { CHANGED_BY_PASS_ANNOTATION, GATEWAY_FIELD_MANAGER, GATEWAY_NAME_LABEL, ISTIO_MANAGED_LABEL, WAYPOINT_GATEWAY_CLASS } from '../../model/labels';
@@ -13,9 +13,6 @@ const VERSION = 'v1';
 function gatewayRef(namespace: string) {
   return { group: GROUP, version: VERSION, namespace, plural: 'gateways', name: waypointGatewayName(namespace) };
 }
-
-/** Reads an object, or undefined when it does not exist. */
-const unlessMissing = <T>(read: Promise<T>): Promise<T | undefined> => read.catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
 
 /** The waypoint Gateway, or undefined when it does not exist. */
 const readGateway = (k8s: KubeClients, namespace: string) => unlessMissing(k8s.custom.getNamespacedCustomObject(gatewayRef(namespace)) as Promise<GatewayObject>);

@@ -1,7 +1,7 @@
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { AgentWorkload, EnsureResult, NamespaceInspection, WorkloadType } from '../../model/provisioning';
 import { isNotFound } from '../../model/errors';
-import { KubeClients, MERGE_PATCH } from './clients';
+import { KubeClients, MERGE_PATCH, unlessMissing } from './clients';
 import {
   AGENT_POD_SELECTOR,
   AGENT_TYPES,
@@ -37,7 +37,7 @@ function toWorkload(kind: AgentWorkload['kind'], object: V1Deployment | V1Statef
  */
 export async function inspectNamespace(k8s: KubeClients, namespace: string): Promise<NamespaceInspection> {
   const [ns, deployments, statefulSets] = await Promise.all([
-    k8s.core.readNamespace({ name: namespace }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))),
+    unlessMissing(k8s.core.readNamespace({ name: namespace })),
     k8s.apps.listNamespacedDeployment({ namespace }),
     k8s.apps.listNamespacedStatefulSet({ namespace }),
   ]);

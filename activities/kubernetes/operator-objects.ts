@@ -1,7 +1,6 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1ConfigMap, type V1Secret } from '@kubernetes/client-node';
-import { isNotFound } from '../../model/errors';
 import { ADMIN_SECRET, OPERATOR_CONFIG } from '../../model/names';
-import type { KubeClients } from './clients';
+import { unlessMissing, type KubeClients } from './clients';
 
 /**
  * The operator's own objects that every pass reads: its ConfigMap and the admin Secret, in the
@@ -12,9 +11,6 @@ export interface OperatorObjects {
   adminSecret(): Promise<V1Secret | undefined>;
   afresh?: OperatorObjects;
 }
-
-/** Reads an object, or undefined when it does not exist. */
-const unlessMissing = <T>(read: Promise<T>): Promise<T | undefined> => read.catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
 
 /** Both read from the apiserver at each call. */
 export function readOperatorObjects(k8s: KubeClients, operatorNamespace: string): OperatorObjects {
@@ -137,11 +133,11 @@ const IDLE_MS = 60_000;
  * withAdmin): a fix is never missed, and only a change between two usable settings can reach a
  * pass that late.
  */
-export function watchedOperatorObjects(k8s: KubeClients, operatorNamespace: string, idleMs = IDLE_MS): OperatorObjects & { close(): void } {
+export function watchedOperatorObjects(k8s: KubeClients, operatorNamespace: string): OperatorObjects & { close(): void } {
   const afresh = readOperatorObjects(k8s, operatorNamespace);
   const watches = operatorObjectWatches(k8s, operatorNamespace);
-  const config = new WatchedObject(k8s.kc, operatorNamespace, watches.config, afresh.operatorConfig, idleMs);
-  const adminSecret = new WatchedObject(k8s.kc, operatorNamespace, watches.adminSecret, afresh.adminSecret, idleMs);
+  const config = new WatchedObject(k8s.kc, operatorNamespace, watches.config, afresh.operatorConfig, IDLE_MS);
+  const adminSecret = new WatchedObject(k8s.kc, operatorNamespace, watches.adminSecret, afresh.adminSecret, IDLE_MS);
   return {
     operatorConfig: () => config.get(),
     adminSecret: () => adminSecret.get(),

@@ -1,7 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { AgentWorkload, EnsureOutcome } from '../../model/provisioning';
-import { isConflict, isNotFound } from '../../model/errors';
-import { KubeClients, MERGE_PATCH } from './clients';
+import { isConflict } from '../../model/errors';
+import { KubeClients, MERGE_PATCH, unlessMissing } from './clients';
 import { CHANGED_BY_PASS_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL } from '../../model/labels';
 
 type Owner = Pick<AgentWorkload, 'kind' | 'name' | 'uid'>;
@@ -53,7 +53,7 @@ export async function writeCredentialsSecret(
   const desired = desiredSecret(namespace, name, owner, clientId, clientSecret);
   // The creating registration's key, set once: a later repair patches only what the Secret must hold.
   const marked: V1Secret = markKey ? { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, [CHANGED_BY_PASS_ANNOTATION]: markKey } } } : desired;
-  const read = () => k8s.core.readNamespacedSecret({ namespace, name }).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+  const read = () => unlessMissing(k8s.core.readNamespacedSecret({ namespace, name }));
   let live = expectNew ? undefined : await read();
   if (!live) {
     try {

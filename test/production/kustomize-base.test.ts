@@ -142,7 +142,7 @@ test('every object of the base exists on the apiserver after kubectl apply -k, a
   expect(rendered.map((o) => o.kind).sort()).toEqual(
     [
       'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Deployment', 'Deployment', 'Namespace', 'PodDisruptionBudget', 'PodDisruptionBudget',
-      'Role', 'RoleBinding', 'ServiceAccount', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+      'Role', 'Role', 'RoleBinding', 'RoleBinding', 'ServiceAccount', 'ServiceAccount', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
     ],
   );
   for (const object of rendered) {
