@@ -86,6 +86,9 @@ test(`a burst of new agent namespaces costs the worker at most ${CEILING} apiser
   // The namespace is read once per pass, by its inspection: the status annotation is written from
   // what that read found, not after a read of its own.
   expect(byKind.get('get namespaces')).toBeLessThanOrEqual(BURST);
+  // A waypoint the watcher reported ready is taken at its word: its Gateway is not read again (two
+  // reads allowed for waypoints slower than 5 s, which get a look of their own).
+  expect(byKind.get('get gateways') ?? 0).toBeLessThanOrEqual(2);
   // The operator config and admin Secret come from the worker's watch, not read per pass.
   expect(requests.filter((e) => e.objectRef?.namespace === operatorNamespace && e.verb === 'get').map(describe)).toEqual([]);
 });
